@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type RequestHandler } from 'express';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { Histogram, type Registry } from 'prom-client';
+import type { Logger } from '../observability/logger.ts';
+import { metricName } from '../observability/metrics.ts';
+import { healthRouter } from './health.ts';
+import { problemHandler, sendProblem } from './problem.ts';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    id: string;
+    log: Logger;
+  }
+}
+
+export interface AppDeps {
+  pool: pg.Pool;
+  redis: Redis;
+  logger: Logger;
+  registry: Registry;
+  readyTimeoutMs?: number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function requestContext(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const given = req.get('x-request-id');
+    req.id = given && REQUEST_ID.test(given) ? given : randomUUID();
+    req.log = logger.child({ reqId: req.id });
+    res.setHeader('x-request-id', req.id);
+    next();
+  };
+}
+
+function httpMetrics(registry: Registry): RequestHandler {
+  const duration = new Histogram({
+    name: metricName('http_request_duration_seconds'),
+    help: 'HTTP request latency by route template, method and status code.',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  return (req, res, next) => {
+    const end = duration.startTimer();
+    res.on('finish', () => {
+      // Route templates, never raw URLs: ids must not become labels.
+      const route = (req.route as { path?: string } | undefined)?.path;
+      const template = route ? `${req.baseUrl}${route}` : 'unmatched';
+      end({ method: req.method, route: template, status_code: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+/** Builds the express application; nothing listens until the caller says so. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestContext(deps.logger));
+  app.use(httpMetrics(deps.registry));
+  app.use(healthRouter({ pool: deps.pool, redis: deps.redis, timeoutMs: deps.readyTimeoutMs ?? 2000 }));
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.registry.contentType).send(await deps.registry.metrics());
+  });
+  app.use((req, res) => {
+    sendProblem(res, { type: 'about:blank', title: 'Not Found', status: 404, instance: req.originalUrl });
+  });
+  app.use(problemHandler());
+  return app;
+}

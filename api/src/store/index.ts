@@ -1,0 +1,2 @@
+export { createPool, type PoolSettings } from './db.ts';
+export { loadMigrations, migrate, MIGRATIONS_DIR, type Migration, type MigrationResult } from './migrate.ts';

@@ -1,0 +1,129 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startKube, type KubeInstance } from './kube.ts';
+import { startPostgres, type PostgresInstance } from './postgres.ts';
+import type { Service } from './proc.ts';
+import { startRedis, type RedisInstance } from './redis.ts';
+import { startSqs, type QueueUrls, type SqsInstance } from './sqs.ts';
+
+/** What tests need to reach the services; plain data, safe to serialise. */
+export interface TestEnvInfo {
+  dir: string;
+  postgres: { url: string; port: number; binDir: string };
+  redis: { url: string };
+  sqs: { endpoint: string; region: string; queues: QueueUrls };
+  kube?: { server: string; kubeconfig: string; restrictedKubeconfig: string; version: string };
+}
+
+export interface TestEnv {
+  readonly info: TestEnvInfo;
+  readonly postgres: PostgresInstance;
+  readonly redis: RedisInstance;
+  readonly sqs: SqsInstance;
+  readonly kube?: KubeInstance;
+  stop(): Promise<void>;
+}
+
+export interface TestEnvOptions {
+  /** Start etcd and kube-apiserver too (default true). */
+  kube?: boolean;
+  log?: (message: string) => void;
+  /** Keep the temporary folder after stop (for inspecting logs). */
+  keep?: boolean;
+}
+
+const running = new Set<Service>();
+process.once('exit', () => {
+  for (const s of running) s.child.kill('SIGKILL');
+});
+
+function track<T extends { service: Service }>(p: Promise<T>): Promise<T> {
+  return p.then((x) => {
+    running.add(x.service);
+    return x;
+  });
+}
+
+function describe(env: Omit<TestEnv, 'info' | 'stop'>, dir: string): TestEnvInfo {
+  const info: TestEnvInfo = {
+    dir,
+    postgres: { url: env.postgres.url, port: env.postgres.port, binDir: env.postgres.binDir },
+    redis: { url: env.redis.url },
+    sqs: { endpoint: env.sqs.endpoint, region: env.sqs.region, queues: env.sqs.queues },
+  };
+  if (env.kube) {
+    const k = env.kube;
+    info.kube = {
+      server: k.server,
+      kubeconfig: k.kubeconfig,
+      restrictedKubeconfig: k.restrictedKubeconfig,
+      version: k.version,
+    };
+  }
+  return info;
+}
+
+async function stopAll(services: (Service | undefined)[]): Promise<void> {
+  await Promise.all(
+    services.map(async (s) => {
+      if (!s) return;
+      await s.stop();
+      running.delete(s);
+    }),
+  );
+}
+
+/**
+ * Starts PostgreSQL, Redis, the SQS-compatible endpoint and (unless told
+ * otherwise) etcd with kube-apiserver, each on a free loopback port inside one
+ * temporary folder. `stop()` ends them all and removes the folder.
+ */
+export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> {
+  const log = opts.log ?? (() => undefined);
+  const dir = mkdtempSync(join(tmpdir(), 'payflow-testenv-'));
+  // PostgreSQL runs as its own user when we are root: it must be able to enter.
+  chmodSync(dir, 0o755);
+  const sub = (name: string): string => mkdtempSync(join(dir, `${name}-`));
+  const results = await Promise.allSettled([
+    track(startPostgres(sub('pg'))),
+    track(startRedis(sub('redis'))),
+    track(startSqs(sub('sqs'))),
+    opts.kube === false ? Promise.resolve(undefined) : startKube(sub('kube'), log),
+  ] as const);
+  const [pgR, redisR, sqsR, kubeR] = results;
+  const kube = kubeR.status === 'fulfilled' ? kubeR.value : undefined;
+  if (kube) {
+    running.add(kube.etcd);
+    running.add(kube.apiserver);
+  }
+  const services = (): (Service | undefined)[] => [
+    pgR.status === 'fulfilled' ? pgR.value.service : undefined,
+    redisR.status === 'fulfilled' ? redisR.value.service : undefined,
+    sqsR.status === 'fulfilled' ? sqsR.value.service : undefined,
+    kube?.apiserver,
+    kube?.etcd,
+  ];
+  const failures = results.filter((r) => r.status === 'rejected').map((r) => String(r.reason));
+  if (
+    failures.length > 0 ||
+    pgR.status !== 'fulfilled' ||
+    redisR.status !== 'fulfilled' ||
+    sqsR.status !== 'fulfilled'
+  ) {
+    await stopAll(services());
+    throw new Error(`test environment failed to start (logs kept in ${dir}):\n${failures.join('\n')}`);
+  }
+  const parts = { postgres: pgR.value, redis: redisR.value, sqs: sqsR.value, kube };
+  return {
+    ...parts,
+    info: describe(parts, dir),
+    async stop() {
+      await stopAll(services());
+      if (!opts.keep) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export { createDatabase } from './postgres.ts';
+export { QUEUES, createQueues, sqsClient } from './sqs.ts';
