@@ -12,6 +12,13 @@ export const apiConfigSchema = z.object({
   LOG_LEVEL: logLevel,
   LOG_PRETTY: z.stringbool().default(false),
   READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2000),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  /** An SQS-compatible endpoint (tests, local demo); unset for AWS itself. */
+  SQS_ENDPOINT: z.url().optional(),
+  /** The queue processor events are ingested into; unset disables ingest and queue stats. */
+  SQS_EVENTS_QUEUE_URL: z.url().optional(),
+  SQS_EVENTS_DLQ_URL: z.url().optional(),
+  SQS_UPDATES_QUEUE_URL: z.url().optional(),
 });
 
 export type ApiConfig = Readonly<z.infer<typeof apiConfigSchema>>;

@@ -1,9 +1,13 @@
 import type { Server } from 'node:http';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { Redis } from 'ioredis';
 import type { ApiConfig } from './config.ts';
+import type { ApiDeps } from './deps.ts';
 import { createApp } from './http/app.ts';
+import type { Authenticator } from './http/principal.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createRegistry } from './observability/metrics.ts';
+import { apiRoutes } from './routes/index.ts';
 import { createPool } from './store/db.ts';
 import { migrate } from './store/migrate.ts';
 
@@ -11,17 +15,29 @@ export interface RunningApi {
   readonly server: Server;
   readonly url: string;
   readonly logger: Logger;
+  readonly deps: ApiDeps;
   close(): Promise<void>;
 }
 
-/** Starts the API: pool, Redis, migrations, HTTP server. Used by main.ts and by tests. */
-export async function startApi(config: ApiConfig, opts: { migrate?: boolean } = {}): Promise<RunningApi> {
-  const logger = createLogger({ name: 'payflow-api', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
-  const pool = createPool({
-    url: config.DATABASE_URL,
-    max: config.DATABASE_POOL_MAX,
-    applicationName: 'payflow-api',
+export interface StartOptions {
+  /** Apply pending migrations first (default true). */
+  migrate?: boolean;
+  /** Resolves callers; the auth module's authenticator in production. */
+  authenticate?: Authenticator;
+}
+
+function createSqs(config: ApiConfig): SQSClient | undefined {
+  if (!config.SQS_EVENTS_QUEUE_URL) return undefined;
+  if (!config.SQS_ENDPOINT) return new SQSClient({ region: config.AWS_REGION });
+  return new SQSClient({
+    region: config.AWS_REGION,
+    endpoint: config.SQS_ENDPOINT,
+    useQueueUrlAsEndpoint: false,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+}
+
+async function connectRedis(config: ApiConfig, logger: Logger): Promise<Redis> {
   const redis = new Redis(config.REDIS_URL, {
     lazyConnect: true,
     maxRetriesPerRequest: 2,
@@ -33,22 +49,42 @@ export async function startApi(config: ApiConfig, opts: { migrate?: boolean } = 
   await redis.connect().catch((err: unknown) => {
     logger.warn({ err: (err as Error).message }, 'redis not reachable at start; readyz will say so');
   });
-  if (opts.migrate ?? true) {
-    const result = await migrate(pool);
-    logger.info({ applied: result.applied, schema: result.current }, 'migrations');
-  }
-  const app = createApp({
-    pool,
-    redis,
-    logger,
-    registry: createRegistry('api'),
-    readyTimeoutMs: config.READY_TIMEOUT_MS,
-  });
-  const server = app.listen(config.PORT, config.HOST);
+  return redis;
+}
+
+async function listen(server: Server): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   });
+}
+
+/** Starts the API: pool, Redis, migrations, HTTP server. Used by main.ts and by tests. */
+export async function startApi(config: ApiConfig, opts: StartOptions = {}): Promise<RunningApi> {
+  const logger = createLogger({ name: 'payflow-api', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const pool = createPool({
+    url: config.DATABASE_URL,
+    max: config.DATABASE_POOL_MAX,
+    applicationName: 'payflow-api',
+  });
+  const redis = await connectRedis(config, logger);
+  if (opts.migrate ?? true) {
+    const result = await migrate(pool);
+    logger.info({ applied: result.applied, schema: result.current }, 'migrations');
+  }
+  const registry = createRegistry('api');
+  const deps: ApiDeps = { config, pool, redis, logger, registry, sqs: createSqs(config) };
+  const app = createApp({
+    pool,
+    redis,
+    logger,
+    registry,
+    readyTimeoutMs: config.READY_TIMEOUT_MS,
+    routes: apiRoutes(deps),
+    ...(opts.authenticate ? { authenticate: opts.authenticate } : {}),
+  });
+  const server = app.listen(config.PORT, config.HOST);
+  await listen(server);
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
   const url = `http://127.0.0.1:${String(port)}`;
@@ -57,14 +93,12 @@ export async function startApi(config: ApiConfig, opts: { migrate?: boolean } = 
     server,
     url,
     logger,
+    deps,
     async close() {
-      const closed = new Promise<void>((resolve) =>
-        server.close(() => {
-          resolve();
-        }),
-      );
+      const closed = new Promise<void>((resolve) => server.close(() => { resolve(); }));
       server.closeIdleConnections();
       await closed;
+      deps.sqs?.destroy();
       redis.disconnect();
       await pool.end();
     },

@@ -19,7 +19,7 @@ describe('domain errors', () => {
   const cases: readonly (readonly [DomainError, number, string, string | undefined])[] = [
     [
       new ValidationError({ field: 'amount', message: 'must be greater than zero' }),
-      422,
+      400,
       'validation_failed',
       'amount',
     ],

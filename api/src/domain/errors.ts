@@ -60,7 +60,7 @@ function isIssueList(value: FieldIssue | readonly FieldIssue[]): value is readon
   return Array.isArray(value);
 }
 
-/** 422: the input is well-formed JSON but violates the schema or a domain rule. */
+/** 400: the input violates the schema or a domain rule; `issues` name every field at fault. */
 export class ValidationError extends DomainError {
   /** Every problem found, each with its field path; never empty. */
   readonly issues: readonly FieldIssue[];
@@ -70,7 +70,7 @@ export class ValidationError extends DomainError {
     const safe = list.length > 0 ? list : [{ field: '', message: 'The input is invalid.' }];
     super({
       code: 'validation_failed',
-      status: 422,
+      status: 400,
       title: 'Validation failed',
       detail: summarize(safe),
       field: safe[0]?.field,

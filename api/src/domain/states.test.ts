@@ -280,7 +280,7 @@ describe('commands', () => {
 
   it('when a refund amount is zero or too large, then it is a validation error on amount', () => {
     expect(() => decideCommand(balance('captured'), { kind: 'refund', amountMinor: 0n })).toThrow(
-      expect.objectContaining({ field: 'amount', status: 422 }),
+      expect.objectContaining({ field: 'amount', status: 400 }),
     );
     expect(() => decideCommand(balance('captured'), { kind: 'refund', amountMinor: 10_001n })).toThrow(
       ValidationError,

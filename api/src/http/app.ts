@@ -6,12 +6,15 @@ import { Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.ts';
 import { metricName } from '../observability/metrics.ts';
 import { healthRouter } from './health.ts';
+import type { Authenticator, Principal } from './principal.ts';
 import { problemHandler, sendProblem } from './problem.ts';
+import { mountRoutes, type AnyRoute } from './route.ts';
 
 declare module 'express-serve-static-core' {
   interface Request {
     id: string;
     log: Logger;
+    principal: Principal | undefined;
   }
 }
 
@@ -21,7 +24,15 @@ export interface AppDeps {
   logger: Logger;
   registry: Registry;
   readyTimeoutMs?: number;
+  /** The route table (every /api/v1 endpoint). */
+  routes?: readonly AnyRoute[];
+  /** Resolves the caller; without one, every request is anonymous. */
+  authenticate?: Authenticator;
+  /** Largest JSON body accepted (default 64 KiB). */
+  jsonLimit?: string;
 }
+
+const anonymous: Authenticator = async () => Promise.resolve(undefined);
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -66,6 +77,10 @@ export function createApp(deps: AppDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(deps.registry.contentType).send(await deps.registry.metrics());
   });
+  app.use(express.json({ limit: deps.jsonLimit ?? '64kb', strict: true }));
+  const api = express.Router();
+  mountRoutes(api, deps.routes ?? [], deps.authenticate ?? anonymous);
+  app.use(api);
   app.use((req, res) => {
     sendProblem(res, { type: 'about:blank', title: 'Not Found', status: 404, instance: req.originalUrl });
   });

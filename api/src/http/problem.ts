@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express';
+import { isDomainError, RateLimited, ValidationError, type DomainError } from '../domain/errors.ts';
 
 /** RFC 9457 problem details. */
 export interface Problem {
@@ -11,30 +12,65 @@ export interface Problem {
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const PROBLEM_BASE = 'https://payflow.dev/problems/';
 
 export function sendProblem(res: Response, problem: Problem): void {
   res.status(problem.status).type(PROBLEM_CONTENT_TYPE).json(problem);
 }
 
+function fromDomain(err: DomainError, instance: string): Problem {
+  const problem: Problem = {
+    type: `${PROBLEM_BASE}${err.code.replaceAll('_', '-')}`,
+    title: err.title,
+    status: err.status,
+    detail: err.detail,
+    instance,
+    code: err.code,
+  };
+  if (err.field !== undefined) problem.field = err.field;
+  if (err instanceof ValidationError) problem.errors = err.issues;
+  return problem;
+}
+
+/** Errors raised by express's body parser, keyed by its `type`. */
+const PARSER_ERRORS: Record<string, { code: string; title: string }> = {
+  'entity.parse.failed': { code: 'malformed_json', title: 'The request body is not valid JSON' },
+  'entity.too.large': { code: 'body_too_large', title: 'The request body is too large' },
+  'encoding.unsupported': { code: 'unsupported_encoding', title: 'Unsupported content encoding' },
+  'charset.unsupported': { code: 'unsupported_charset', title: 'Unsupported charset' },
+};
+
+function fromParser(err: unknown, instance: string): Problem | undefined {
+  const e = err as { type?: unknown; status?: unknown; message?: unknown };
+  if (typeof e.type !== 'string' || typeof e.status !== 'number') return undefined;
+  const known = PARSER_ERRORS[e.type];
+  if (!known) return undefined;
+  return {
+    type: `${PROBLEM_BASE}${known.code.replaceAll('_', '-')}`,
+    title: known.title,
+    status: e.status,
+    detail: typeof e.message === 'string' ? e.message : known.title,
+    instance,
+    code: known.code,
+    field: 'body',
+  };
+}
+
 /** The one place that turns an error into a response. */
 export function problemHandler(): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const status = (err as { status?: number }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      sendProblem(res, {
-        type: 'about:blank',
-        title: (err as Error).message || 'Bad Request',
-        status,
-        instance: req.originalUrl,
-      });
+    const instance = req.originalUrl;
+    if (isDomainError(err)) {
+      if (err instanceof RateLimited) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      sendProblem(res, fromDomain(err, instance));
+      return;
+    }
+    const parser = fromParser(err, instance);
+    if (parser) {
+      sendProblem(res, parser);
       return;
     }
     req.log.error({ err }, 'unhandled error');
-    sendProblem(res, {
-      type: 'about:blank',
-      title: 'Internal Server Error',
-      status: 500,
-      instance: req.originalUrl,
-    });
+    sendProblem(res, { type: 'about:blank', title: 'Internal Server Error', status: 500, instance });
   };
 }

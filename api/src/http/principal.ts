@@ -1,0 +1,36 @@
+import type { Request } from 'express';
+
+/** Roles, least to most privileged: viewer reads; operator acts on payments, alerts, jobs; admin manages. */
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling: a signed-in user, a machine client with an API key, or the system itself. */
+export interface Principal {
+  readonly kind: 'user' | 'api_key' | 'system';
+  readonly id: string;
+  readonly role: Role;
+  readonly email?: string;
+}
+
+/** `public` routes need no principal; every other route names the least role it needs. */
+export type Access = 'public' | Role;
+
+export function roleAtLeast(have: Role, need: Role): boolean {
+  return ROLES.indexOf(have) >= ROLES.indexOf(need);
+}
+
+/**
+ * Resolves the caller of a request, or undefined when the request carries no
+ * credentials. Throws Unauthorized for credentials that are present but bad.
+ * The auth module provides the real one; it is injected into createApp.
+ */
+export type Authenticator = (req: Request) => Promise<Principal | undefined>;
+
+/** The audit actor for a principal (or an anonymous caller). */
+export function actorOf(p: Principal | undefined): {
+  actorType: 'user' | 'api_key' | 'system' | 'anonymous';
+  actorId: string | null;
+} {
+  if (!p) return { actorType: 'anonymous', actorId: null };
+  return { actorType: p.kind, actorId: p.id };
+}

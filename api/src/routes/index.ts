@@ -1,0 +1,28 @@
+import type { ApiDeps } from '../deps.ts';
+import type { AnyRoute } from '../http/route.ts';
+import { alertsRoutes } from './alerts.ts';
+import { auditRoutes } from './audit.ts';
+import { authRoutes } from './auth.ts';
+import { batchJobsRoutes } from './batch-jobs.ts';
+import { eventsRoutes } from './events.ts';
+import { rulesRoutes } from './rules.ts';
+import { streamRoutes } from './stream.ts';
+import { systemRoutes } from './system.ts';
+import { transactionsRoutes } from './transactions.ts';
+import { usersRoutes } from './users.ts';
+
+/** The whole /api/v1 route table: one file per resource. */
+export function apiRoutes(deps: ApiDeps): AnyRoute[] {
+  return [
+    ...authRoutes(deps),
+    ...transactionsRoutes(deps),
+    ...eventsRoutes(deps),
+    ...alertsRoutes(deps),
+    ...rulesRoutes(deps),
+    ...auditRoutes(deps),
+    ...batchJobsRoutes(deps),
+    ...usersRoutes(deps),
+    ...systemRoutes(deps),
+    ...streamRoutes(deps),
+  ];
+}
