@@ -95,7 +95,11 @@ export async function startApi(config: ApiConfig, opts: StartOptions = {}): Prom
     logger,
     deps,
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => { resolve(); }));
+      const closed = new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
       server.closeIdleConnections();
       await closed;
       deps.sqs?.destroy();
