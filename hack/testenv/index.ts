@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKube, type KubeInstance } from './kube.ts';
+import { peakTreeRssMiB } from './memory.ts';
 import { startPostgres, type PostgresInstance } from './postgres.ts';
 import type { Service } from './proc.ts';
 import { startRedis, type RedisInstance } from './redis.ts';
@@ -22,6 +23,8 @@ export interface TestEnv {
   readonly redis: RedisInstance;
   readonly sqs: SqsInstance;
   readonly kube?: KubeInstance;
+  /** Upper bound of the services' peak memory so far (sum of per-process VmHWM), MiB. */
+  peakMemoryMiB(): number;
   stop(): Promise<void>;
 }
 
@@ -45,7 +48,7 @@ function track<T extends { service: Service }>(p: Promise<T>): Promise<T> {
   });
 }
 
-function describe(env: Omit<TestEnv, 'info' | 'stop'>, dir: string): TestEnvInfo {
+function describe(env: Omit<TestEnv, 'info' | 'stop' | 'peakMemoryMiB'>, dir: string): TestEnvInfo {
   const info: TestEnvInfo = {
     dir,
     postgres: { url: env.postgres.url, port: env.postgres.port, binDir: env.postgres.binDir },
@@ -118,6 +121,12 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
   return {
     ...parts,
     info: describe(parts, dir),
+    peakMemoryMiB: () =>
+      peakTreeRssMiB(
+        services()
+          .map((s) => s?.child.pid)
+          .filter((pid): pid is number => pid !== undefined),
+      ),
     async stop() {
       await stopAll(services());
       if (!opts.keep) rmSync(dir, { recursive: true, force: true });

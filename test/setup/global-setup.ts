@@ -30,6 +30,9 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   console.log(`[testenv] services up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${env.info.dir}`);
   project.provide('testenv', env.info);
   return async () => {
+    console.log(
+      `[testenv] services' peak memory (sum of per-process VmHWM): ${String(env.peakMemoryMiB())} MiB`,
+    );
     await env.stop();
   };
 }
