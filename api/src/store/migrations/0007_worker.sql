@@ -1,0 +1,137 @@
+-- The worker: applies a micro-batch of decided payment events in ONE round trip, each event in
+-- its own subtransaction (a PL/pgSQL exception block is a savepoint), so that one bad event
+-- rolls back only itself. The decisions (state machine, rules) are made in TypeScript from the
+-- rows the worker locked earlier in the same transaction; this function only writes, with a
+-- compare-and-set on (current_state, version) so a stale decision can never be applied.
+--
+-- Each element of p_items (jsonb array) is one event:
+--   kind          'apply' | 'reject' | 'ignore'
+--   event_id, payment_id, created_at (payment's), reason
+--   apply only:   type, from_state, to_state, expected_version, refunded_minor, refund_minor,
+--                 flagged, held, occurred_at, data, before, after, outbox, notify,
+--                 hits: [{rule_id, mode, action, acted, reasons, alert?: {id, severity, title,
+--                         message, details, dedupe_key}, audit?: {action, reason}}]
+-- Returns one row per element: ord (0-based), status ('applied' | 'rejected' | 'ignored' |
+-- 'duplicate' | 'conflict' | 'error'), sqlstate, message.
+
+create function worker_apply_events(p_items jsonb, p_actor text)
+returns table (ord integer, status text, sql_state text, message text)
+language plpgsql as $$
+declare
+  it jsonb;
+  i integer := 0;
+  prior text;
+begin
+  -- Every audit chain head, in order, up front: the events below append to chains in any
+  -- order, and two batches taking chains in different orders would deadlock.
+  perform 1 from audit_chain_heads order by chain for update;
+  for it in select value from jsonb_array_elements(p_items) loop
+    ord := i; sql_state := null; message := null; prior := null;
+    begin
+      insert into processed_events as pe (event_id, payment_id, outcome, reason)
+      values (it->>'event_id', it->>'payment_id',
+              case it->>'kind' when 'apply' then 'applied' when 'reject' then 'rejected' else 'ignored' end,
+              it->>'reason')
+      on conflict (event_id) do update
+        set outcome = excluded.outcome, reason = excluded.reason, processed_at = now(),
+            payment_id = excluded.payment_id
+        where pe.outcome = 'rejected'
+      returning 'new' into prior;
+      if prior is null then
+        status := 'duplicate';
+      elsif it->>'kind' = 'apply' then
+        perform worker_apply_one(it, p_actor);
+        status := 'applied';
+      elsif it->>'kind' = 'reject' then
+        perform audit_append(it->>'audit_id', 'worker', p_actor, 'payment.event_rejected',
+          case when it->>'payment_id' is null then 'event' else 'payment' end,
+          coalesce(it->>'payment_id', it->>'event_id'), null, it->'body', it->>'reason', null, it->>'event_id');
+        status := 'rejected';
+      else
+        status := 'ignored';
+      end if;
+    exception
+      when sqlstate 'PF409' then
+        status := 'conflict'; sql_state := 'PF409'; message := sqlerrm;
+      when others then
+        status := 'error'; sql_state := sqlstate; message := sqlerrm;
+    end;
+    i := i + 1;
+    return next;
+  end loop;
+end $$;
+
+create function worker_apply_one(it jsonb, p_actor text) returns void
+language plpgsql as $$
+declare
+  h jsonb;
+begin
+  update payments
+     set current_state = it->>'to_state',
+         refunded_minor = (it->>'refunded_minor')::bigint,
+         version = version + 1,
+         updated_at = (it->>'updated_at')::timestamptz,
+         flagged = (it->>'flagged')::boolean,
+         held = (it->>'held')::boolean
+   where id = it->>'payment_id' and created_at = (it->>'created_at')::timestamptz
+     and current_state = it->>'from_state' and version = (it->>'expected_version')::integer;
+  if not found then
+    raise exception 'payment % changed since it was read', it->>'payment_id' using errcode = 'PF409';
+  end if;
+  insert into payment_events (id, event_id, payment_id, payment_created_at, type, from_state, to_state,
+                              amount_minor, source, occurred_at, data)
+  values (it->>'row_id', it->>'event_id', it->>'payment_id', (it->>'created_at')::timestamptz, it->>'type',
+          it->>'from_state', it->>'to_state', nullif(it->>'refund_minor', '0')::bigint, 'sqs',
+          (it->>'occurred_at')::timestamptz, coalesce(it->'data', '{}'::jsonb));
+  perform audit_append(it->>'audit_id', 'worker', p_actor, it->>'type', 'payment', it->>'payment_id',
+                       it->'before', it->'after', it->>'reason', null, it->>'event_id');
+  insert into outbox (topic, aggregate_id, event_type, payload)
+  values (it->'outbox'->>'topic', it->>'payment_id', it->>'type', it->'outbox'->'payload');
+  perform pg_notify(it->>'notify_channel', it->>'notify');
+  for h in select value from jsonb_array_elements(coalesce(it->'hits', '[]'::jsonb)) loop
+    insert into rule_hits (rule_id, payment_id, event_id, mode, action, acted, reasons)
+    values (h->>'rule_id', it->>'payment_id', it->>'event_id', h->>'mode', h->>'action',
+            (h->>'acted')::boolean, coalesce(h->'reasons', '[]'::jsonb));
+    perform worker_rule_effect(it, h, p_actor);
+  end loop;
+end $$;
+
+-- What an acted rule hit does besides its rule_hits row: an alert (one per rule and payment)
+-- and the audit of a flag or hold (the payment row itself was updated with the transition).
+create function worker_rule_effect(it jsonb, h jsonb, p_actor text) returns void
+language plpgsql as $$
+declare
+  a jsonb := h->'alert';
+  made text;
+begin
+  if a is not null then
+    insert into alerts (id, rule_id, payment_id, severity, title, message, details, dedupe_key)
+    values (a->>'id', h->>'rule_id', it->>'payment_id', a->>'severity', a->>'title',
+            coalesce(a->>'message', ''), coalesce(a->'details', '{}'::jsonb), a->>'dedupe_key')
+    on conflict (dedupe_key) do nothing
+    returning id into made;
+    if made is not null then
+      perform audit_append(a->>'audit_id', 'worker', p_actor, 'alert.created', 'alert', made,
+                           null, a, a->>'title', null, it->>'event_id');
+    end if;
+  end if;
+  if h->'audit' is not null then
+    perform audit_append(h->'audit'->>'id', 'worker', p_actor, h->'audit'->>'action', 'payment',
+                         it->>'payment_id', h->'audit'->'before', h->'audit'->'after',
+                         h->'audit'->>'reason', null, it->>'event_id');
+  end if;
+end $$;
+
+-- Windowed aggregates for rules: the covering indexes let count / sum over a window by payer,
+-- merchant or card fingerprint run as index-only scans.
+create index payments_payer_window    on payments (payer_id, created_at) include (amount_minor, currency);
+create index payments_merchant_window on payments (merchant_id, created_at) include (amount_minor, currency);
+create index payments_card_window     on payments (card_fingerprint, created_at) include (amount_minor, currency)
+  where card_fingerprint is not null;
+
+-- Replay and reconcile walk events by time.
+create index payment_events_occurred on payment_events (occurred_at, id);
+-- The outbox relay keeps per-aggregate order: is an older row of this aggregate unpublished?
+create index outbox_unpublished_aggregate on outbox (aggregate_id, id) where published_at is null;
+-- Rules are re-read when one changes.
+create index rules_updated on rules (updated_at desc);

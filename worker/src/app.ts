@@ -1,0 +1,139 @@
+// Composition of the worker process: pools and clients from the config, the event consumer,
+// the outbox relay, heartbeats and the ops HTTP server; stop() shuts down in order.
+import { hostname } from 'node:os';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { createPool } from '@payflow/api/store';
+import { createLogger, type Logger } from '@payflow/api/observability';
+import { newId } from '@payflow/api/domain';
+import type { WorkerConfig } from './config.ts';
+import { Dedupe } from './dedupe.ts';
+import { EventWorker } from './event-worker.ts';
+import { createWorkerMetrics } from './metrics.ts';
+import { startHeartbeat, startOpsServer } from './ops.ts';
+import { runRelay } from './relay.ts';
+import { RuleCache } from './rules.ts';
+import { createSqsClient } from './sqs.ts';
+
+export const WORKER_VERSION = '0.1.0';
+
+export interface RunningWorker {
+  readonly worker: EventWorker;
+  readonly port: number;
+  readonly logger: Logger;
+  stop(): Promise<void>;
+}
+
+export function instanceIdOf(config: WorkerConfig): string {
+  return config.INSTANCE_ID ?? `worker-${hostname()}-${String(process.pid)}-${newId('req').slice(-6)}`;
+}
+
+export async function startWorker(config: WorkerConfig): Promise<RunningWorker> {
+  const logger = createLogger({ name: 'payflow-worker', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+  const instanceId = instanceIdOf(config);
+  const pool = createPool({
+    url: config.DATABASE_URL,
+    max: config.DATABASE_POOL_MAX,
+    applicationName: 'payflow-worker',
+  });
+  const sqs = createSqsClient({ region: config.AWS_REGION, endpoint: config.SQS_ENDPOINT });
+  const metrics = createWorkerMetrics();
+  const dedupe = new Dedupe({
+    url: config.REDIS_URL,
+    owner: instanceId,
+    claimTtlSeconds: config.VISIBILITY_TIMEOUT,
+    doneTtlSeconds: config.DEDUPE_TTL_SECONDS,
+  });
+  const rules = new RuleCache(config.RULES_TTL_MS, logger);
+  const worker = new EventWorker({
+    sqs,
+    queueUrl: config.SQS_EVENTS_QUEUE_URL,
+    dlqUrl: config.SQS_EVENTS_DLQ_URL,
+    apply: {
+      pool,
+      actor: instanceId,
+      graceMs: config.GRACE_SECONDS * 1000,
+      rules: async (c) => rules.get(c),
+    },
+    dedupe,
+    metrics,
+    logger,
+    concurrency: config.CONCURRENCY,
+    batchSize: config.BATCH_SIZE,
+    writers: config.WRITERS,
+    lingerMs: config.BATCH_LINGER_MS,
+    waitTimeSeconds: config.WAIT_TIME_SECONDS,
+    visibilityTimeout: config.VISIBILITY_TIMEOUT,
+    backoff: { baseSeconds: config.BACKOFF_BASE_SECONDS, capSeconds: config.BACKOFF_CAP_SECONDS },
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    fault: config.PAYFLOW_WORKER_FAULT,
+  });
+  const server = await startOpsServer({
+    host: config.METRICS_HOST,
+    port: config.METRICS_PORT,
+    registry: metrics.registry,
+    checks: {
+      postgres: async () => (await pool.query('select 1')).rowCount === 1,
+      sqs: () => Promise.resolve(Date.now() - worker.lastPollAt < (config.WAIT_TIME_SECONDS + 30) * 1000),
+    },
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.METRICS_PORT;
+  const heartbeat = startHeartbeat(pool, {
+    instanceId,
+    version: WORKER_VERSION,
+    intervalMs: config.HEARTBEAT_INTERVAL_MS,
+    details: () => ({ in_flight: worker.inFlightCount, redis: dedupe.available, pid: process.pid }),
+  });
+  const backlogTimer = setInterval(() => {
+    sqs
+      .send(
+        new GetQueueAttributesCommand({
+          QueueUrl: config.SQS_EVENTS_QUEUE_URL,
+          AttributeNames: ['ApproximateNumberOfMessages'],
+        }),
+      )
+      .then((out) => {
+        metrics.backlog.set(Number(out.Attributes?.ApproximateNumberOfMessages ?? 0));
+      })
+      .catch(() => undefined);
+  }, 5000);
+  const relayAbort = new AbortController();
+  const updatesUrl = config.SQS_UPDATES_QUEUE_URL;
+  const relay =
+    config.RELAY_ENABLED && updatesUrl !== undefined
+      ? runRelay({
+          pool,
+          sqs,
+          queueUrl: updatesUrl,
+          batchSize: config.RELAY_BATCH_SIZE,
+          logger,
+          intervalMs: config.RELAY_INTERVAL_MS,
+          signal: relayAbort.signal,
+          onPublished: (n) => {
+            metrics.relayed.inc(n);
+          },
+        })
+      : Promise.resolve();
+  worker.start();
+  logger.info(
+    { instanceId, port, concurrency: config.CONCURRENCY, batchSize: config.BATCH_SIZE },
+    'worker started',
+  );
+  return {
+    worker,
+    port,
+    logger,
+    async stop() {
+      await worker.stop();
+      relayAbort.abort();
+      await relay;
+      clearInterval(backlogTimer);
+      await heartbeat.stop();
+      await new Promise((r) => server.close(r));
+      dedupe.close();
+      sqs.destroy();
+      await pool.end();
+      logger.info('worker stopped');
+    },
+  };
+}
