@@ -19,6 +19,46 @@ export const apiConfigSchema = z.object({
   SQS_EVENTS_QUEUE_URL: z.url().optional(),
   SQS_EVENTS_DLQ_URL: z.url().optional(),
   SQS_UPDATES_QUEUE_URL: z.url().optional(),
+
+  // Authentication. The signing key is a secret: no default. The API refuses to
+  // start without it (main.ts); tests that inject their own authenticator may omit it.
+  /** ES256 (P-256) private key, PEM (PKCS#8 or SEC1); access tokens are signed with it, ES256 only. */
+  JWT_PRIVATE_KEY: z.string().min(1).optional(),
+  /** The previous public key (PEM), still accepted for verification while keys rotate. */
+  JWT_PREVIOUS_PUBLIC_KEY: z.string().min(1).optional(),
+  JWT_ISSUER: z.string().min(1).default('payflow'),
+  JWT_AUDIENCE: z.string().min(1).default('payflow-api'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
+  /** Absolute lifetime of a refresh-token family, counted from sign-in; rotation never extends it. */
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(300)
+    .max(90 * 86_400)
+    .default(14 * 86_400),
+  /** Where the API is reached from browsers: links in emails point here. */
+  APP_BASE_URL: z.url().default('http://localhost:8080'),
+  /** The console's origin, the only one CORS allows; unset allows none. */
+  CONSOLE_ORIGIN: z.url().optional(),
+  /** SMTP server for verification and reset emails (`smtp://user:pass@host:port`); unset drops mail with a warning. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  EMAIL_FROM: z.string().min(3).default('PayFlow <no-reply@payflow.local>'),
+  /** Failed logins allowed per (account, IP), per account, and per IP within one window. */
+  LOGIN_MAX_FAILURES_ACCOUNT_IP: z.coerce.number().int().min(1).default(5),
+  LOGIN_MAX_FAILURES_ACCOUNT: z.coerce.number().int().min(1).default(20),
+  LOGIN_MAX_FAILURES_IP: z.coerce.number().int().min(1).default(100),
+  LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** Any OpenID Connect issuer (Google is `https://accounts.google.com`); unset disables sign-in with OIDC. */
+  OIDC_PROVIDER: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/)
+    .default('google'),
+  OIDC_ISSUER: z.url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_REDIRECT_URI: z.url().optional(),
+  /** Tests only: lets openid-client talk to an issuer over plain http. */
+  OIDC_ALLOW_INSECURE_HTTP: z.stringbool().default(false),
 });
 
 export type ApiConfig = Readonly<z.infer<typeof apiConfigSchema>>;

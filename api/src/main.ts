@@ -1,7 +1,10 @@
+import { assertAuthConfigured } from './auth/index.ts';
 import { loadApiConfig } from './config.ts';
 import { startApi } from './server.ts';
 
-const api = await startApi(loadApiConfig());
+const config = loadApiConfig();
+assertAuthConfigured(config);
+const api = await startApi(config);
 let stopping = false;
 const shutdown = (signal: string): void => {
   if (stopping) return;

@@ -3,6 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { Redis } from 'ioredis';
 import type { ApiConfig } from './config.ts';
 import type { ApiDeps } from './deps.ts';
+import { authFor, authMiddleware } from './auth/index.ts';
 import { createApp } from './http/app.ts';
 import type { Authenticator } from './http/principal.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -22,7 +23,7 @@ export interface RunningApi {
 export interface StartOptions {
   /** Apply pending migrations first (default true). */
   migrate?: boolean;
-  /** Resolves callers; the auth module's authenticator in production. */
+  /** Resolves callers; default: the auth module's (JWT access tokens and API keys). */
   authenticate?: Authenticator;
 }
 
@@ -74,6 +75,7 @@ export async function startApi(config: ApiConfig, opts: StartOptions = {}): Prom
   }
   const registry = createRegistry('api');
   const deps: ApiDeps = { config, pool, redis, logger, registry, sqs: createSqs(config) };
+  const auth = authFor(deps);
   const app = createApp({
     pool,
     redis,
@@ -81,7 +83,8 @@ export async function startApi(config: ApiConfig, opts: StartOptions = {}): Prom
     registry,
     readyTimeoutMs: config.READY_TIMEOUT_MS,
     routes: apiRoutes(deps),
-    ...(opts.authenticate ? { authenticate: opts.authenticate } : {}),
+    authenticate: opts.authenticate ?? auth.authenticate,
+    middleware: authMiddleware(config.CONSOLE_ORIGIN),
   });
   const server = app.listen(config.PORT, config.HOST);
   await listen(server);
@@ -103,6 +106,7 @@ export async function startApi(config: ApiConfig, opts: StartOptions = {}): Prom
       server.closeIdleConnections();
       await closed;
       deps.sqs?.destroy();
+      auth.close();
       redis.disconnect();
       await pool.end();
     },

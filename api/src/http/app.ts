@@ -30,6 +30,8 @@ export interface AppDeps {
   authenticate?: Authenticator;
   /** Largest JSON body accepted (default 64 KiB). */
   jsonLimit?: string;
+  /** Runs before every route (security headers, CORS, cookies: the auth module's). */
+  middleware?: readonly RequestHandler[];
 }
 
 const anonymous: Authenticator = async () => Promise.resolve(undefined);
@@ -73,6 +75,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', 'loopback');
   app.use(requestContext(deps.logger));
   app.use(httpMetrics(deps.registry));
+  for (const m of deps.middleware ?? []) app.use(m);
   app.use(healthRouter({ pool: deps.pool, redis: deps.redis, timeoutMs: deps.readyTimeoutMs ?? 2000 }));
   app.get('/metrics', async (_req, res) => {
     res.type(deps.registry.contentType).send(await deps.registry.metrics());

@@ -1,5 +1,11 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { isDomainError, RateLimited, ValidationError, type DomainError } from '../domain/errors.ts';
+import {
+  isDomainError,
+  RateLimited,
+  Unauthorized,
+  ValidationError,
+  type DomainError,
+} from '../domain/errors.ts';
 
 /** RFC 9457 problem details. */
 export interface Problem {
@@ -62,6 +68,7 @@ export function problemHandler(): ErrorRequestHandler {
     const instance = req.originalUrl;
     if (isDomainError(err)) {
       if (err instanceof RateLimited) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      if (err instanceof Unauthorized) res.setHeader('WWW-Authenticate', 'Bearer realm="payflow"');
       sendProblem(res, fromDomain(err, instance));
       return;
     }

@@ -1,6 +1,246 @@
+import { z } from 'zod';
+import * as accounts from '../auth/accounts.ts';
+import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys.ts';
+import { metaOf } from '../auth/authenticator.ts';
+import { authFor } from '../auth/index.ts';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../auth/passwords.ts';
 import type { ApiDeps } from '../deps.ts';
-import type { AnyRoute } from '../http/route.ts';
+import { Forbidden, Unauthorized } from '../domain/errors.ts';
+import { ROLES, type Principal } from '../http/principal.ts';
+import { defineRoute, problemSchema, type AnyRoute } from '../http/route.ts';
+import { oidcRoutes } from '../auth/oidc-routes.ts';
 
-export function authRoutes(_deps: ApiDeps): AnyRoute[] {
-  return [];
+const email = z.string().trim().max(254).pipe(z.email());
+const newPassword = z
+  .string()
+  .min(PASSWORD_MIN, `must be at least ${String(PASSWORD_MIN)} characters`)
+  .max(PASSWORD_MAX, `must be at most ${String(PASSWORD_MAX)} characters`);
+const anyPassword = z.string().min(1).max(PASSWORD_MAX);
+const opaque = z.string().min(16).max(512);
+
+const userSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    email_verified: z.boolean(),
+    created_at: z.string(),
+  })
+  .meta({ id: 'User' });
+
+export const signedInSchema = z
+  .object({
+    user: userSchema,
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int(),
+  })
+  .meta({ id: 'SignedIn' });
+
+const acceptedSchema = z
+  .object({ status: z.literal('accepted'), message: z.string() })
+  .meta({ id: 'Accepted' });
+const problem = (description: string) => ({ description, schema: problemSchema });
+
+const apiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    prefix: z.string(),
+    created_by: z.string().nullable(),
+    created_at: z.string(),
+    last_used_at: z.string().nullable(),
+    revoked_at: z.string().nullable(),
+  })
+  .meta({ id: 'ApiKey' });
+
+function userOf(p: Principal | undefined): Principal {
+  if (!p) throw new Unauthorized();
+  if (p.kind !== 'user') throw new Forbidden('Only a signed-in user can do this, not an API key.');
+  return p;
+}
+
+function accountRoutes(deps: ApiDeps): AnyRoute[] {
+  const core = authFor(deps).core;
+  const tags = ['auth'];
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/signup',
+      access: 'public',
+      summary: 'Create an account; a verification link is emailed (same answer for a known address)',
+      tags,
+      body: z.strictObject({ email, password: newPassword, name: z.string().trim().max(200).default('') }),
+      responses: { 202: { description: 'Accepted', schema: acceptedSchema }, 400: problem('Invalid input') },
+      handler: async ({ body, req }) => {
+        await accounts.signup(core, body, metaOf(req));
+        return { status: 202, body: accounts.ACCEPTED };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/login',
+      access: 'public',
+      summary: 'Sign in with email and password',
+      tags,
+      body: z.strictObject({ email, password: anyPassword }),
+      responses: {
+        200: { description: 'Signed in', schema: signedInSchema },
+        401: problem('Wrong email or password'),
+        403: problem('Email not verified'),
+        429: problem('Too many failed attempts'),
+      },
+      handler: async ({ body, req }) => ({
+        status: 200,
+        body: await accounts.login(core, body, metaOf(req)),
+      }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/refresh',
+      access: 'public',
+      summary: 'Exchange a refresh token for new tokens (the old one stops working)',
+      tags,
+      body: z.strictObject({ refreshToken: opaque }),
+      responses: { 200: { description: 'New tokens', schema: signedInSchema }, 401: problem('Not valid') },
+      handler: async ({ body, req }) => ({
+        status: 200,
+        body: await accounts.refresh(core, body.refreshToken, metaOf(req)),
+      }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/logout',
+      access: 'public',
+      summary: 'End the session the refresh token belongs to',
+      tags,
+      body: z.strictObject({ refreshToken: opaque }),
+      responses: { 204: { description: 'Signed out' } },
+      handler: async ({ body, req }) => {
+        await accounts.logout(core, body.refreshToken, metaOf(req));
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/auth/verify-email',
+      access: 'public',
+      summary: 'Confirm an email address with the emailed token',
+      tags,
+      query: z.object({ token: opaque }),
+      responses: {
+        200: { description: 'Verified', schema: z.object({ status: z.literal('verified') }) },
+        400: problem('Invalid, used or expired token'),
+      },
+      handler: async ({ query, req }) => {
+        await accounts.verifyEmail(core, query.token, metaOf(req));
+        return { status: 200, body: { status: 'verified' } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/resend-verification',
+      access: 'public',
+      summary: 'Email a new verification link (same answer for any address)',
+      tags,
+      body: z.strictObject({ email }),
+      responses: { 202: { description: 'Accepted', schema: acceptedSchema } },
+      handler: async ({ body, req }) => {
+        await accounts.resendVerification(core, body.email, metaOf(req));
+        return { status: 202, body: accounts.ACCEPTED };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/forgot-password',
+      access: 'public',
+      summary: 'Email a password reset link (same answer for any address)',
+      tags,
+      body: z.strictObject({ email }),
+      responses: { 202: { description: 'Accepted', schema: acceptedSchema } },
+      handler: async ({ body, req }) => {
+        await accounts.forgotPassword(core, body.email, metaOf(req));
+        return { status: 202, body: accounts.ACCEPTED };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/reset-password',
+      access: 'public',
+      summary: 'Set a new password with the emailed token; ends every session',
+      tags,
+      body: z.strictObject({ token: opaque, password: newPassword }),
+      responses: { 204: { description: 'Password changed' }, 400: problem('Invalid, used or expired token') },
+      handler: async ({ body, req }) => {
+        await accounts.resetPassword(core, body, metaOf(req));
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/change-password',
+      access: 'viewer',
+      summary: 'Change your password; every other session ends and new tokens are returned',
+      tags,
+      body: z.strictObject({ currentPassword: anyPassword, newPassword }),
+      responses: {
+        200: { description: 'Changed; new tokens', schema: signedInSchema },
+        400: problem('Current password wrong or new one invalid'),
+      },
+      handler: async ({ body, principal, req }) => ({
+        status: 200,
+        body: await accounts.changePassword(core, userOf(principal).id, body, metaOf(req)),
+      }),
+    }),
+  ];
+}
+
+function apiKeyRoutes(deps: ApiDeps): AnyRoute[] {
+  const core = authFor(deps).core;
+  const tags = ['api-keys'];
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/api-keys',
+      access: 'admin',
+      summary: 'Create an API key for a machine client; the key is shown once',
+      tags,
+      body: z.strictObject({ name: z.string().trim().min(1).max(200), role: z.enum(ROLES) }),
+      responses: { 201: { description: 'Created', schema: apiKeySchema.extend({ key: z.string() }) } },
+      handler: async ({ body, principal, req }) => {
+        if (!principal) throw new Unauthorized();
+        return { status: 201, body: await createApiKey(core, principal, body, metaOf(req)) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/api-keys',
+      access: 'admin',
+      summary: 'List API keys (never the keys themselves)',
+      tags,
+      responses: { 200: { description: 'Keys', schema: z.object({ data: z.array(apiKeySchema) }) } },
+      handler: async () => ({ status: 200, body: { data: await listApiKeys(core.pool) } }),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/v1/api-keys/:keyId',
+      access: 'admin',
+      summary: 'Revoke an API key',
+      tags,
+      params: z.object({ keyId: z.string().regex(/^key_[0-9A-Z]{26}$/) }),
+      responses: { 204: { description: 'Revoked' }, 404: problem('No such key') },
+      handler: async ({ params, principal, req }) => {
+        if (!principal) throw new Unauthorized();
+        await revokeApiKey(core, principal, params.keyId, metaOf(req));
+        return { status: 204 };
+      },
+    }),
+  ];
+}
+
+export function authRoutes(deps: ApiDeps): AnyRoute[] {
+  return [...accountRoutes(deps), ...oidcRoutes(deps), ...apiKeyRoutes(deps)];
 }

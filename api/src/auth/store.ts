@@ -1,0 +1,138 @@
+import type pg from 'pg';
+import { newId } from '../domain/ids.ts';
+import type { Role } from '../http/principal.ts';
+import { newSecret, sha256Hex } from './secrets.ts';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  password_hash: string | null;
+  email_verified_at: Date | null;
+  disabled_at: Date | null;
+  token_version: number;
+  created_at: Date;
+}
+
+/** The user as the API shows it: never a hash, never a token version. */
+export interface PublicUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  email_verified: boolean;
+  created_at: string;
+}
+
+export function publicUser(u: UserRow): PublicUser {
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    email_verified: u.email_verified_at !== null,
+    created_at: u.created_at.toISOString(),
+  };
+}
+
+const USER_COLUMNS =
+  'id, email, name, role, password_hash, email_verified_at, disabled_at, token_version, created_at';
+
+export async function findUserByEmail(
+  db: pg.ClientBase | pg.Pool,
+  email: string,
+): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(
+    `select ${USER_COLUMNS} from users where lower(email) = lower($1)`,
+    [email],
+  );
+  return rows[0];
+}
+
+export async function findUserById(
+  db: pg.ClientBase | pg.Pool,
+  id: string,
+  lock = false,
+): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(
+    `select ${USER_COLUMNS} from users where id = $1${lock ? ' for update' : ''}`,
+    [id],
+  );
+  return rows[0];
+}
+
+export interface NewUser {
+  email: string;
+  name: string;
+  passwordHash: string | null;
+  emailVerified: boolean;
+}
+
+/**
+ * Inserts a user. The first user of a fresh install becomes admin, later ones
+ * viewer; a transaction-scoped advisory lock serialises signups so that two
+ * concurrent first signups cannot both become admin.
+ */
+export async function insertUser(client: pg.ClientBase, u: NewUser): Promise<UserRow> {
+  await client.query("select pg_advisory_xact_lock(hashtext('payflow.users.signup'))");
+  const { rows } = await client.query<UserRow>(
+    `insert into users (id, email, name, role, password_hash, email_verified_at)
+     values ($1, $2, $3,
+             case when exists (select 1 from users) then 'viewer' else 'admin' end,
+             $4, case when $5::boolean then now() end)
+     returning ${USER_COLUMNS}`,
+    [newId('usr'), u.email, u.name, u.passwordHash, u.emailVerified],
+  );
+  await client.query('insert into user_preferences (user_id) values ($1) on conflict do nothing', [
+    rows[0]?.id,
+  ]);
+  const row = rows[0];
+  if (!row) throw new Error('insert into users returned no row');
+  return row;
+}
+
+export type OneTimePurpose = 'verify_email' | 'reset_password';
+
+/** Creates a one-time token for an email link; only its hash is stored. */
+export async function createOneTimeToken(
+  client: pg.ClientBase,
+  userId: string,
+  purpose: OneTimePurpose,
+  ttlSeconds: number,
+): Promise<string> {
+  const token = newSecret('');
+  await client.query(
+    `insert into auth_tokens (token_hash, purpose, user_id, expires_at)
+     values ($1, $2, $3, now() + make_interval(secs => $4))`,
+    [sha256Hex(token), purpose, userId, ttlSeconds],
+  );
+  return token;
+}
+
+/** Marks a one-time token used, once, if it has not expired; returns its user. */
+export async function consumeOneTimeToken(
+  client: pg.ClientBase,
+  token: string,
+  purpose: OneTimePurpose,
+): Promise<string | undefined> {
+  const { rows } = await client.query<{ user_id: string }>(
+    `update auth_tokens set used_at = now()
+      where token_hash = $1 and purpose = $2 and used_at is null and expires_at > now()
+      returning user_id`,
+    [sha256Hex(token), purpose],
+  );
+  return rows[0]?.user_id;
+}
+
+/** Ends every session of a user: access tokens stop at the next request, refresh tokens are revoked. */
+export async function endAllSessions(client: pg.ClientBase, userId: string, reason: string): Promise<void> {
+  await client.query('update users set token_version = token_version + 1, updated_at = now() where id = $1', [
+    userId,
+  ]);
+  await client.query(
+    `update refresh_tokens set revoked_at = now(), revoked_reason = $2
+      where user_id = $1 and revoked_at is null`,
+    [userId, reason],
+  );
+}
