@@ -1,6 +1,74 @@
+// /api/v1/audit: the hash-chained audit log (list, verify).
+import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
-import type { AnyRoute } from '../http/route.ts';
+import { ValidationError } from '../domain/errors.ts';
+import { defineRoute, problemSchema, type AnyRoute } from '../http/route.ts';
+import { listAudit, verifyAudit, type AuditFilter } from '../payments/audit.ts';
+import { intParam, textParam, timeParam } from './query-params.ts';
 
-export function auditRoutes(_deps: ApiDeps): AnyRoute[] {
-  return [];
+const listQuery = z.strictObject({
+  limit: intParam(1, 200).default(50),
+  offset: intParam(0, 10_000).default(0),
+  resource_type: textParam(64).optional(),
+  resource_id: textParam().optional(),
+  actor_id: textParam().optional(),
+  action: textParam().optional(),
+  from: timeParam.optional(),
+  to: timeParam.optional(),
+});
+
+function toFilter(q: z.output<typeof listQuery>): AuditFilter {
+  if (q.from && q.to && q.from > q.to) throw ValidationError.of('from', 'must not be after to');
+  return {
+    ...(q.resource_type === undefined ? {} : { resourceType: q.resource_type }),
+    ...(q.resource_id === undefined ? {} : { resourceId: q.resource_id }),
+    ...(q.actor_id === undefined ? {} : { actorId: q.actor_id }),
+    ...(q.action === undefined ? {} : { action: q.action }),
+    ...(q.from === undefined ? {} : { from: q.from }),
+    ...(q.to === undefined ? {} : { to: q.to }),
+  };
+}
+
+export function auditRoutes(deps: ApiDeps): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/audit',
+      access: 'viewer',
+      summary: 'List audit rows, newest first',
+      tags: ['audit'],
+      query: listQuery,
+      responses: {
+        200: { description: 'One page of audit rows' },
+        400: { description: 'Bad filter', schema: problemSchema },
+      },
+      handler: async ({ query }) => {
+        const page = await listAudit(deps.pool, toFilter(query), {
+          limit: query.limit,
+          offset: query.offset,
+        });
+        return {
+          status: 200,
+          body: {
+            data: page.items,
+            pagination: {
+              limit: query.limit,
+              offset: query.offset,
+              total: page.total,
+              total_exact: page.totalExact,
+            },
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/audit/verify',
+      access: 'admin',
+      summary: 'Verify every audit chain (hashes and links)',
+      tags: ['audit'],
+      responses: { 200: { description: '{ valid, chains }' } },
+      handler: async () => ({ status: 200, body: await verifyAudit(deps.pool) }),
+    }),
+  ];
 }

@@ -1,6 +1,299 @@
+// /api/v1/transactions: list, get, create, audit trail, and the state-machine commands
+// capture / void / refund. Thin: validate with zod, call a use case, shape the JSON.
+import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
-import type { AnyRoute } from '../http/route.ts';
+import { ValidationError } from '../domain/errors.ts';
+import { parseCurrency, parseDecimalAmount, parseMinorAmount, type CurrencyCode } from '../domain/money.ts';
+import { isPaymentState, type PaymentState } from '../domain/states.ts';
+import { idempotent } from '../http/idempotency.ts';
+import { actorOf } from '../http/principal.ts';
+import { defineRoute, problemSchema, type AnyRoute, type RouteContext } from '../http/route.ts';
+import { auditTrail } from '../payments/audit.ts';
+import {
+  PAYMENT_SORTS,
+  decodeCursor,
+  listPayments,
+  type PaymentFilter,
+  type PaymentSort,
+} from '../payments/queries.ts';
+import { paymentJson } from '../payments/store.ts';
+import { createPayment, getPayment, runPaymentCommand, type CommandKind } from '../payments/use-cases.ts';
+import { intParam, textParam, timeParam } from './query-params.ts';
 
-export function transactionsRoutes(_deps: ApiDeps): AnyRoute[] {
-  return [];
+const BASE = '/api/v1/transactions';
+const MAX_METADATA_BYTES = 8192;
+const MAX_OFFSET = 10_000;
+
+const states = z
+  .string()
+  .max(300)
+  .transform((s, ctx) => {
+    const list = s.split(',').map((x) => x.trim());
+    const bad = list.filter((x) => !isPaymentState(x));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown state ${bad.map((b) => JSON.stringify(b)).join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return list as PaymentState[];
+  });
+
+const listQuery = z.strictObject({
+  merchant_id: textParam().optional(),
+  payer_id: textParam().optional(),
+  state: states.optional(),
+  current_state: states.optional(),
+  currency: z.string().max(8).optional(),
+  amount_min: z.string().max(40).optional(),
+  amount_max: z.string().max(40).optional(),
+  amount_min_minor: z.string().max(40).optional(),
+  amount_max_minor: z.string().max(40).optional(),
+  created_from: timeParam.optional(),
+  created_to: timeParam.optional(),
+  q: textParam().optional(),
+  sort: z.enum(PAYMENT_SORTS, { error: `must be one of ${PAYMENT_SORTS.join(', ')}` }).default('-created_at'),
+  limit: intParam(1, 200).default(50),
+  offset: intParam(0, MAX_OFFSET).default(0),
+  cursor: z.string().min(1).max(512).optional(),
+});
+type ListQuery = z.output<typeof listQuery>;
+
+const idParams = z.object({ transactionId: z.string().min(1).max(64) });
+
+const metadata = z
+  .record(z.string().max(64), z.unknown())
+  .refine(
+    (m) => JSON.stringify(m).length <= MAX_METADATA_BYTES,
+    `must be at most ${String(MAX_METADATA_BYTES)} bytes of JSON`,
+  );
+
+const amountInput = z.union([z.number(), z.string()], { error: 'must be a decimal number such as 100.00' });
+
+const createBody = z.strictObject({
+  merchant_id: textParam(),
+  payer_id: textParam(),
+  amount: amountInput,
+  currency: z.string({ error: 'must be an ISO 4217 currency code' }),
+  current_state: z
+    .literal('pending', { error: 'must be "pending" (or omitted) when creating a payment' })
+    .optional(),
+  metadata: metadata.optional(),
+  card_fingerprint: textParam().optional(),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US')
+    .optional(),
+});
+
+const commandBody = z.strictObject({ reason: z.string().min(1).max(1000).optional() }).optional();
+const refundBody = z
+  .strictObject({ amount: amountInput.optional(), reason: z.string().min(1).max(1000).optional() })
+  .optional();
+
+const paymentSchema = z.object({
+  id: z.string(),
+  merchant_id: z.string(),
+  payer_id: z.string(),
+  amount: z.union([z.number(), z.string()]),
+  amount_minor: z.string(),
+  currency: z.string(),
+  current_state: z.string(),
+  refunded_amount: z.union([z.number(), z.string()]),
+  refunded_amount_minor: z.string(),
+  card_fingerprint: z.string().nullable(),
+  country: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()),
+  flagged: z.boolean(),
+  held: z.boolean(),
+  version: z.number(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+const pageSchema = z.object({
+  data: z.array(paymentSchema),
+  pagination: z.object({
+    limit: z.number(),
+    offset: z.number(),
+    total: z.number(),
+    total_exact: z.boolean(),
+    next_cursor: z.string().nullable(),
+  }),
+});
+
+const problem = (description: string): { description: string; schema: typeof problemSchema } => ({
+  description,
+  schema: problemSchema,
+});
+
+function amountBound(
+  q: ListQuery,
+  which: 'min' | 'max',
+  currency: CurrencyCode | undefined,
+): bigint | undefined {
+  const decimal = q[`amount_${which}`];
+  const minor = q[`amount_${which}_minor`];
+  if (decimal !== undefined && minor !== undefined) {
+    throw ValidationError.of(`amount_${which}`, `cannot be combined with amount_${which}_minor`);
+  }
+  if (minor !== undefined) return parseMinorAmount(minor, `amount_${which}_minor`);
+  if (decimal === undefined) return undefined;
+  if (!currency)
+    throw ValidationError.of(`amount_${which}`, 'needs a currency filter (or use amount_*_minor)');
+  return parseDecimalAmount(decimal, currency, { field: `amount_${which}` }).amountMinor;
+}
+
+function toFilter(q: ListQuery): PaymentFilter {
+  const currency = q.currency === undefined ? undefined : parseCurrency(q.currency);
+  const min = amountBound(q, 'min', currency);
+  const max = amountBound(q, 'max', currency);
+  if (min !== undefined && max !== undefined && min > max) {
+    throw ValidationError.of('amount_min', 'must not be greater than amount_max');
+  }
+  return {
+    merchantId: q.merchant_id,
+    payerId: q.payer_id,
+    states: q.state ?? q.current_state,
+    currency,
+    amountMinMinor: min,
+    amountMaxMinor: max,
+    createdFrom: q.created_from,
+    createdTo: q.created_to,
+    q: q.q,
+  };
+}
+
+function cursorOf(q: ListQuery, sort: PaymentSort): ReturnType<typeof decodeCursor> | undefined {
+  if (q.cursor === undefined) return undefined;
+  if (q.offset !== 0) throw ValidationError.of('offset', 'cannot be combined with cursor');
+  return decodeCursor(q.cursor, sort);
+}
+
+function who(
+  ctx: RouteContext<unknown, unknown, unknown>,
+): ReturnType<typeof actorOf> & { requestId: string } {
+  return { ...actorOf(ctx.principal), requestId: ctx.req.id };
+}
+
+function commandRoute(deps: ApiDeps, kind: CommandKind): AnyRoute {
+  return defineRoute({
+    method: 'post',
+    path: `${BASE}/:transactionId/${kind}`,
+    access: 'operator',
+    summary: `${kind[0]?.toUpperCase() ?? ''}${kind.slice(1)} a payment (state-machine command)`,
+    tags: ['transactions'],
+    params: idParams,
+    body: kind === 'refund' ? refundBody : commandBody,
+    responses: {
+      200: { description: 'The payment after the command', schema: paymentSchema },
+      404: problem('No such payment'),
+      409: problem('The payment state does not allow this command'),
+    },
+    handler: idempotent(deps.pool, async (ctx, tx) => {
+      const body = (ctx.body ?? {}) as { amount?: number | string; reason?: string };
+      const w = who(ctx);
+      const payment = await runPaymentCommand(
+        tx,
+        ctx.params.transactionId,
+        { kind, amount: body.amount, reason: body.reason },
+        { actor: { actorType: w.actorType, actorId: w.actorId }, requestId: w.requestId },
+      );
+      return { status: 200, body: paymentJson(payment) };
+    }),
+  });
+}
+
+export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: BASE,
+      access: 'viewer',
+      summary: 'List payments (filter, sort, offset or cursor paging)',
+      tags: ['transactions'],
+      query: listQuery,
+      responses: {
+        200: { description: 'One page of payments', schema: pageSchema },
+        400: problem('Bad filter'),
+      },
+      handler: async ({ query }) => {
+        const page = await listPayments(deps.pool, {
+          filter: toFilter(query),
+          sort: query.sort,
+          limit: query.limit,
+          offset: query.offset,
+          ...(query.cursor === undefined ? {} : { cursor: cursorOf(query, query.sort) }),
+        });
+        return {
+          status: 200,
+          body: {
+            data: page.items.map(paymentJson),
+            pagination: {
+              limit: query.limit,
+              offset: query.offset,
+              total: page.total,
+              total_exact: page.totalExact,
+              next_cursor: page.nextCursor ?? null,
+            },
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${BASE}/:transactionId`,
+      access: 'viewer',
+      summary: 'Get a payment',
+      tags: ['transactions'],
+      params: idParams,
+      responses: {
+        200: { description: 'The payment', schema: paymentSchema },
+        404: problem('No such payment'),
+      },
+      handler: async ({ params }) => ({
+        status: 200,
+        body: paymentJson(await getPayment(deps.pool, params.transactionId)),
+      }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: BASE,
+      access: 'operator',
+      summary: 'Create a payment (state pending); send an Idempotency-Key',
+      tags: ['transactions'],
+      body: createBody,
+      responses: {
+        201: { description: 'The payment created', schema: paymentSchema },
+        400: problem('Invalid payment'),
+        409: problem('The same Idempotency-Key is in flight'),
+        422: problem('Idempotency-Key reused with another request'),
+      },
+      handler: idempotent(deps.pool, async (ctx, tx) => {
+        const w = who(ctx);
+        const payment = await createPayment(tx, ctx.body, {
+          actor: { actorType: w.actorType, actorId: w.actorId },
+          requestId: w.requestId,
+        });
+        return { status: 201, body: paymentJson(payment), headers: { Location: `${BASE}/${payment.id}` } };
+      }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${BASE}/:transactionId/audit-logs`,
+      access: 'viewer',
+      summary: "A payment's audit trail, oldest first",
+      tags: ['transactions', 'audit'],
+      params: idParams,
+      responses: { 200: { description: 'Audit rows' }, 404: problem('No such payment') },
+      handler: async ({ params }) => {
+        const payment = await getPayment(deps.pool, params.transactionId);
+        return { status: 200, body: { data: await auditTrail(deps.pool, 'payment', payment.id) } };
+      },
+    }),
+    commandRoute(deps, 'capture'),
+    commandRoute(deps, 'void'),
+    commandRoute(deps, 'refund'),
+  ];
 }

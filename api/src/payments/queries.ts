@@ -1,0 +1,178 @@
+// Payment list queries: filters, allow-listed sorts, offset pages and keyset cursors.
+//
+// Every filter maps to an indexed column (see migrations 0002 and 0004); time ranges prune
+// partitions. `total` is an exact count of the matches up to TOTAL_CAP and otherwise reported
+// as "at least TOTAL_CAP" (`totalExact: false`): the count never scans an unbounded set.
+import { ValidationError } from '../domain/errors.ts';
+import type { CurrencyCode } from '../domain/money.ts';
+import type { PaymentState } from '../domain/states.ts';
+import { PAYMENT_COLUMNS, paymentFromRow, type Payment, type PaymentRow, type Queryable } from './store.ts';
+
+export const PAYMENT_SORTS = ['-created_at', 'created_at', '-amount', 'amount'] as const;
+export type PaymentSort = (typeof PAYMENT_SORTS)[number];
+export const TOTAL_CAP = 10_000;
+
+export interface PaymentFilter {
+  readonly merchantId?: string;
+  readonly payerId?: string;
+  readonly states?: readonly PaymentState[];
+  readonly currency?: CurrencyCode;
+  readonly amountMinMinor?: bigint;
+  readonly amountMaxMinor?: bigint;
+  /** Inclusive. */
+  readonly createdFrom?: Date;
+  /** Exclusive. */
+  readonly createdTo?: Date;
+  /** Prefix of the payment id, merchant id or payer id. */
+  readonly q?: string;
+}
+
+/** Position after the last row of a page, for keyset paging. */
+export interface PaymentCursor {
+  readonly sort: PaymentSort;
+  /** The sort value of the last row: ISO timestamp or minor units as text. */
+  readonly value: string;
+  readonly id: string;
+}
+
+export interface PaymentListRequest {
+  readonly filter: PaymentFilter;
+  readonly sort: PaymentSort;
+  readonly limit: number;
+  readonly offset: number;
+  readonly cursor?: PaymentCursor;
+}
+
+export interface PaymentPage {
+  readonly items: Payment[];
+  readonly total: number;
+  readonly totalExact: boolean;
+  readonly nextCursor: string | undefined;
+}
+
+/** Collects SQL conditions and their parameters. */
+class Where {
+  readonly parts: string[] = [];
+  readonly params: unknown[] = [];
+
+  add(sql: (p: (v: unknown) => string) => string): void {
+    this.parts.push(
+      sql((v) => {
+        this.params.push(v);
+        return `$${String(this.params.length)}`;
+      }),
+    );
+  }
+
+  text(): string {
+    return this.parts.length === 0 ? '' : `where ${this.parts.join(' and ')}`;
+  }
+}
+
+function likePrefix(q: string): string {
+  return `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+type Condition = [unknown, (p: (v: unknown) => string) => string];
+
+function conditions(f: PaymentFilter): Condition[] {
+  return [
+    [f.merchantId, (p) => `merchant_id = ${p(f.merchantId)}`],
+    [f.payerId, (p) => `payer_id = ${p(f.payerId)}`],
+    [
+      f.states,
+      (p) =>
+        f.states?.length === 1 ? `current_state = ${p(f.states[0])}` : `current_state = any(${p(f.states)})`,
+    ],
+    [f.currency, (p) => `currency = ${p(f.currency)}`],
+    [f.amountMinMinor, (p) => `amount_minor >= ${p(f.amountMinMinor)}`],
+    [f.amountMaxMinor, (p) => `amount_minor <= ${p(f.amountMaxMinor)}`],
+    [f.createdFrom, (p) => `created_at >= ${p(f.createdFrom)}`],
+    [f.createdTo, (p) => `created_at < ${p(f.createdTo)}`],
+    [
+      f.q,
+      (p) => {
+        const v = p(likePrefix(f.q ?? ''));
+        return `(id like ${v} or merchant_id like ${v} or payer_id like ${v})`;
+      },
+    ],
+  ];
+}
+
+function filterWhere(f: PaymentFilter): Where {
+  const where = new Where();
+  for (const [value, sql] of conditions(f)) if (value !== undefined) where.add(sql);
+  return where;
+}
+
+const SORT_SQL: Record<PaymentSort, { column: string; dir: 'asc' | 'desc'; cast: string }> = {
+  '-created_at': { column: 'created_at', dir: 'desc', cast: 'timestamptz' },
+  created_at: { column: 'created_at', dir: 'asc', cast: 'timestamptz' },
+  '-amount': { column: 'amount_minor', dir: 'desc', cast: 'bigint' },
+  amount: { column: 'amount_minor', dir: 'asc', cast: 'bigint' },
+};
+
+export function encodeCursor(c: PaymentCursor): string {
+  return Buffer.from(JSON.stringify([c.sort, c.value, c.id])).toString('base64url');
+}
+
+/** Decodes an opaque cursor; a 400 naming `cursor` when it is malformed or made for another sort. */
+export function decodeCursor(text: string, sort: PaymentSort): PaymentCursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw ValidationError.of('cursor', 'is not a cursor returned by this endpoint');
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3 || !parsed.every((x) => typeof x === 'string')) {
+    throw ValidationError.of('cursor', 'is not a cursor returned by this endpoint');
+  }
+  const [s, value, id] = parsed as [string, string, string];
+  if (s !== sort) throw ValidationError.of('cursor', `was made for sort ${s}, not ${sort}`);
+  const valid = s.endsWith('amount') ? /^\d{1,20}$/.test(value) : !Number.isNaN(Date.parse(value));
+  if (!valid) throw ValidationError.of('cursor', 'is not a cursor returned by this endpoint');
+  return { sort, value, id };
+}
+
+function cursorOf(p: Payment, sort: PaymentSort): string {
+  const value = SORT_SQL[sort].column === 'created_at' ? p.createdAt.toISOString() : p.amountMinor.toString();
+  return encodeCursor({ sort, value, id: p.id });
+}
+
+async function countCapped(db: Queryable, where: Where): Promise<number> {
+  const { rows } = await db.query<{ n: bigint }>(
+    `select count(*) as n from (select 1 from payments ${where.text()} limit ${String(TOTAL_CAP + 1)}) t`,
+    where.params,
+  );
+  return Number(rows[0]?.n ?? 0n);
+}
+
+/** One page of payments matching the filter. */
+export async function listPayments(db: Queryable, r: PaymentListRequest): Promise<PaymentPage> {
+  const s = SORT_SQL[r.sort];
+  const where = filterWhere(r.filter);
+  const counted = countCapped(db, filterWhere(r.filter));
+  if (r.cursor) {
+    const cur = r.cursor;
+    const op = s.dir === 'desc' ? '<' : '>';
+    where.add((p) => `(${s.column}, id) ${op} (${p(cur.value)}::${s.cast}, ${p(cur.id)})`);
+  }
+  where.params.push(r.limit + 1, r.offset);
+  const n = where.params.length;
+  const { rows } = await db.query<PaymentRow>(
+    `select ${PAYMENT_COLUMNS} from payments ${where.text()}
+      order by ${s.column} ${s.dir}, id ${s.dir}
+      limit $${String(n - 1)} offset $${String(n)}`,
+    where.params,
+  );
+  const total = await counted;
+  const items = rows.slice(0, r.limit).map(paymentFromRow);
+  const last = items.at(-1);
+  const more = rows.length > r.limit && last !== undefined;
+  return {
+    items,
+    total: Math.min(total, TOTAL_CAP),
+    totalExact: total <= TOTAL_CAP,
+    nextCursor: more ? cursorOf(last, r.sort) : undefined,
+  };
+}
