@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnyRoute } from '../../api/src/http/route.ts';
+import { apiRoutes } from '../../api/src/routes/index.ts';
+import {
+  registerAndLogin,
+  startAuthApi,
+  uniqueEmail,
+  type AuthHarness,
+  type SignedInBody,
+} from '../support/auth.ts';
+
+/** The only endpoints anyone may call without credentials (besides /livez, /readyz and /metrics). */
+function intendedPublic(route: AnyRoute): boolean {
+  if (route.path === '/api/v1/openapi.json') return true;
+  return route.path.startsWith('/api/v1/auth/') && route.path !== '/api/v1/auth/change-password';
+}
+
+/** A concrete URL for a route template: every parameter filled with a harmless value. */
+function urlOf(route: AnyRoute): string {
+  return route.path.replace(/:(\w+)/g, 'x_$1').replace(/\*(\w+)/g, 'x_$1');
+}
+
+const label = (r: AnyRoute): string => `${r.method.toUpperCase()} ${r.path} (${r.access})`;
+
+describe('access control over the whole route table', () => {
+  let h: AuthHarness;
+  let admin: SignedInBody;
+  let viewer: SignedInBody;
+  let routes: AnyRoute[];
+
+  beforeAll(async () => {
+    h = await startAuthApi();
+    admin = await registerAndLogin(h, uniqueEmail('admin'));
+    viewer = await registerAndLogin(h, uniqueEmail('viewer'));
+    routes = apiRoutes(h.api.deps);
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('when the table is read, then the only public routes are the intended ones', () => {
+    const publicRoutes = routes.filter((r) => r.access === 'public').map(label);
+    const unexpected = routes.filter((r) => r.access === 'public' && !intendedPublic(r)).map(label);
+    expect(unexpected).toEqual([]);
+    expect(publicRoutes).toContain('POST /api/v1/auth/login (public)');
+    expect(routes.find((r) => r.path === '/api/v1/auth/change-password')?.access).toBe('viewer');
+    expect(routes.filter((r) => r.access !== 'public').length).toBeGreaterThan(3);
+  });
+
+  it('when any non-public route is called without credentials or with a bad token, then it answers 401 problem+json with WWW-Authenticate', async () => {
+    const open: string[] = [];
+    for (const route of routes.filter((r) => r.access !== 'public')) {
+      for (const token of [undefined, 'definitely.not.valid']) {
+        const res = await h.call(route.method.toUpperCase(), urlOf(route), {
+          ...(token ? { token } : {}),
+          ...(route.method === 'get' || route.method === 'delete' ? {} : { body: {} }),
+        });
+        await res.body?.cancel();
+        const ok =
+          res.status === 401 &&
+          (res.headers.get('content-type') ?? '').startsWith('application/problem+json') &&
+          res.headers.get('www-authenticate') !== null;
+        if (!ok)
+          open.push(`${label(route)} ${token ? 'bad token' : 'no credentials'} → ${String(res.status)}`);
+      }
+    }
+    expect(open).toEqual([]);
+  });
+
+  it('when a viewer calls any operator or admin route, then it answers 403 before doing anything', async () => {
+    const leaks: string[] = [];
+    for (const route of routes.filter((r) => r.access === 'operator' || r.access === 'admin')) {
+      const res = await h.call(route.method.toUpperCase(), urlOf(route), {
+        token: viewer.accessToken,
+        ...(route.method === 'get' || route.method === 'delete' ? {} : { body: {} }),
+      });
+      await res.body?.cancel();
+      if (res.status !== 403) leaks.push(`${label(route)} → ${String(res.status)}`);
+    }
+    expect(leaks).toEqual([]);
+  });
+
+  describe('API keys', () => {
+    it('when an admin creates a key, then it is shown once, stored only as a hash, works as Bearer and X-API-Key with its role, and stops when revoked', async () => {
+      const created = await h.call('POST', '/api/v1/api-keys', {
+        token: admin.accessToken,
+        body: { name: 'ci pipeline', role: 'operator' },
+      });
+      expect(created.status).toBe(201);
+      const key = (await created.json()) as { id: string; key: string; role: string; prefix: string };
+      expect(key.key).toMatch(/^pk_[A-Za-z0-9_-]{43}$/);
+      expect(key.role).toBe('operator');
+      const { rows } = await h.pool.query<{ key_hash: string }>(
+        'select key_hash from api_keys where id = $1',
+        [key.id],
+      );
+      expect(rows[0]?.key_hash).toBe(createHash('sha256').update(key.key).digest('hex'));
+      const listed = await (await h.call('GET', '/api/v1/api-keys', { token: admin.accessToken })).text();
+      expect(listed).toContain(key.id);
+      expect(listed).not.toContain(key.key);
+      expect((await h.audit('auth.api_key_created')).at(-1)).toMatchObject({
+        actor_id: admin.user.id,
+        resource_id: key.id,
+      });
+
+      // An operator key may not manage keys (admin only), as Bearer or as X-API-Key.
+      expect((await h.call('GET', '/api/v1/api-keys', { token: key.key })).status).toBe(403);
+      expect((await h.call('GET', '/api/v1/api-keys', { headers: { 'x-api-key': key.key } })).status).toBe(
+        403,
+      );
+      const admKey = (await (
+        await h.call('POST', '/api/v1/api-keys', {
+          token: admin.accessToken,
+          body: { name: 'ops', role: 'admin' },
+        })
+      ).json()) as { id: string; key: string };
+      expect((await h.call('GET', '/api/v1/api-keys', { headers: { 'x-api-key': admKey.key } })).status).toBe(
+        200,
+      );
+
+      const revoked = await h.call('DELETE', `/api/v1/api-keys/${admKey.id}`, { token: admin.accessToken });
+      expect(revoked.status).toBe(204);
+      expect((await h.audit('auth.api_key_revoked')).at(-1)?.resource_id).toBe(admKey.id);
+      expect((await h.call('GET', '/api/v1/api-keys', { headers: { 'x-api-key': admKey.key } })).status).toBe(
+        401,
+      );
+    });
+
+    it('when a viewer tries to create an admin key, then 403 and no key exists (escalation attempt)', async () => {
+      const before = await h.pool.query('select id from api_keys');
+      const res = await h.call('POST', '/api/v1/api-keys', {
+        token: viewer.accessToken,
+        body: { name: 'me', role: 'admin' },
+      });
+      expect(res.status).toBe(403);
+      const after = await h.pool.query('select id from api_keys');
+      expect(after.rows).toEqual(before.rows);
+    });
+
+    it('when a key is created with an unknown role or no name, then 400 names the field', async () => {
+      const res = await h.call('POST', '/api/v1/api-keys', {
+        token: admin.accessToken,
+        body: { name: 'x', role: 'root' },
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ field: 'role' });
+      const noName = await h.call('POST', '/api/v1/api-keys', {
+        token: admin.accessToken,
+        body: { role: 'viewer' },
+      });
+      expect(await noName.json()).toMatchObject({ field: 'name' });
+    });
+  });
+
+  describe('headers and CORS', () => {
+    it('when any response is sent, then it carries the security headers', async () => {
+      for (const path of ['/livez', '/api/v1/api-keys', '/nope']) {
+        const res = await h.call('GET', path);
+        await res.body?.cancel();
+        expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+        expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+        expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+        expect(res.headers.get('x-frame-options')).toBe('DENY');
+        // Plain http here: no HSTS (it is only sent over https).
+        expect(res.headers.get('strict-transport-security')).toBeNull();
+      }
+    });
+
+    it('when the console origin sends a preflight, then it is allowed; any other origin is refused and gets no CORS headers', async () => {
+      const ok = await h.call('OPTIONS', '/api/v1/auth/login', {
+        headers: { origin: 'http://console.test:5173', 'access-control-request-method': 'POST' },
+      });
+      expect(ok.status).toBe(204);
+      expect(ok.headers.get('access-control-allow-origin')).toBe('http://console.test:5173');
+      expect(ok.headers.get('access-control-allow-headers')).toContain('Authorization');
+      const evil = await h.call('OPTIONS', '/api/v1/auth/login', {
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+      });
+      expect(evil.status).toBe(403);
+      expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+      const simple = await h.call('GET', '/livez', { headers: { origin: 'https://evil.example' } });
+      expect(simple.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+});
