@@ -1,6 +1,136 @@
+import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
-import type { AnyRoute } from '../http/route.ts';
+import { ROLES } from '../http/principal.ts';
+import { defineRoute, type AnyRoute, type RouteContext } from '../http/route.ts';
+import { enumList, pageQueryShape, sortParam, textParam, type Actor } from '../ops/common.ts';
+import { pageSchema, timestamp } from '../ops/schemas.ts';
+import {
+  changeUser,
+  DENSITIES,
+  getMe,
+  listUsers,
+  THEMES,
+  updateMyPreferences,
+  USER_SORT_KEYS,
+} from '../ops/users.ts';
 
-export function usersRoutes(_deps: ApiDeps): AnyRoute[] {
-  return [];
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const preferencesSchema = z
+  .object({
+    theme: z.enum(THEMES),
+    density: z.enum(DENSITIES),
+    notifications_enabled: z.boolean(),
+    timezone: z.string(),
+  })
+  .meta({ id: 'Preferences' });
+
+/** Strict: only preference fields, so nothing else (a role, say) can ride along. */
+const preferencesPatch = z
+  .strictObject({
+    theme: z.enum(THEMES).optional(),
+    density: z.enum(DENSITIES).optional(),
+    notifications_enabled: z.boolean().optional(),
+    timezone: z
+      .string()
+      .min(1)
+      .max(64)
+      .refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Paris or UTC' })
+      .optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, { error: 'name at least one preference to change' });
+
+export const userSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    email_verified: z.boolean(),
+    disabled: z.boolean(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'User' });
+
+const meSchema = userSchema.extend({ preferences: preferencesSchema }).meta({ id: 'CurrentUser' });
+
+const listQuery = z.strictObject({
+  ...pageQueryShape,
+  role: enumList(ROLES).optional(),
+  disabled: z.stringbool().optional(),
+  q: textParam(200).optional(),
+  sort: sortParam(USER_SORT_KEYS, 'email'),
+});
+
+const userChange = z
+  .strictObject({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() })
+  .refine((c) => c.role !== undefined || c.disabled !== undefined, { error: 'name role or disabled' });
+
+const tags = ['Users'];
+
+function actorOf(ctx: RouteContext<unknown, unknown, unknown>): Actor {
+  return { principal: ctx.principal, requestId: ctx.req.id };
+}
+
+export function usersRoutes(deps: ApiDeps): AnyRoute[] {
+  const { pool } = deps;
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/users/me',
+      access: 'viewer',
+      summary: 'The signed-in user with preferences',
+      tags,
+      responses: { 200: { description: 'The current user', schema: meSchema } },
+      handler: async ({ principal }) => ({ status: 200, body: await getMe(pool, principal) }),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/api/v1/users/me/preferences',
+      access: 'viewer',
+      summary: "Change the signed-in user's preferences",
+      tags,
+      body: preferencesPatch,
+      responses: { 200: { description: 'The preferences after the change', schema: preferencesSchema } },
+      handler: async (ctx) => ({
+        status: 200,
+        body: await updateMyPreferences(pool, ctx.body, actorOf(ctx)),
+      }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/users',
+      access: 'admin',
+      summary: 'List users',
+      tags,
+      query: listQuery,
+      responses: { 200: { description: 'A page of users', schema: pageSchema(userSchema) } },
+      handler: async ({ query }) => {
+        const { limit, offset, cursor, sort, ...filters } = query;
+        return { status: 200, body: await listUsers(pool, filters, { limit, offset, cursor, sort }) };
+      },
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/api/v1/users/:userId',
+      access: 'admin',
+      summary: "Change a user's role or disable them (the last admin stays)",
+      tags,
+      params: z.strictObject({ userId: z.string().min(1).max(64) }),
+      body: userChange,
+      responses: { 200: { description: 'The user after the change', schema: userSchema } },
+      handler: async (ctx) => ({
+        status: 200,
+        body: await changeUser(pool, ctx.params.userId, ctx.body, actorOf(ctx)),
+      }),
+    }),
+  ];
 }

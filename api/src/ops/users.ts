@@ -1,0 +1,221 @@
+// Users as the API shows them: the caller's own profile and preferences, and the admin's list
+// and role / disable changes. Sign-up, passwords and sessions belong to the auth module.
+import type pg from 'pg';
+import { Conflict, Forbidden, NotFound } from '../domain/errors.ts';
+import type { Principal, Role } from '../http/principal.ts';
+import { appendAudit, withTransaction } from '../store/tx.ts';
+import {
+  auditBy,
+  likePattern,
+  listPage,
+  SqlFilter,
+  type Actor,
+  type Page,
+  type PageRequest,
+} from './common.ts';
+
+export const THEMES = ['light', 'dark', 'system'] as const;
+export const DENSITIES = ['compact', 'comfortable'] as const;
+export const USER_SORT_KEYS = ['email', 'name', 'created_at'] as const;
+
+export interface Preferences {
+  theme: (typeof THEMES)[number];
+  density: (typeof DENSITIES)[number];
+  notifications_enabled: boolean;
+  timezone: string;
+}
+
+const DEFAULT_PREFERENCES: Preferences = {
+  theme: 'system',
+  density: 'comfortable',
+  notifications_enabled: true,
+  timezone: 'UTC',
+};
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  email_verified_at: Date | null;
+  disabled_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  email_verified: boolean;
+  disabled: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS =
+  't.id, t.email, t.name, t.role, t.email_verified_at, t.disabled_at, t.created_at, t.updated_at';
+const SORT_KEYS = {
+  email: { expr: 'lower(t.email)', type: 'text' },
+  name: { expr: 't.name', type: 'text' },
+  created_at: { expr: 't.created_at', type: 'timestamptz' },
+} as const;
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    email_verified: row.email_verified_at !== null,
+    disabled: row.disabled_at !== null,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+async function findUser(db: pg.ClientBase | pg.Pool, id: string, lock = false): Promise<User> {
+  const { rows } = await db.query<UserRow>(
+    `select ${COLUMNS} from users t where t.id = $1${lock ? ' for update' : ''}`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) throw new NotFound('User', id);
+  return toUser(row);
+}
+
+async function readPreferences(
+  db: pg.ClientBase | pg.Pool,
+  userId: string,
+  lock = false,
+): Promise<Preferences> {
+  const { rows } = await db.query<Preferences>(
+    `select theme, density, notifications_enabled, timezone from user_preferences where user_id = $1${lock ? ' for update' : ''}`,
+    [userId],
+  );
+  return rows[0] ?? { ...DEFAULT_PREFERENCES };
+}
+
+function signedInUser(principal: Principal | undefined): string {
+  if (principal?.kind !== 'user') {
+    throw new Forbidden('This describes a signed-in user; API keys and system callers have no user profile.');
+  }
+  return principal.id;
+}
+
+export async function getMe(
+  pool: pg.Pool,
+  principal: Principal | undefined,
+): Promise<User & { preferences: Preferences }> {
+  const id = signedInUser(principal);
+  const user = await findUser(pool, id);
+  return { ...user, preferences: await readPreferences(pool, id) };
+}
+
+export async function updateMyPreferences(
+  pool: pg.Pool,
+  patch: Partial<Preferences>,
+  actor: Actor,
+): Promise<Preferences> {
+  const id = signedInUser(actor.principal);
+  return withTransaction(pool, async (client) => {
+    await findUser(client, id);
+    await client.query(
+      'insert into user_preferences (user_id) values ($1) on conflict (user_id) do nothing',
+      [id],
+    );
+    const before = await readPreferences(client, id, true);
+    const after: Preferences = { ...before, ...patch };
+    await client.query(
+      `update user_preferences set theme = $2, density = $3, notifications_enabled = $4, timezone = $5, updated_at = now()
+        where user_id = $1`,
+      [id, after.theme, after.density, after.notifications_enabled, after.timezone],
+    );
+    await appendAudit(client, {
+      ...auditBy(actor),
+      action: 'user.preferences_updated',
+      resourceType: 'user',
+      resourceId: id,
+      before,
+      after,
+    });
+    return after;
+  });
+}
+
+export interface UserFilters {
+  role?: Role[] | undefined;
+  disabled?: boolean | undefined;
+  q?: string | undefined;
+}
+
+export async function listUsers(pool: pg.Pool, f: UserFilters, page: PageRequest): Promise<Page<unknown>> {
+  const filter = new SqlFilter();
+  filter.when(f.role, (p) => `t.role = any(${p}::text[])`);
+  if (f.disabled !== undefined)
+    filter.where(f.disabled ? 't.disabled_at is not null' : 't.disabled_at is null');
+  if (f.q !== undefined) {
+    const like = filter.bind(likePattern(f.q));
+    filter.where(`(t.id = ${filter.bind(f.q)} or t.email ilike ${like} or t.name ilike ${like})`);
+  }
+  return listPage<UserRow>(pool, {
+    columns: COLUMNS,
+    from: 'users t',
+    filter,
+    sortKeys: SORT_KEYS,
+    page,
+    map: toUser,
+  });
+}
+
+export interface UserChange {
+  readonly role?: Role | undefined;
+  readonly disabled?: boolean | undefined;
+}
+
+const isActiveAdmin = (u: { role: Role; disabled: boolean }): boolean => u.role === 'admin' && !u.disabled;
+
+/** Needs the role-change lock held, so that two admins demoting each other cannot both succeed. */
+async function assertNotLastAdmin(
+  client: pg.ClientBase,
+  before: User,
+  after: { role: Role; disabled: boolean },
+): Promise<void> {
+  if (!isActiveAdmin(before) || isActiveAdmin(after)) return;
+  const { rows } = await client.query<{ id: string }>(
+    "select id from users where role = 'admin' and disabled_at is null",
+  );
+  if (rows.every((r) => r.id === before.id)) {
+    throw new Conflict(`${before.email} is the last active admin; make another user admin first.`, {
+      code: 'last_admin',
+    });
+  }
+}
+
+export async function changeUser(pool: pg.Pool, id: string, change: UserChange, actor: Actor): Promise<User> {
+  return withTransaction(pool, async (client) => {
+    // Role and disable changes are rare: one lock orders them all (and cannot deadlock).
+    await client.query("select pg_advisory_xact_lock(hashtext('payflow:user-role-changes'))");
+    const before = await findUser(client, id, true);
+    const target = { role: change.role ?? before.role, disabled: change.disabled ?? before.disabled };
+    await assertNotLastAdmin(client, before, target);
+    await client.query(
+      `update users set role = $2,
+         disabled_at = case when $3::boolean then coalesce(disabled_at, now()) else null end,
+         updated_at = now()
+       where id = $1`,
+      [id, target.role, target.disabled],
+    );
+    const after = await findUser(client, id);
+    await appendAudit(client, {
+      ...auditBy(actor),
+      action: 'user.updated',
+      resourceType: 'user',
+      resourceId: id,
+      before,
+      after,
+    });
+    return after;
+  });
+}

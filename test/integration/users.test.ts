@@ -1,0 +1,190 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOpsApi, type OpsApi } from '../support/ops-api.ts';
+
+interface UserBody {
+  id: string;
+  email: string;
+  role: string;
+  email_verified: boolean;
+  disabled: boolean;
+  preferences?: Record<string, unknown>;
+  password_hash?: unknown;
+}
+interface PageBody {
+  data: UserBody[];
+  pagination: { total: number; next_cursor: string | null };
+}
+
+describe('users API against real PostgreSQL', () => {
+  let t: OpsApi;
+  const me = { role: 'viewer' as const, user: 'usr_viewer' };
+  const admin = { role: 'admin' as const, user: 'usr_admin1' };
+
+  async function auditActions(id: string): Promise<string[]> {
+    const { rows } = await t.api.deps.pool.query<{ action: string }>(
+      "select action from audit_log where resource_type = 'user' and resource_id = $1 order by occurred_at",
+      [id],
+    );
+    return rows.map((r) => r.action);
+  }
+
+  beforeAll(async () => {
+    t = await startOpsApi();
+    await t.api.deps.pool.query(
+      `insert into users (id, email, name, role, password_hash, email_verified_at) values
+        ('usr_viewer', 'viewer@example.com', 'Vera Viewer', 'viewer', 'secret-hash', now()),
+        ('usr_admin1', 'admin1@example.com', 'Ada Admin', 'admin', null, null),
+        ('usr_admin2', 'admin2@example.com', 'Abe Admin', 'admin', null, null),
+        ('usr_op', 'op@example.com', 'Otto Operator', 'operator', null, null)`,
+    );
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('when a signed-in user asks for /users/me, then it shows the profile and default preferences, never the password hash', async () => {
+    const res = await t.call<UserBody>('GET', '/api/v1/users/me', me);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      id: 'usr_viewer',
+      email: 'viewer@example.com',
+      name: 'Vera Viewer',
+      role: 'viewer',
+      email_verified: true,
+      preferences: { theme: 'system', density: 'comfortable', notifications_enabled: true, timezone: 'UTC' },
+    });
+    expect(JSON.stringify(res.body)).not.toContain('secret-hash');
+  });
+
+  it('when preferences are patched with the seed body, then they are stored and audited', async () => {
+    const res = await t.call('PATCH', '/api/v1/users/me/preferences', {
+      ...me,
+      body: { theme: 'dark', density: 'comfortable', notifications_enabled: true },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      theme: 'dark',
+      density: 'comfortable',
+      notifications_enabled: true,
+      timezone: 'UTC',
+    });
+    const tz = await t.call('PATCH', '/api/v1/users/me/preferences', {
+      ...me,
+      body: { timezone: 'Europe/Paris' },
+    });
+    expect(tz.body).toMatchObject({ theme: 'dark', timezone: 'Europe/Paris' });
+    const got = await t.call<UserBody>('GET', '/api/v1/users/me', me);
+    expect(got.body.preferences).toMatchObject({ theme: 'dark', timezone: 'Europe/Paris' });
+    expect(await auditActions('usr_viewer')).toEqual([
+      'user.preferences_updated',
+      'user.preferences_updated',
+    ]);
+  });
+
+  it('when preferences carry a role or bad values, then it is a 400 naming the field and nothing changes', async () => {
+    const cases: [unknown, string][] = [
+      [{ theme: 'dark', role: 'admin' }, 'role'],
+      [{ theme: 'neon' }, 'theme'],
+      [{ density: 'cozy' }, 'density'],
+      [{ notifications_enabled: 'yes' }, 'notifications_enabled'],
+      [{ timezone: 'Mars/Olympus' }, 'timezone'],
+      [{}, ''],
+      [[], ''],
+    ];
+    for (const [body, field] of cases) {
+      const res = await t.call('PATCH', '/api/v1/users/me/preferences', { ...me, body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.field, JSON.stringify(body)).toBe(field);
+    }
+    const got = await t.call<UserBody>('GET', '/api/v1/users/me', me);
+    expect(got.body.role).toBe('viewer');
+    expect(got.body.preferences).toMatchObject({ theme: 'dark' });
+  });
+
+  it('when /users/me is asked without a user, then anonymous is 401, an API key 403 and an unknown user 404', async () => {
+    expect((await t.call('GET', '/api/v1/users/me')).status).toBe(401);
+    const key = await t.call('GET', '/api/v1/users/me', {
+      role: 'admin',
+      headers: { 'x-test-kind': 'api_key' },
+    });
+    expect(key.status).toBe(403);
+    expect((await t.call('GET', '/api/v1/users/me', { role: 'viewer', user: 'usr_ghost' })).status).toBe(404);
+  });
+
+  it('when an admin lists users, then filters and sort apply; others get 403', async () => {
+    const res = await t.call<PageBody>('GET', '/api/v1/users?role=admin&sort=-email', admin);
+    expect(res.status).toBe(200);
+    expect(res.body.data.map((u) => u.id)).toEqual(['usr_admin2', 'usr_admin1']);
+    expect(JSON.stringify(res.body)).not.toContain('password');
+    const q = await t.call<PageBody>('GET', '/api/v1/users?q=otto', admin);
+    expect(q.body.data.map((u) => u.id)).toEqual(['usr_op']);
+    expect((await t.call('GET', '/api/v1/users', { role: 'operator' })).status).toBe(403);
+    expect((await t.call('GET', '/api/v1/users?role=root', admin)).status).toBe(400);
+  });
+
+  it('when an admin changes a role or disables a user, then it applies and is audited', async () => {
+    const promoted = await t.call<UserBody>('PATCH', '/api/v1/users/usr_op', {
+      ...admin,
+      body: { role: 'admin' },
+    });
+    expect(promoted.status).toBe(200);
+    expect(promoted.body.role).toBe('admin');
+    const disabled = await t.call<UserBody>('PATCH', '/api/v1/users/usr_op', {
+      ...admin,
+      body: { disabled: true },
+    });
+    expect(disabled.body.disabled).toBe(true);
+    const enabled = await t.call<UserBody>('PATCH', '/api/v1/users/usr_op', {
+      ...admin,
+      body: { disabled: false, role: 'operator' },
+    });
+    expect(enabled.body).toMatchObject({ disabled: false, role: 'operator' });
+    expect(await auditActions('usr_op')).toEqual(['user.updated', 'user.updated', 'user.updated']);
+  });
+
+  it('when the last active admin would be demoted or disabled, then it is a 409 and nothing changes', async () => {
+    const first = await t.call<UserBody>('PATCH', '/api/v1/users/usr_admin2', {
+      ...admin,
+      body: { role: 'viewer' },
+    });
+    expect(first.status).toBe(200);
+    for (const body of [{ role: 'operator' }, { disabled: true }]) {
+      const res = await t.call('PATCH', '/api/v1/users/usr_admin1', { ...admin, body });
+      expect(res.status, JSON.stringify(body)).toBe(409);
+      expect(res.body.code).toBe('last_admin');
+    }
+    const list = await t.call<PageBody>('GET', '/api/v1/users?role=admin', admin);
+    expect(list.body.data.map((u) => u.id)).toEqual(['usr_admin1']);
+    // Restore a second admin; then the two demoting each other at once leaves one admin.
+    await t.call('PATCH', '/api/v1/users/usr_admin2', { ...admin, body: { role: 'admin' } });
+    const both = await Promise.all([
+      t.call('PATCH', '/api/v1/users/usr_admin1', { ...admin, body: { role: 'viewer' } }),
+      t.call('PATCH', '/api/v1/users/usr_admin2', { ...admin, body: { role: 'viewer' } }),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+    const after = await t.call<PageBody>('GET', '/api/v1/users?role=admin', admin);
+    expect(after.body.data).toHaveLength(1);
+  });
+
+  it('when the admin change is malformed or names nobody, then 400 or 404; non-admins get 403', async () => {
+    const cases: [unknown, string][] = [
+      [{ role: 'root' }, 'role'],
+      [{ disabled: 'true' }, 'disabled'],
+      [{ email: 'x@example.com' }, 'email'],
+      [{}, ''],
+    ];
+    for (const [body, field] of cases) {
+      const res = await t.call('PATCH', '/api/v1/users/usr_op', { ...admin, body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.field).toBe(field);
+    }
+    expect(
+      (await t.call('PATCH', '/api/v1/users/usr_nobody', { ...admin, body: { role: 'viewer' } })).status,
+    ).toBe(404);
+    const op = await t.call('PATCH', '/api/v1/users/usr_viewer', {
+      role: 'operator',
+      body: { role: 'admin' },
+    });
+    expect(op.status).toBe(403);
+  });
+});
