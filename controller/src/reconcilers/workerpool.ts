@@ -1,0 +1,282 @@
+// WorkerPool: own the worker Deployment (server-side apply of the pod template with the required
+// queue and concurrency settings), poll the queue every pollingIntervalSeconds on its own timer,
+// set the Deployment's replicas from the scaling decision, and report backlog, rates, replicas
+// and the Active / Ready / Fallback conditions, plus replicas and selector for the scale
+// subresource.
+import type { Condition, WorkerPool, WorkerPoolStatus } from '@payflow/api/crd';
+import { workerPoolSpecSchema } from '@payflow/api/crd';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { setCondition, type ConditionInput } from '../runtime/conditions.ts';
+import type { Reconciler, Request, Result } from '../runtime/controller.ts';
+import type { EventRecorder } from '../runtime/events.ts';
+import { GVR, type KubeClient, type KubeObject } from '../runtime/kube-client.ts';
+import { controllerRef, patchStatus } from '../runtime/objects.ts';
+import { decide, newPoolMemory, type PoolMemory, type ScaleDecision } from './scaling.ts';
+import type { QueueDepth, SqsMetricsReader } from './sqs-metrics.ts';
+
+export type WorkerPoolObject = KubeObject & Pick<WorkerPool, 'spec' | 'status'>;
+
+export interface DeploymentObject extends KubeObject {
+  spec?: { replicas?: number; template?: unknown };
+  status?: { replicas?: number; readyReplicas?: number; availableReplicas?: number };
+}
+
+export interface WorkerPoolReconcilerDeps {
+  client: KubeClient;
+  pool?: pg.Pool;
+  events: EventRecorder;
+  log: Logger;
+  image: string;
+  secretName: string;
+  sqs: SqsMetricsReader;
+  /** A monotonic clock in ms (tests may pass their own). */
+  now?: () => number;
+}
+
+type Json = Record<string, unknown>;
+interface Container extends Json {
+  name: string;
+  env?: { name: string }[];
+}
+
+const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'payflow-controller' };
+
+export function selectorLabels(name: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'payflow-worker', 'payflow.dev/worker-pool': name };
+}
+
+export function selectorString(name: string): string {
+  return Object.entries(selectorLabels(name))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+const asObject = (v: unknown): Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {};
+
+/** The worker container: the user's container named `worker` (or the first) merged over ours. */
+function workerContainer(user: Container | undefined, ours: Container): Container {
+  if (!user) return ours;
+  const names = new Set((ours.env ?? []).map((e) => e.name));
+  return {
+    ...ours,
+    ...user,
+    name: user.name,
+    args: ours.args,
+    env: [...(user.env ?? []).filter((e) => !names.has(e.name)), ...(ours.env ?? [])],
+  };
+}
+
+/** spec.template merged with the required labels, image, args and environment. */
+export function podTemplate(
+  wp: WorkerPoolObject,
+  queueUrl: string | undefined,
+  d: { image: string; secretName: string },
+): Json {
+  const user = asObject(wp.spec.template);
+  const meta = asObject(user.metadata);
+  const spec = asObject(user.spec);
+  const containers = (Array.isArray(spec.containers) ? spec.containers : []) as Container[];
+  const i = Math.max(
+    0,
+    containers.findIndex((c) => c.name === 'worker'),
+  );
+  const env = [
+    ...(queueUrl === undefined ? [] : [{ name: 'SQS_EVENTS_QUEUE_URL', value: queueUrl }]),
+    ...(wp.spec.queue.name === undefined ? [] : [{ name: 'SQS_QUEUE_NAME', value: wp.spec.queue.name }]),
+    { name: 'WORKER_CONCURRENCY', value: String(wp.spec.concurrencyPerReplica) },
+  ];
+  const ours: Container = {
+    name: 'worker',
+    image: d.image,
+    command: ['payflow-worker'],
+    args: ['consume'],
+    env,
+    envFrom: [{ secretRef: { name: d.secretName, optional: true } }],
+  };
+  const merged = [...containers];
+  merged[i] = workerContainer(containers[i], ours);
+  return {
+    metadata: { ...meta, labels: { ...asObject(meta.labels), ...selectorLabels(wp.metadata.name) } },
+    spec: { terminationGracePeriodSeconds: 60, ...spec, containers: merged },
+  };
+}
+
+export function desiredDeployment(wp: WorkerPoolObject, replicas: number, template: Json): DeploymentObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: wp.metadata.name,
+      namespace: wp.metadata.namespace,
+      labels: { ...MANAGED_BY, ...selectorLabels(wp.metadata.name) },
+      ownerReferences: [controllerRef(GVR.workerPool, wp)],
+    },
+    spec: {
+      replicas,
+      selector: { matchLabels: selectorLabels(wp.metadata.name) },
+      template,
+    } as DeploymentObject['spec'],
+  };
+}
+
+function conditionInputs(decision: ScaleDecision, ready: number, spec: WorkerPool['spec']): ConditionInput[] {
+  const backlog = decision.backlog === undefined ? 'unknown' : String(decision.backlog);
+  return [
+    decision.active
+      ? {
+          type: 'Active',
+          status: 'True',
+          reason: 'BacklogAboveActivation',
+          message: `backlog ${backlog} > ${spec.activationBacklog}`,
+        }
+      : {
+          type: 'Active',
+          status: 'False',
+          reason: 'BacklogBelowActivation',
+          message: `backlog ${backlog} ≤ ${spec.activationBacklog}`,
+        },
+    ready >= decision.desired
+      ? {
+          type: 'Ready',
+          status: 'True',
+          reason: 'ReplicasReady',
+          message: `${ready}/${decision.desired} replicas ready`,
+        }
+      : {
+          type: 'Ready',
+          status: 'False',
+          reason: 'ReplicasNotReady',
+          message: `${ready}/${decision.desired} replicas ready`,
+        },
+    decision.fallback
+      ? { type: 'Fallback', status: 'True', reason: 'QueueUnreadable', message: decision.reason }
+      : {
+          type: 'Fallback',
+          status: 'False',
+          reason: decision.backlog === undefined ? 'ReadFailing' : 'QueueReadable',
+          message: '',
+        },
+  ];
+}
+
+const milli = (rate: number | undefined): number | undefined =>
+  rate === undefined ? undefined : Math.round(rate * 1000);
+
+function currentReplicas(wp: WorkerPoolObject, deployment: DeploymentObject | undefined): number {
+  return deployment?.spec?.replicas ?? wp.status?.desiredReplicas ?? wp.spec.minReplicas;
+}
+
+interface Observation {
+  decision: ScaleDecision;
+  depth: QueueDepth | undefined;
+  current: number;
+  deployment: DeploymentObject;
+}
+
+function rates(decision: ScaleDecision): Pick<WorkerPoolStatus, 'arrivalRateMilli' | 'drainRateMilli'> {
+  return {
+    ...(decision.arrivalRate === undefined ? {} : { arrivalRateMilli: milli(decision.arrivalRate) }),
+    ...(decision.drainRate === undefined ? {} : { drainRateMilli: milli(decision.drainRate) }),
+  };
+}
+
+/** The status to show: backlog, rates, replicas, the last scale and the conditions. */
+export function poolStatus(wp: WorkerPoolObject, o: Observation): WorkerPoolStatus {
+  const { decision, depth } = o;
+  const ready = o.deployment.status?.readyReplicas ?? 0;
+  const gen = wp.metadata.generation;
+  const conditions = conditionInputs(decision, ready, wp.spec).reduce<Condition[]>(
+    (list, c) => setCondition(list, c, gen),
+    wp.status?.conditions ?? [],
+  );
+  const scale =
+    decision.desired !== o.current
+      ? {
+          lastScaleTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+          lastScaleReason: decision.reason.slice(0, 1024),
+        }
+      : {};
+  return {
+    ...wp.status,
+    observedGeneration: gen,
+    conditions,
+    replicas: o.deployment.status?.replicas ?? 0,
+    selector: selectorString(wp.metadata.name),
+    desiredReplicas: decision.desired,
+    readyReplicas: ready,
+    ...(depth ? { backlog: depth } : {}),
+    ...rates(decision),
+    ...scale,
+  };
+}
+
+export class WorkerPoolReconciler implements Reconciler {
+  readonly name = 'workerpool';
+  private readonly d: WorkerPoolReconcilerDeps;
+  private readonly memory = new Map<string, PoolMemory>();
+
+  constructor(deps: WorkerPoolReconcilerDeps) {
+    this.d = deps;
+  }
+
+  private now(): number {
+    return this.d.now?.() ?? performance.now();
+  }
+
+  async reconcile(req: Request): Promise<Result | undefined> {
+    const key = `${req.namespace}/${req.name}`;
+    const wp = await this.d.client.find<WorkerPoolObject>(GVR.workerPool, req);
+    if (!wp || wp.metadata.deletionTimestamp !== undefined) {
+      // The Deployment is owned: the garbage collector removes it with the pool.
+      this.memory.delete(key);
+      return undefined;
+    }
+    const spec = workerPoolSpecSchema.parse(wp.spec);
+    const typed: WorkerPoolObject = { ...wp, spec };
+    const [depth, queueUrl] = await this.readQueue(typed);
+    const deployment = await this.d.client.find<DeploymentObject>(GVR.deployment, req);
+    const current = currentReplicas(typed, deployment);
+    const ready = deployment?.status?.readyReplicas ?? 0;
+    const decision = decide(this.memoryOf(key), { spec, now: this.now(), depth, current, ready });
+    const applied = await this.d.client.apply<DeploymentObject>(
+      GVR.deployment,
+      desiredDeployment(typed, decision.desired, podTemplate(typed, queueUrl, this.d)),
+    );
+    await this.writeStatus(typed, { decision, depth, current, deployment: applied });
+    return { requeueAfterMs: spec.pollingIntervalSeconds * 1000 };
+  }
+
+  private memoryOf(key: string): PoolMemory {
+    const mem = this.memory.get(key) ?? newPoolMemory();
+    this.memory.set(key, mem);
+    return mem;
+  }
+
+  private async readQueue(wp: WorkerPoolObject): Promise<[QueueDepth | undefined, string | undefined]> {
+    try {
+      const url = await this.d.sqs.url(wp.spec.queue, wp.spec.queue.region);
+      return [await this.d.sqs.read(wp.spec.queue), url];
+    } catch (err) {
+      this.d.log.warn({ err, pool: wp.metadata.name }, 'could not read the queue depth');
+      return [undefined, wp.spec.queue.url];
+    }
+  }
+
+  private async writeStatus(wp: WorkerPoolObject, o: Observation): Promise<void> {
+    const { decision } = o;
+    const old = wp.status;
+    const scaled = decision.desired !== o.current;
+    await patchStatus(this.d.client, GVR.workerPool, wp, poolStatus(wp, o));
+    if (scaled)
+      this.d.events.record(
+        wp,
+        'Normal',
+        'Scaled',
+        `scaled from ${o.current} to ${decision.desired}: ${decision.reason}`,
+      );
+    const wasFallback = old?.conditions?.find((c) => c.type === 'Fallback')?.status === 'True';
+    if (decision.fallback && !wasFallback) this.d.events.record(wp, 'Warning', 'Fallback', decision.reason);
+  }
+}
