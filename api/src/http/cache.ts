@@ -3,6 +3,7 @@
 // INCR invalidates every entry of the namespace at once (and a reader that loaded stale data
 // before the write stores it under the old generation, where nobody looks any more).
 // When Redis is down the cache steps aside: reads go to the source, and the error is logged.
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
 
@@ -16,11 +17,16 @@ export interface Cache {
 export interface CacheOptions {
   readonly redis: Redis;
   readonly logger: Logger;
-  readonly prefix?: string;
+  /**
+   * What the cached data comes from (e.g. the database URL): deployments or test databases
+   * that share one Redis never see each other's entries. Only a hash of it enters the keys.
+   */
+  readonly scope: string;
 }
 
 export function createCache(opts: CacheOptions): Cache {
-  const prefix = opts.prefix ?? 'payflow:cache:';
+  const scope = createHash('sha256').update(opts.scope).digest('hex').slice(0, 16);
+  const prefix = `payflow:cache:${scope}:`;
   const genKey = (ns: string): string => `${prefix}${ns}:gen`;
   const warn = (err: unknown, what: string): void => {
     opts.logger.warn({ err: (err as Error).message }, `cache ${what} failed; reading through`);

@@ -76,7 +76,7 @@ function actorOf(ctx: RouteContext<unknown, unknown, unknown>): Actor {
 
 export function rulesRoutes(deps: ApiDeps): AnyRoute[] {
   const { pool } = deps;
-  const cache = createCache({ redis: deps.redis, logger: deps.logger });
+  const cache = createCache({ redis: deps.redis, logger: deps.logger, scope: deps.config.DATABASE_URL });
   return [
     defineRoute({
       method: 'get',
