@@ -48,6 +48,8 @@ export interface ApplyContext {
   readonly actor: string;
   readonly graceMs: number;
   readonly rules: (client: pg.ClientBase) => Promise<readonly LoadedRule[]>;
+  /** Called when the set-based fast path failed and the batch is applied event by event. */
+  readonly onFallback?: (err: unknown) => void;
 }
 
 interface Parsed {
@@ -84,6 +86,7 @@ type Row = Record<string, unknown>;
 
 interface Work {
   readonly parsed: Parsed;
+  seq?: number;
   row?: Row;
   verdict?: Verdict;
 }
@@ -127,6 +130,9 @@ function copyVerdict(v: Verdict | undefined): Verdict | undefined {
 }
 
 async function runBatch(ctx: ApplyContext, client: pg.PoolClient, unique: Work[]): Promise<void> {
+  // Lock first, then look for processed ids: a concurrent worker's commit for these payments
+  // is then either visible or still holding the lock we wait for.
+  const { payments, now } = await lockPayments(client, unique);
   const final = await finalIds(
     client,
     unique.map((w) => w.parsed.eventId),
@@ -138,25 +144,59 @@ async function runBatch(ctx: ApplyContext, client: pg.PoolClient, unique: Work[]
     else todo.push(w);
   }
   if (todo.length === 0) return;
-  const { payments, now } = await lockPayments(client, todo);
   const rules = await ctx.rules(client);
   const values = rules.length === 0 ? new Map() : await aggregatesFor(client, rules, [...payments.values()]);
   decideAll({ ctx, payments, now, rules, values }, todo);
-  const rows = todo.filter((w) => w.row !== undefined);
-  if (rows.length === 0) return;
-  const { rows: results } = await client.query<{
-    ord: number;
-    status: string;
-    sql_state: string | null;
-    message: string | null;
-  }>('select ord, status, sql_state, message from worker_apply_events($1::jsonb, $2)', [
-    JSON.stringify(rows.map((w) => w.row)),
-    ctx.actor,
-  ]);
+  const rows = todo.filter((w) => w.row !== undefined).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+  if (rows.length > 0) await writeRows(ctx, client, rows);
+}
+
+/** The set-based fast path under a savepoint; event by event when any event fails in it. */
+async function writeRows(ctx: ApplyContext, client: pg.PoolClient, rows: Work[]): Promise<void> {
+  const items = JSON.stringify(batchRows(rows));
+  await client.query('savepoint batch');
+  try {
+    await client.query('select worker_apply_batch($1::jsonb, $2)', [items, ctx.actor]);
+    for (const w of rows) w.verdict = verdictOf(w, statusOf(w.row), null);
+    return;
+  } catch (err) {
+    await client.query('rollback to savepoint batch');
+    ctx.onFallback?.(err);
+  }
+  // One subtransaction per event: a failing event rolls back only itself.
+  const { rows: results } = await client.query<{ ord: number; status: string; message: string | null }>(
+    'select ord, status, message from worker_apply_events($1::jsonb, $2)',
+    [items, ctx.actor],
+  );
   for (const r of results) {
     const w = rows[r.ord];
     if (w) w.verdict = verdictOf(w, r.status, r.message);
   }
+}
+
+function statusOf(row: Row | undefined): string {
+  if (row?.kind === 'apply') return 'applied';
+  return row?.kind === 'reject' ? 'rejected' : 'ignored';
+}
+
+/** The rows in decision order, with the batch-wide compare-and-set on each payment's last row. */
+function batchRows(rows: readonly Work[]): Row[] {
+  const items = rows.map((w, ord): Row => ({ ...w.row, ord }));
+  const first = new Map<string, Row>();
+  const last = new Map<string, Row>();
+  for (const it of items) {
+    if (it.kind !== 'apply') continue;
+    const id = String(it.payment_id);
+    if (!first.has(id)) first.set(id, it);
+    last.set(id, it);
+  }
+  for (const [id, it] of last) {
+    const f = first.get(id);
+    it.last_of_payment = true;
+    it.first_from = f?.from_state;
+    it.first_version = f?.expected_version;
+  }
+  return items;
 }
 
 function verdictOf(w: Work, status: string, message: string | null): Verdict {
@@ -198,9 +238,9 @@ async function lockPayments(
   ].sort();
   const { rows } = await client.query<PaymentRow & { now: Date }>(
     `select ${PAYMENT_COLUMNS}, now() as now from payments
-      where (id, created_at) in (select * from unnest($1::text[], $2::timestamptz[]))
+      where id = any($1::text[]) and created_at = any($2::timestamptz[])
       order by id for update`,
-    [ids, ids.map((id) => new Date(idTimestamp(id)))],
+    [ids, [...new Set(ids.map((id) => idTimestamp(id)))].map((t) => new Date(t))],
   );
   const now = rows[0]?.now ?? new Date();
   return { payments: new Map(rows.map((r) => [r.id, paymentFromRow(r)])), now };
@@ -222,7 +262,9 @@ interface DecideState {
 }
 
 function decideAll(st: DecideState, todo: Work[]): void {
+  let seq = 0;
   for (const w of [...todo].sort(byOccurrence)) {
+    w.seq = seq++;
     const { event, invalid, item } = w.parsed;
     if (!event) {
       const reason = invalid ?? 'invalid event';

@@ -122,6 +122,94 @@ begin
   end if;
 end $$;
 
+-- The fast path: the same writes for the whole batch in set-based statements. It raises when
+-- any event would not go through (a duplicate key, a stale compare-and-set, a constraint);
+-- the caller then rolls back to its savepoint and uses worker_apply_events, one
+-- subtransaction per event. Items: as above, plus `ord` (decision order); the last `apply`
+-- item of each payment has last_of_payment, and first_from / first_version: the state and
+-- version the payment's first event in the batch was decided on (the compare-and-set).
+create type worker_batch_item as (
+  ord integer, kind text, event_id text, payment_id text, created_at timestamptz, type text,
+  from_state text, to_state text, expected_version integer, refunded_minor bigint,
+  refund_minor bigint, updated_at timestamptz, flagged boolean, held boolean,
+  occurred_at timestamptz, reason text, data jsonb, row_id text, audit_id text, before jsonb,
+  after jsonb, outbox jsonb, notify_channel text, notify text, hits jsonb, body jsonb,
+  last_of_payment boolean, first_from text, first_version integer
+);
+
+create function worker_apply_batch(p_items jsonb, p_actor text) returns void
+language plpgsql as $$
+declare
+  n_items integer := jsonb_array_length(p_items);
+  n integer;
+  n_pay integer;
+  all_items worker_batch_item[] := array(select jsonb_populate_recordset(null::worker_batch_item, p_items));
+begin
+  perform 1 from audit_chain_heads order by chain for update;
+
+  insert into processed_events as pe (event_id, payment_id, outcome, reason)
+  select event_id, payment_id,
+         case kind when 'apply' then 'applied' when 'reject' then 'rejected' else 'ignored' end, reason
+    from unnest(all_items) items order by ord
+  on conflict (event_id) do update
+    set outcome = excluded.outcome, reason = excluded.reason, processed_at = now(),
+        payment_id = excluded.payment_id
+    where pe.outcome = 'rejected';
+  get diagnostics n = row_count;
+  if n <> n_items then
+    raise exception 'duplicate events in batch' using errcode = 'PF410';
+  end if;
+
+  select count(*) into n_pay from unnest(all_items) items where kind = 'apply' and last_of_payment;
+  if n_pay > 0 then
+    -- EXECUTE: planned with the batch's creation times, so only their partitions are touched.
+    execute 'update payments p
+                set current_state = v.to_state, refunded_minor = v.refunded_minor,
+                    version = v.expected_version + 1, updated_at = v.updated_at,
+                    flagged = v.flagged, held = v.held
+               from unnest($3::worker_batch_item[]) v
+              where v.kind = ''apply'' and v.last_of_payment
+                and p.id = v.payment_id and p.created_at = v.created_at
+                and p.created_at = any($1) and p.id = any($2)
+                and p.current_state = v.first_from and p.version = v.first_version'
+      using (select array_agg(distinct created_at) from unnest(all_items) items where kind = 'apply'),
+            (select array_agg(payment_id) from unnest(all_items) items where kind = 'apply' and last_of_payment),
+            all_items;
+    get diagnostics n = row_count;
+    if n <> n_pay then
+      raise exception 'a payment changed since it was read' using errcode = 'PF409';
+    end if;
+  end if;
+
+  insert into payment_events (id, event_id, payment_id, payment_created_at, type, from_state, to_state,
+                              amount_minor, source, occurred_at, data)
+  select row_id, event_id, payment_id, created_at, type, from_state, to_state,
+         nullif(refund_minor, 0), 'sqs', occurred_at, coalesce(data, '{}'::jsonb)
+    from unnest(all_items) items where kind = 'apply' order by ord;
+
+  perform audit_append(audit_id, 'worker', p_actor, type, 'payment', payment_id, before, after, reason,
+                       null, event_id)
+     from (select * from unnest(all_items) items where kind = 'apply' order by ord) a;
+  perform audit_append(audit_id, 'worker', p_actor, 'payment.event_rejected',
+                       case when payment_id is null then 'event' else 'payment' end,
+                       coalesce(payment_id, event_id), null, body, reason, null, event_id)
+     from (select * from unnest(all_items) items where kind = 'reject' order by ord) r;
+
+  insert into outbox (topic, aggregate_id, event_type, payload)
+  select outbox->>'topic', payment_id, type, outbox->'payload'
+    from unnest(all_items) items where kind = 'apply' order by ord;
+  perform pg_notify(notify_channel, notify) from unnest(all_items) items where kind = 'apply';
+
+  perform worker_rule_effect(to_jsonb(i), h.value, p_actor)
+     from unnest(all_items) i, jsonb_array_elements(coalesce(i.hits, '[]'::jsonb)) h
+    where i.kind = 'apply';
+  insert into rule_hits (rule_id, payment_id, event_id, mode, action, acted, reasons)
+  select h.value->>'rule_id', i.payment_id, i.event_id, h.value->>'mode', h.value->>'action',
+         (h.value->>'acted')::boolean, coalesce(h.value->'reasons', '[]'::jsonb)
+    from unnest(all_items) i, jsonb_array_elements(coalesce(i.hits, '[]'::jsonb)) h
+   where i.kind = 'apply';
+end $$;
+
 -- Windowed aggregates for rules: the covering indexes let count / sum over a window by payer,
 -- merchant or card fingerprint run as index-only scans.
 create index payments_payer_window    on payments (payer_id, created_at) include (amount_minor, currency);

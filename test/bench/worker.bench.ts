@@ -1,0 +1,243 @@
+// Worker benchmark: `hack/with-node node test/bench/worker.bench.ts [events]`
+//
+// Prints, in one run, on one PostgreSQL started here (fsync off, like the test environment):
+//   1. pgbench tpcb-like TPS (scale 10, 8 clients, 15 s): the physical reference;
+//   2. the peer: a plain SQS consumer doing one transaction per event (store.ts' lockPayment +
+//      decideEvent + recordTransition + a processed_events row), 8 receive loops;
+//   3. this worker (worker/src/main.ts, as deployed).
+// For 2 and 3: events/s end to end (first send → last commit, the sender running alongside),
+// p50/p99 latency from send to commit, the consumer process' peak RSS, and ratios.
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createPool, migrate } from '@payflow/api/store';
+import { decideEvent, parsePaymentEventBody, isTransitionEvent, eventAmountMinor } from '@payflow/api/domain';
+import { lockPayment, recordTransition } from '@payflow/api/payments';
+import { startTestEnv, createDatabase } from '../../hack/testenv/index.ts';
+import { Consumer } from '../../worker/src/consumer.ts';
+import { createSqsClient } from '../../worker/src/sqs.ts';
+import {
+  createTestQueues,
+  insertPayments,
+  event,
+  sendAll,
+  workerEnvVars,
+  type TestQueues,
+} from '../integration/worker-support.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+// ---------------------------------------------------------------------------------------------
+// Peer mode: this file run as a child with PEER_* env vars.
+
+function peer(): void {
+  const env = process.env;
+  const pool = createPool({ url: env.DATABASE_URL ?? '', max: 10 });
+  const client = createSqsClient({ region: env.AWS_REGION ?? 'us-east-1', endpoint: env.SQS_ENDPOINT });
+  const handle = async (body: string): Promise<void> => {
+    const v = parsePaymentEventBody(body);
+    if (!v.ok || !isTransitionEvent(v.value.type)) return;
+    const ev = v.value;
+    const type = ev.type;
+    const c = await pool.connect();
+    try {
+      await c.query('begin');
+      const ins = await c.query(
+        `insert into processed_events (event_id, payment_id, outcome) values ($1, $2, 'applied') on conflict do nothing`,
+        [ev.event_id, ev.payment_id],
+      );
+      const p = ins.rowCount === 1 ? await lockPayment(c, ev.payment_id) : undefined;
+      if (p && isTransitionEvent(type)) {
+        const decision = decideEvent(p, type, eventAmountMinor(ev));
+        await recordTransition(c, {
+          payment: p,
+          decision,
+          type,
+          source: 'sqs',
+          actor: { actorType: 'worker', actorId: 'peer' },
+          eventId: ev.event_id,
+          occurredAt: new Date(ev.occurred_at),
+        });
+      }
+      await c.query('commit');
+    } catch (err) {
+      await c.query('rollback');
+      throw err;
+    } finally {
+      c.release();
+    }
+  };
+  const consumers = Array.from(
+    { length: 8 },
+    () =>
+      new Consumer({
+        client,
+        queueUrl: env.SQS_EVENTS_QUEUE_URL ?? '',
+        waitTimeSeconds: 1,
+        handle: async (m) => {
+          try {
+            await handle(m.Body ?? '');
+            return 'done';
+          } catch {
+            return 'retry';
+          }
+        },
+      }),
+  );
+  for (const c of consumers) c.start();
+  process.on('SIGTERM', () => {
+    void Promise.all(consumers.map(async (c) => c.stop())).then(() => process.exit(0));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driver
+
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
+  const m = /VmHWM:\s+(\d+) kB/.exec(status);
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+function pgbench(binDir: string, url: string): number {
+  const u = new URL(url);
+  const args = ['-h', u.hostname, '-p', u.port, '-U', 'postgres'];
+  const db = u.pathname.slice(1);
+  execFileSync(join(binDir, 'pgbench'), [...args, '-i', '-s', '10', '-q', db], { stdio: 'ignore' });
+  const out = execFileSync(
+    join(binDir, 'pgbench'),
+    [...args, '-b', 'tpcb-like', '-c', '8', '-j', '2', '-T', '15', db],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const m = /tps = ([\d.]+)/.exec(out);
+  return m ? Number(m[1]) : NaN;
+}
+
+interface RunResult {
+  eventsPerSecond: number;
+  p50: number;
+  p99: number;
+  peakRss: number;
+  committed: number;
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
+
+async function runConsumer(
+  kind: 'peer' | 'worker',
+  info: { pgUrl: string; endpoint: string; region: string; redisUrl: string },
+  events: number,
+): Promise<RunResult> {
+  const url = await createDatabase(info.pgUrl, `bench_${kind}_${String(Date.now() % 100000)}`);
+  const db = createPool({ url, max: 4 });
+  await migrate(db);
+  const client = createSqsClient({ region: info.region, endpoint: info.endpoint });
+  const queues: TestQueues = await createTestQueues(client);
+  const payments = await insertPayments(db, Math.ceil(events / 2));
+  const bodies: string[] = [];
+  for (const p of payments) {
+    for (const type of ['payment.authorized', 'payment.captured']) {
+      const e = event(p, type);
+      bodies.push(JSON.stringify({ ...e, data: { sent_at: 0 } }));
+    }
+  }
+  bodies.length = events;
+  const env = workerEnvVars({
+    databaseUrl: url,
+    redisUrl: info.redisUrl,
+    endpoint: info.endpoint,
+    region: info.region,
+    queues,
+    extra: { GRACE_SECONDS: '600', VISIBILITY_TIMEOUT: '30', RELAY_ENABLED: 'false', LOG_LEVEL: 'warn' },
+  });
+  const script =
+    kind === 'peer' ? join(ROOT, 'test', 'bench', 'worker.bench.ts') : join(ROOT, 'worker', 'src', 'main.ts');
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env, ...(kind === 'peer' ? { WORKER_BENCH_PEER: '1' } : {}) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await new Promise((r) => setTimeout(r, 1500));
+  const started = Date.now();
+  // The sender runs alongside; each body carries its send time.
+  const stamped = (): string[] =>
+    bodies.map((b) => b.replace('"sent_at":0', `"sent_at":${String(Date.now())}`));
+  const lanes = 4;
+  const per = Math.ceil(bodies.length / lanes);
+  const all = stamped();
+  await Promise.all(
+    Array.from({ length: lanes }, async (_, i) => {
+      const mine = all.slice(i * per, (i + 1) * per);
+      for (let j = 0; j < mine.length; j += 200) {
+        const part = mine
+          .slice(j, j + 200)
+          .map((b) => b.replace(/"sent_at":\d+/, `"sent_at":${String(Date.now())}`));
+        await sendAll(client, queues.events, part);
+      }
+    }),
+  );
+  for (;;) {
+    const { rows } = await db.query<{ n: string }>(
+      "select count(*)::text as n from processed_events where outcome = 'applied'",
+    );
+    if (Number(rows[0]?.n) >= events) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const { rows } = await db.query<{ sent: string; done: Date }>(
+    `select (e.data->>'sent_at') as sent, p.processed_at as done
+       from processed_events p join payment_events e on e.event_id = p.event_id`,
+  );
+  const last = Math.max(...rows.map((r) => r.done.getTime()));
+  const lat = rows.map((r) => r.done.getTime() - Number(r.sent)).sort((a, b) => a - b);
+  const peakRss = child.pid ? peakRssMiB(child.pid) : NaN;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  await db.end();
+  client.destroy();
+  return {
+    eventsPerSecond: events / ((last - started) / 1000),
+    p50: quantile(lat, 0.5),
+    p99: quantile(lat, 0.99),
+    peakRss,
+    committed: rows.length,
+  };
+}
+
+async function main(): Promise<void> {
+  const events = Number(process.argv[2] ?? 20_000);
+  const env = await startTestEnv({ kube: false });
+  try {
+    const info = {
+      pgUrl: env.info.postgres.url,
+      endpoint: env.info.sqs.endpoint,
+      region: env.info.sqs.region,
+      redisUrl: env.info.redis.url,
+    };
+    const benchDb = await createDatabase(info.pgUrl, 'bench_pgbench');
+    const tps = pgbench(env.info.postgres.binDir, benchDb);
+    console.log(`pgbench tpcb-like (scale 10, 8 clients, 15 s): ${tps.toFixed(0)} TPS`);
+    const peerEvents = Math.min(events, 6000);
+    const peerR = await runConsumer('peer', info, peerEvents);
+    const print = (name: string, r: RunResult): void => {
+      console.log(
+        `${name}: ${r.eventsPerSecond.toFixed(0)} events/s end to end (${String(r.committed)} events), ` +
+          `send→commit p50 ${String(r.p50)} ms, p99 ${String(r.p99)} ms, peak RSS ${String(r.peakRss)} MiB`,
+      );
+    };
+    print('peer (one transaction per event)', peerR);
+    const workerR = await runConsumer('worker', info, events);
+    print('payflow worker (micro-batched)', workerR);
+    console.log(
+      `ratios: worker/pgbench ${(workerR.eventsPerSecond / tps).toFixed(2)}× (target ≥ 1.5×), ` +
+        `worker/peer ${(workerR.eventsPerSecond / peerR.eventsPerSecond).toFixed(2)}× (target ≥ 3×)`,
+    );
+  } finally {
+    await env.stop();
+  }
+}
+
+if (process.env.WORKER_BENCH_PEER === '1') peer();
+else await main();
