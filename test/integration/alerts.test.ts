@@ -150,6 +150,24 @@ describe('alerts API against real PostgreSQL', () => {
     expect(again.status).toBe(409);
   });
 
+  it('when an acknowledge is retried with the same Idempotency-Key, then the first reply is replayed, not a 409', async () => {
+    const id = await insertAlert();
+    const headers = { 'idempotency-key': `ack-${id}` };
+    const first = await t.call<AlertBody>('POST', `/api/v1/alerts/${id}/acknowledge`, {
+      role: 'operator',
+      headers,
+    });
+    const again = await t.call<AlertBody>('POST', `/api/v1/alerts/${id}/acknowledge`, {
+      role: 'operator',
+      headers,
+    });
+    expect(first.status).toBe(200);
+    expect(again.status).toBe(200);
+    expect(again.body.version).toBe(first.body.version);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await auditActions(id)).toEqual(['alert.acknowledged']);
+  });
+
   it('when an alert is resolved, then acknowledging, assigning or resolving it again is a 409 and nothing changes', async () => {
     const id = await insertAlert();
     const res = await t.call<AlertBody>('POST', `/api/v1/alerts/${id}/resolve`, {

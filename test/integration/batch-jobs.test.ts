@@ -158,6 +158,35 @@ describe('batch jobs API against real PostgreSQL', () => {
     expect(mixed.status).toBe(400);
   });
 
+  it('when a job request is retried with the same Idempotency-Key, then one job exists and the reply is replayed', async () => {
+    const key = `job-${newId('req')}`;
+    const body = { type: 'export', parameters: { ...window, format: 'jsonl' } };
+    const first = await t.call<JobBody>('POST', '/api/v1/batch-jobs', {
+      ...operator,
+      body,
+      headers: { 'idempotency-key': key },
+    });
+    const second = await t.call<JobBody>('POST', '/api/v1/batch-jobs', {
+      ...operator,
+      body,
+      headers: { 'idempotency-key': key },
+    });
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.body.id).toBe(first.body.id);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    const other = await t.call('POST', '/api/v1/batch-jobs', {
+      ...operator,
+      body: { ...body, parallelism: 2 },
+      headers: { 'idempotency-key': key },
+    });
+    expect(other.status).toBe(422);
+    const { rows } = await t.api.deps.pool.query(
+      "select count(*)::int as n from batch_jobs where parameters->>'format' = 'jsonl'",
+    );
+    expect(rows[0]).toEqual({ n: 1 });
+  });
+
   it('when ids are unknown or roles too low, then 404, 401 and 403', async () => {
     const missing = newId('job');
     expect((await t.call('GET', `/api/v1/batch-jobs/${missing}`, { role: 'viewer' })).status).toBe(404);

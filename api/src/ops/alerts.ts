@@ -3,7 +3,7 @@
 import type pg from 'pg';
 import { Conflict, NotFound, ValidationError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
-import { appendAudit, withTransaction } from '../store/tx.ts';
+import { appendAudit } from '../store/tx.ts';
 import {
   auditBy,
   checkVersion,
@@ -140,7 +140,7 @@ interface Change {
 
 /** Compare-and-set on version; the audit row commits with the update or not at all. */
 async function applyChange(
-  client: pg.PoolClient,
+  client: pg.ClientBase,
   before: Alert,
   change: Change,
   actor: Actor,
@@ -170,16 +170,14 @@ export interface Expectation {
 }
 
 async function change(
-  pool: pg.Pool,
+  tx: pg.ClientBase,
   id: string,
   plan: (alert: Alert) => Change,
   ctx: { actor: Actor; expect: Expectation },
 ): Promise<Alert> {
-  return withTransaction(pool, async (client) => {
-    const before = await findAlert(client, id);
-    checkVersion(ctx.expect.version, before.version);
-    return applyChange(client, before, plan(before), ctx.actor);
-  });
+  const before = await findAlert(tx, id);
+  checkVersion(ctx.expect.version, before.version);
+  return applyChange(tx, before, plan(before), ctx.actor);
 }
 
 function illegal(alert: Alert, verb: string): Conflict {
@@ -190,13 +188,13 @@ function illegal(alert: Alert, verb: string): Conflict {
 }
 
 export async function acknowledgeAlert(
-  pool: pg.Pool,
+  tx: pg.ClientBase,
   id: string,
   actor: Actor,
   expect: Expectation = {},
 ): Promise<Alert> {
   return change(
-    pool,
+    tx,
     id,
     (alert) => {
       if (alert.status !== 'open') throw illegal(alert, 'acknowledged');
@@ -211,13 +209,13 @@ export async function acknowledgeAlert(
 }
 
 export async function resolveAlert(
-  pool: pg.Pool,
+  tx: pg.ClientBase,
   id: string,
   input: { resolution: string; actor: Actor },
   expect: Expectation = {},
 ): Promise<Alert> {
   return change(
-    pool,
+    tx,
     id,
     (alert) => {
       if (alert.status === 'resolved') throw illegal(alert, 'resolved again');
@@ -233,23 +231,21 @@ export async function resolveAlert(
 }
 
 export async function assignAlert(
-  pool: pg.Pool,
+  tx: pg.ClientBase,
   id: string,
   input: { assigneeId: string | null; actor: Actor },
   expect: Expectation = {},
 ): Promise<Alert> {
-  return withTransaction(pool, async (client) => {
-    const before = await findAlert(client, id);
-    checkVersion(expect.version, before.version);
-    if (before.status === 'resolved') throw illegal(before, 'assigned');
-    if (input.assigneeId !== null) await assertAssignable(client, input.assigneeId);
-    return applyChange(
-      client,
-      before,
-      { action: 'alert.assigned', set: 'assignee_id = $3', values: [input.assigneeId] },
-      input.actor,
-    );
-  });
+  const before = await findAlert(tx, id);
+  checkVersion(expect.version, before.version);
+  if (before.status === 'resolved') throw illegal(before, 'assigned');
+  if (input.assigneeId !== null) await assertAssignable(tx, input.assigneeId);
+  return applyChange(
+    tx,
+    before,
+    { action: 'alert.assigned', set: 'assignee_id = $3', values: [input.assigneeId] },
+    input.actor,
+  );
 }
 
 async function assertAssignable(client: pg.ClientBase, userId: string): Promise<void> {
@@ -263,27 +259,25 @@ async function assertAssignable(client: pg.ClientBase, userId: string): Promise<
 }
 
 export async function addAlertNote(
-  pool: pg.Pool,
+  client: pg.ClientBase,
   id: string,
   input: { body: string; actor: Actor },
 ): Promise<AlertNote> {
-  return withTransaction(pool, async (client) => {
-    const alert = await findAlert(client, id);
-    const { rows } = await client.query<AlertNote>(
-      `insert into alert_notes (id, alert_id, author_id, body) values ($1, $2, $3, $4)
-       returning id, author_id, body, created_at`,
-      [`note_${newId('alt').slice('alt_'.length)}`, alert.id, input.actor.principal?.id ?? null, input.body],
-    );
-    const note = rows[0];
-    if (!note) throw new Error('insert returned no row');
-    await client.query('update alerts set updated_at = now() where id = $1', [alert.id]);
-    await appendAudit(client, {
-      ...auditBy(input.actor),
-      action: 'alert.note_added',
-      resourceType: 'alert',
-      resourceId: alert.id,
-      after: note,
-    });
-    return note;
+  const alert = await findAlert(client, id);
+  const { rows } = await client.query<AlertNote>(
+    `insert into alert_notes (id, alert_id, author_id, body) values ($1, $2, $3, $4)
+     returning id, author_id, body, created_at`,
+    [`note_${newId('alt').slice('alt_'.length)}`, alert.id, input.actor.principal?.id ?? null, input.body],
+  );
+  const note = rows[0];
+  if (!note) throw new Error('insert returned no row');
+  await client.query('update alerts set updated_at = now() where id = $1', [alert.id]);
+  await appendAudit(client, {
+    ...auditBy(input.actor),
+    action: 'alert.note_added',
+    resourceType: 'alert',
+    resourceId: alert.id,
+    after: note,
   });
+  return note;
 }

@@ -3,7 +3,7 @@
 import type pg from 'pg';
 import { Conflict, NotFound, ValidationError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
-import { appendAudit, withTransaction } from '../store/tx.ts';
+import { appendAudit } from '../store/tx.ts';
 import {
   auditBy,
   likePattern,
@@ -128,61 +128,57 @@ async function assertRuleExists(client: pg.ClientBase, ruleId: string): Promise<
   if (rowCount !== 1) throw ValidationError.of('parameters.rule_id', `no rule ${ruleId}`);
 }
 
-export async function createBatchJob(pool: pg.Pool, input: NewBatchJob, actor: Actor): Promise<BatchJob> {
+export async function createBatchJob(tx: pg.ClientBase, input: NewBatchJob, actor: Actor): Promise<BatchJob> {
   const id = newId('job');
-  return withTransaction(pool, async (client) => {
-    if (input.parameters.rule_id !== undefined) await assertRuleExists(client, input.parameters.rule_id);
-    await client.query(
-      `insert into batch_jobs (id, name, type, parameters, parallelism, created_by)
-       values ($1, $2, $3, $4::jsonb, $5, $6)`,
-      [
-        id,
-        input.name ?? `${input.type}-${id.slice(-8).toLowerCase()}`,
-        input.type,
-        JSON.stringify(input.parameters),
-        input.parallelism,
-        actor.principal?.id ?? null,
-      ],
-    );
-    const after = await findJob(client, id);
-    await appendAudit(client, {
-      ...auditBy(actor),
-      action: 'batch_job.created',
-      resourceType: 'batch_job',
-      resourceId: id,
-      after,
-    });
-    return after;
+  if (input.parameters.rule_id !== undefined) await assertRuleExists(tx, input.parameters.rule_id);
+  await tx.query(
+    `insert into batch_jobs (id, name, type, parameters, parallelism, created_by)
+     values ($1, $2, $3, $4::jsonb, $5, $6)`,
+    [
+      id,
+      input.name ?? `${input.type}-${id.slice(-8).toLowerCase()}`,
+      input.type,
+      JSON.stringify(input.parameters),
+      input.parallelism,
+      actor.principal?.id ?? null,
+    ],
+  );
+  const after = await findJob(tx, id);
+  await appendAudit(tx, {
+    ...auditBy(actor),
+    action: 'batch_job.created',
+    resourceType: 'batch_job',
+    resourceId: id,
+    after,
   });
+  return after;
 }
 
-export async function cancelBatchJob(pool: pg.Pool, id: string, actor: Actor): Promise<BatchJob> {
-  return withTransaction(pool, async (client) => {
-    const before = await findJob(client, id, true);
-    if (!CANCELLABLE.includes(before.status)) {
-      throw new Conflict(
-        `Batch job ${id} is ${before.status}; only pending, running or suspended jobs can be cancelled.`,
-        {
-          code: 'invalid_transition',
-          title: 'Invalid state transition',
-        },
-      );
-    }
-    await client.query(
-      `update batch_jobs set status = 'cancelled', completed_at = now(), updated_at = now(),
-         lease_owner = null, lease_expires_at = null
-       where id = $1`,
-      [id],
+export async function cancelBatchJob(tx: pg.ClientBase, id: string, actor: Actor): Promise<BatchJob> {
+  const before = await findJob(tx, id, true);
+  if (!CANCELLABLE.includes(before.status)) {
+    throw new Conflict(
+      `Batch job ${id} is ${before.status}; only pending, running or suspended jobs can be cancelled.`,
+      {
+        code: 'invalid_transition',
+        title: 'Invalid state transition',
+      },
     );
-    const after = await findJob(client, id);
-    await appendAudit(client, {
-      ...auditBy(actor),
-      action: 'batch_job.cancelled',
-      resourceType: 'batch_job',
-      resourceId: id,
-      before,
-      after,
-    });
-    return after;
+  }
+  await tx.query(
+    `update batch_jobs set status = 'cancelled', completed_at = now(), updated_at = now(),
+       lease_owner = null, lease_expires_at = null
+     where id = $1`,
+    [id],
+  );
+  const after = await findJob(tx, id);
+  await appendAudit(tx, {
+    ...auditBy(actor),
+    action: 'batch_job.cancelled',
+    resourceType: 'batch_job',
+    resourceId: id,
+    before,
+    after,
   });
+  return after;
 }

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { Conflict, NotFound } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Expr, RuleDefinition } from '../domain/rules-schema.ts';
-import { appendAudit, withTransaction } from '../store/tx.ts';
+import { appendAudit } from '../store/tx.ts';
 import {
   auditBy,
   checkVersion,
@@ -157,33 +157,31 @@ async function audit(
   });
 }
 
-export async function createRule(pool: pg.Pool, input: RuleInput, actor: Actor): Promise<Rule> {
+export async function createRule(tx: pg.ClientBase, input: RuleInput, actor: Actor): Promise<Rule> {
   const id = newId('rul');
   const d = input.rule_definition;
-  try {
-    return await withTransaction(pool, async (client) => {
-      await client.query(
-        `insert into rules (id, name, description, enabled, mode, action, severity, definition, created_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)`,
-        [
-          id,
-          input.name,
-          input.description,
-          input.enabled,
-          d.mode,
-          d.action,
-          d.severity,
-          JSON.stringify(d.condition),
-          actor.principal?.id ?? null,
-        ],
-      );
-      const after = await findRule(client, id);
-      await audit(client, actor, { action: 'rule.created', id, after });
-      return after;
+  await tx
+    .query(
+      `insert into rules (id, name, description, enabled, mode, action, severity, definition, created_by)
+       values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)`,
+      [
+        id,
+        input.name,
+        input.description,
+        input.enabled,
+        d.mode,
+        d.action,
+        d.severity,
+        JSON.stringify(d.condition),
+        actor.principal?.id ?? null,
+      ],
+    )
+    .catch((err: unknown) => {
+      throw nameTaken(err, input.name) ?? err;
     });
-  } catch (err) {
-    throw nameTaken(err, input.name) ?? err;
-  }
+  const after = await findRule(tx, id);
+  await audit(tx, actor, { action: 'rule.created', id, after });
+  return after;
 }
 
 function assertManagedHere(rule: Rule): void {
@@ -196,54 +194,50 @@ function assertManagedHere(rule: Rule): void {
 }
 
 export async function updateRule(
-  pool: pg.Pool,
+  tx: pg.ClientBase,
   id: string,
   input: RuleInput & { expectedVersion: number | undefined },
   actor: Actor,
 ): Promise<Rule> {
   const d = input.rule_definition;
-  try {
-    return await withTransaction(pool, async (client) => {
-      const before = await findRule(client, id, true);
-      assertManagedHere(before);
-      checkVersion(input.expectedVersion, before.version);
-      await client.query(
-        `update rules set name = $2, description = $3, enabled = $4, mode = $5, action = $6, severity = $7,
-           definition = $8::jsonb, version = version + 1, updated_at = now()
-         where id = $1`,
-        [
-          id,
-          input.name,
-          input.description,
-          input.enabled,
-          d.mode,
-          d.action,
-          d.severity,
-          JSON.stringify(d.condition),
-        ],
-      );
-      const after = await findRule(client, id);
-      await audit(client, actor, { action: 'rule.updated', id, before, after });
-      return after;
+  const before = await findRule(tx, id, true);
+  assertManagedHere(before);
+  checkVersion(input.expectedVersion, before.version);
+  await tx
+    .query(
+      `update rules set name = $2, description = $3, enabled = $4, mode = $5, action = $6, severity = $7,
+         definition = $8::jsonb, version = version + 1, updated_at = now()
+       where id = $1`,
+      [
+        id,
+        input.name,
+        input.description,
+        input.enabled,
+        d.mode,
+        d.action,
+        d.severity,
+        JSON.stringify(d.condition),
+      ],
+    )
+    .catch((err: unknown) => {
+      throw nameTaken(err, input.name) ?? err;
     });
-  } catch (err) {
-    throw nameTaken(err, input.name) ?? err;
-  }
+  const after = await findRule(tx, id);
+  await audit(tx, actor, { action: 'rule.updated', id, before, after });
+  return after;
 }
 
 export async function deleteRule(
-  pool: pg.Pool,
+  tx: pg.ClientBase,
   id: string,
   ctx: { actor: Actor; expectedVersion: number | undefined },
 ): Promise<void> {
-  await withTransaction(pool, async (client) => {
-    const before = await findRule(client, id, true);
-    assertManagedHere(before);
-    checkVersion(ctx.expectedVersion, before.version);
-    await client.query(
-      'update rules set deleted_at = now(), enabled = false, version = version + 1, updated_at = now() where id = $1',
-      [id],
-    );
-    await audit(client, ctx.actor, { action: 'rule.deleted', id, before });
-  });
+  const before = await findRule(tx, id, true);
+  assertManagedHere(before);
+  checkVersion(ctx.expectedVersion, before.version);
+  await tx.query(
+    'update rules set deleted_at = now(), enabled = false, version = version + 1, updated_at = now() where id = $1',
+    [id],
+  );
+  await audit(tx, ctx.actor, { action: 'rule.deleted', id, before });
 }

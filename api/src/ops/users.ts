@@ -3,7 +3,7 @@
 import type pg from 'pg';
 import { Conflict, Forbidden, NotFound } from '../domain/errors.ts';
 import type { Principal, Role } from '../http/principal.ts';
-import { appendAudit, withTransaction } from '../store/tx.ts';
+import { appendAudit } from '../store/tx.ts';
 import {
   auditBy,
   likePattern,
@@ -114,34 +114,31 @@ export async function getMe(
 }
 
 export async function updateMyPreferences(
-  pool: pg.Pool,
+  client: pg.ClientBase,
   patch: Partial<Preferences>,
   actor: Actor,
 ): Promise<Preferences> {
   const id = signedInUser(actor.principal);
-  return withTransaction(pool, async (client) => {
-    await findUser(client, id);
-    await client.query(
-      'insert into user_preferences (user_id) values ($1) on conflict (user_id) do nothing',
-      [id],
-    );
-    const before = await readPreferences(client, id, true);
-    const after: Preferences = { ...before, ...patch };
-    await client.query(
-      `update user_preferences set theme = $2, density = $3, notifications_enabled = $4, timezone = $5, updated_at = now()
-        where user_id = $1`,
-      [id, after.theme, after.density, after.notifications_enabled, after.timezone],
-    );
-    await appendAudit(client, {
-      ...auditBy(actor),
-      action: 'user.preferences_updated',
-      resourceType: 'user',
-      resourceId: id,
-      before,
-      after,
-    });
-    return after;
+  await findUser(client, id);
+  await client.query('insert into user_preferences (user_id) values ($1) on conflict (user_id) do nothing', [
+    id,
+  ]);
+  const before = await readPreferences(client, id, true);
+  const after: Preferences = { ...before, ...patch };
+  await client.query(
+    `update user_preferences set theme = $2, density = $3, notifications_enabled = $4, timezone = $5, updated_at = now()
+      where user_id = $1`,
+    [id, after.theme, after.density, after.notifications_enabled, after.timezone],
+  );
+  await appendAudit(client, {
+    ...auditBy(actor),
+    action: 'user.preferences_updated',
+    resourceType: 'user',
+    resourceId: id,
+    before,
+    after,
   });
+  return after;
 }
 
 export interface UserFilters {
@@ -193,29 +190,32 @@ async function assertNotLastAdmin(
   }
 }
 
-export async function changeUser(pool: pg.Pool, id: string, change: UserChange, actor: Actor): Promise<User> {
-  return withTransaction(pool, async (client) => {
-    // Role and disable changes are rare: one lock orders them all (and cannot deadlock).
-    await client.query("select pg_advisory_xact_lock(hashtext('payflow:user-role-changes'))");
-    const before = await findUser(client, id, true);
-    const target = { role: change.role ?? before.role, disabled: change.disabled ?? before.disabled };
-    await assertNotLastAdmin(client, before, target);
-    await client.query(
-      `update users set role = $2,
-         disabled_at = case when $3::boolean then coalesce(disabled_at, now()) else null end,
-         updated_at = now()
-       where id = $1`,
-      [id, target.role, target.disabled],
-    );
-    const after = await findUser(client, id);
-    await appendAudit(client, {
-      ...auditBy(actor),
-      action: 'user.updated',
-      resourceType: 'user',
-      resourceId: id,
-      before,
-      after,
-    });
-    return after;
+export async function changeUser(
+  client: pg.ClientBase,
+  id: string,
+  change: UserChange,
+  actor: Actor,
+): Promise<User> {
+  // Role and disable changes are rare: one lock orders them all (and cannot deadlock).
+  await client.query("select pg_advisory_xact_lock(hashtext('payflow:user-role-changes'))");
+  const before = await findUser(client, id, true);
+  const target = { role: change.role ?? before.role, disabled: change.disabled ?? before.disabled };
+  await assertNotLastAdmin(client, before, target);
+  await client.query(
+    `update users set role = $2,
+       disabled_at = case when $3::boolean then coalesce(disabled_at, now()) else null end,
+       updated_at = now()
+     where id = $1`,
+    [id, target.role, target.disabled],
+  );
+  const after = await findUser(client, id);
+  await appendAudit(client, {
+    ...auditBy(actor),
+    action: 'user.updated',
+    resourceType: 'user',
+    resourceId: id,
+    before,
+    after,
   });
+  return after;
 }

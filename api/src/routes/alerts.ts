@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
+import { idempotent } from '../http/idempotency.ts';
 import { defineRoute, type AnyRoute, type RouteContext } from '../http/route.ts';
 import {
   acknowledgeAlert,
@@ -122,10 +123,10 @@ export function alertsRoutes(deps: ApiDeps): AnyRoute[] {
       params,
       body: emptyBody,
       responses: changed,
-      handler: async (ctx) => {
-        const alert = await acknowledgeAlert(pool, ctx.params.alertId, actorOf(ctx), expectation(ctx));
+      handler: idempotent(pool, async (ctx, tx) => {
+        const alert = await acknowledgeAlert(tx, ctx.params.alertId, actorOf(ctx), expectation(ctx));
         return { status: 200, body: alert, headers: { etag: etagOf(alert.version) } };
-      },
+      }),
     }),
     defineRoute({
       method: 'post',
@@ -136,11 +137,11 @@ export function alertsRoutes(deps: ApiDeps): AnyRoute[] {
       params,
       body: resolveBody,
       responses: changed,
-      handler: async (ctx) => {
+      handler: idempotent(pool, async (ctx, tx) => {
         const input = { resolution: ctx.body.resolution, actor: actorOf(ctx) };
-        const alert = await resolveAlert(pool, ctx.params.alertId, input, expectation(ctx));
+        const alert = await resolveAlert(tx, ctx.params.alertId, input, expectation(ctx));
         return { status: 200, body: alert, headers: { etag: etagOf(alert.version) } };
-      },
+      }),
     }),
     defineRoute({
       method: 'post',
@@ -151,11 +152,11 @@ export function alertsRoutes(deps: ApiDeps): AnyRoute[] {
       params,
       body: assignBody,
       responses: changed,
-      handler: async (ctx) => {
+      handler: idempotent(pool, async (ctx, tx) => {
         const input = { assigneeId: ctx.body.assignee_id, actor: actorOf(ctx) };
-        const alert = await assignAlert(pool, ctx.params.alertId, input, expectation(ctx));
+        const alert = await assignAlert(tx, ctx.params.alertId, input, expectation(ctx));
         return { status: 200, body: alert, headers: { etag: etagOf(alert.version) } };
-      },
+      }),
     }),
     defineRoute({
       method: 'post',
@@ -166,13 +167,10 @@ export function alertsRoutes(deps: ApiDeps): AnyRoute[] {
       params,
       body: noteBody,
       responses: { 201: { description: 'The note', schema: noteSchema } },
-      handler: async (ctx) => {
-        const note = await addAlertNote(pool, ctx.params.alertId, {
-          body: ctx.body.body,
-          actor: actorOf(ctx),
-        });
+      handler: idempotent(pool, async (ctx, tx) => {
+        const note = await addAlertNote(tx, ctx.params.alertId, { body: ctx.body.body, actor: actorOf(ctx) });
         return { status: 201, body: note };
-      },
+      }),
     }),
   ];
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
+import { idempotent } from '../http/idempotency.ts';
 import { defineRoute, type AnyRoute, type RouteContext } from '../http/route.ts';
 import {
   BATCH_JOB_SORT_KEYS,
@@ -137,10 +138,10 @@ export function batchJobsRoutes(deps: ApiDeps): AnyRoute[] {
       tags,
       body: createBody,
       responses: { 201: { description: 'The pending job', schema: batchJobSchema } },
-      handler: async (ctx) => {
-        const job = await createBatchJob(pool, ctx.body, actorOf(ctx));
+      handler: idempotent(pool, async (ctx, tx) => {
+        const job = await createBatchJob(tx, ctx.body, actorOf(ctx));
         return { status: 201, body: job, headers: { location: `/api/v1/batch-jobs/${job.id}` } };
-      },
+      }),
     }),
     defineRoute({
       method: 'post',
@@ -151,10 +152,10 @@ export function batchJobsRoutes(deps: ApiDeps): AnyRoute[] {
       params,
       body: z.strictObject({}).optional(),
       responses: { 200: { description: 'The cancelled job', schema: batchJobSchema } },
-      handler: async (ctx) => ({
+      handler: idempotent(pool, async (ctx, tx) => ({
         status: 200,
-        body: await cancelBatchJob(pool, ctx.params.jobId, actorOf(ctx)),
-      }),
+        body: await cancelBatchJob(tx, ctx.params.jobId, actorOf(ctx)),
+      })),
     }),
   ];
 }

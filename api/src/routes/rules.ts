@@ -7,7 +7,9 @@ import {
   RULE_MODES,
 } from '../domain/rules-schema.ts';
 import { createCache } from '../http/cache.ts';
+import { idempotent } from '../http/idempotency.ts';
 import { defineRoute, type AnyRoute, type RouteContext } from '../http/route.ts';
+import { withTransaction } from '../store/tx.ts';
 import {
   enumList,
   etagOf,
@@ -50,6 +52,8 @@ const ruleBody = z.strictObject({
   rule_definition: ruleDefinitionInputSchema,
 });
 
+type RuleBody = z.output<typeof ruleBody>;
+
 export const ruleSchema = z
   .object({
     id: z.string(),
@@ -77,6 +81,14 @@ function actorOf(ctx: RouteContext<unknown, unknown, unknown>): Actor {
 export function rulesRoutes(deps: ApiDeps): AnyRoute[] {
   const { pool } = deps;
   const cache = createCache({ redis: deps.redis, logger: deps.logger, scope: deps.config.DATABASE_URL });
+  const create = idempotent(pool, async (ctx: RouteContext<unknown, unknown, RuleBody>, tx) => {
+    const rule = await createRule(tx, ctx.body, actorOf(ctx));
+    return {
+      status: 201,
+      body: rule,
+      headers: { etag: etagOf(rule.version), location: `/api/v1/rules/${rule.id}` },
+    };
+  });
   return [
     defineRoute({
       method: 'get',
@@ -117,13 +129,10 @@ export function rulesRoutes(deps: ApiDeps): AnyRoute[] {
       body: ruleBody,
       responses: { 201: { description: 'The new rule', schema: ruleSchema } },
       handler: async (ctx) => {
-        const rule = await createRule(pool, ctx.body, actorOf(ctx));
+        // Invalidate after the commit, so that no reader caches the old list under the new generation.
+        const result = await create(ctx);
         await cache.invalidate('rules');
-        return {
-          status: 201,
-          body: rule,
-          headers: { etag: etagOf(rule.version), location: `/api/v1/rules/${rule.id}` },
-        };
+        return result;
       },
     }),
     defineRoute({
@@ -137,11 +146,9 @@ export function rulesRoutes(deps: ApiDeps): AnyRoute[] {
       responses: { 200: { description: 'The rule after the update', schema: ruleSchema } },
       handler: async (ctx) => {
         const expectedVersion = ifMatchVersion(ctx.req.get('if-match'));
-        const rule = await updateRule(
-          pool,
-          ctx.params.ruleId,
-          { ...ctx.body, expectedVersion },
-          actorOf(ctx),
+        const input = { ...ctx.body, expectedVersion };
+        const rule = await withTransaction(pool, (tx) =>
+          updateRule(tx, ctx.params.ruleId, input, actorOf(ctx)),
         );
         await cache.invalidate('rules');
         return { status: 200, body: rule, headers: { etag: etagOf(rule.version) } };
@@ -157,7 +164,9 @@ export function rulesRoutes(deps: ApiDeps): AnyRoute[] {
       responses: { 204: { description: 'Deleted' } },
       handler: async (ctx) => {
         const expectedVersion = ifMatchVersion(ctx.req.get('if-match'));
-        await deleteRule(pool, ctx.params.ruleId, { actor: actorOf(ctx), expectedVersion });
+        await withTransaction(pool, (tx) =>
+          deleteRule(tx, ctx.params.ruleId, { actor: actorOf(ctx), expectedVersion }),
+        );
         await cache.invalidate('rules');
         return { status: 204 };
       },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
 import { ROLES } from '../http/principal.ts';
 import { defineRoute, type AnyRoute, type RouteContext } from '../http/route.ts';
+import { withTransaction } from '../store/tx.ts';
 import { enumList, pageQueryShape, sortParam, textParam, type Actor } from '../ops/common.ts';
 import { pageSchema, timestamp } from '../ops/schemas.ts';
 import {
@@ -102,7 +103,7 @@ export function usersRoutes(deps: ApiDeps): AnyRoute[] {
       responses: { 200: { description: 'The preferences after the change', schema: preferencesSchema } },
       handler: async (ctx) => ({
         status: 200,
-        body: await updateMyPreferences(pool, ctx.body, actorOf(ctx)),
+        body: await withTransaction(pool, (tx) => updateMyPreferences(tx, ctx.body, actorOf(ctx))),
       }),
     }),
     defineRoute({
@@ -129,7 +130,7 @@ export function usersRoutes(deps: ApiDeps): AnyRoute[] {
       responses: { 200: { description: 'The user after the change', schema: userSchema } },
       handler: async (ctx) => ({
         status: 200,
-        body: await changeUser(pool, ctx.params.userId, ctx.body, actorOf(ctx)),
+        body: await withTransaction(pool, (tx) => changeUser(tx, ctx.params.userId, ctx.body, actorOf(ctx))),
       }),
     }),
   ];
