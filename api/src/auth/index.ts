@@ -5,10 +5,13 @@ import type { AuthCore } from './core.ts';
 import { createAccessTokens } from './jwt.ts';
 import { LoginLimiter } from './limiter.ts';
 import { createMailer } from './mailer.ts';
+import { OidcLogin, oidcSettings } from './oidc.ts';
 
 export interface Auth {
   readonly core: AuthCore;
   readonly authenticate: Authenticator;
+  /** Sign-in with the configured OpenID Connect issuer, when configured. */
+  readonly oidc: OidcLogin | undefined;
   close(): void;
 }
 
@@ -39,9 +42,11 @@ function build(deps: ApiDeps): Auth {
     mailer,
     limiter,
   };
+  const oidc = oidcSettings(c);
   return {
     core,
     authenticate: createAuthenticator(core),
+    oidc: oidc && c.JWT_PRIVATE_KEY ? new OidcLogin(core, oidc, c.JWT_PRIVATE_KEY) : undefined,
     close: () => {
       mailer.close();
     },

@@ -1,6 +1,85 @@
+import type { CookieOptions, Request } from 'express';
+import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
-import type { AnyRoute } from '../http/route.ts';
+import { NotFound } from '../domain/errors.ts';
+import { defineRoute, problemSchema, type AnyRoute } from '../http/route.ts';
+import { metaOf } from './authenticator.ts';
+import { authFor } from './index.ts';
+import { OIDC_COOKIE, type OidcLogin } from './oidc.ts';
 
-export function oidcRoutes(_deps: ApiDeps): AnyRoute[] {
-  return [];
+const COOKIE_PATH = '/api/v1/auth/oauth';
+const provider = z.object({ provider: z.string().regex(/^[a-z0-9-]{1,32}$/) });
+
+function cookieOptions(oidc: OidcLogin): CookieOptions {
+  return {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: oidc.settings.redirectUri.startsWith('https:'),
+    path: COOKIE_PATH,
+  };
+}
+
+function wantsJson(req: Request): boolean {
+  return req.accepts(['html', 'json']) === 'json';
+}
+
+/**
+ * `GET /api/v1/auth/oauth/:provider` and its callback, for the configured
+ * OpenID Connect issuer (named `google` by default; any issuer works).
+ */
+export function oidcRoutes(deps: ApiDeps): AnyRoute[] {
+  const auth = authFor(deps);
+  const configured = (name: string): OidcLogin => {
+    if (auth.oidc?.settings.provider !== name) throw new NotFound('identity provider', name);
+    return auth.oidc;
+  };
+  const tags = ['auth'];
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/auth/oauth/:provider',
+      access: 'public',
+      summary: 'Start signing in with an OpenID Connect provider (redirects to it)',
+      tags,
+      params: provider,
+      responses: {
+        302: { description: 'To the provider' },
+        404: { description: 'Not configured', schema: problemSchema },
+      },
+      handler: async ({ params, res }) => {
+        const oidc = configured(params.provider);
+        const { url, cookie } = await oidc.start();
+        res.cookie(OIDC_COOKIE, cookie, { ...cookieOptions(oidc), maxAge: 600_000 });
+        return { status: 302, headers: { Location: url } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/auth/oauth/:provider/callback',
+      access: 'public',
+      summary: 'The provider redirects here; answers tokens (JSON) or redirects to the console',
+      tags,
+      params: provider,
+      responses: {
+        200: { description: 'Signed in (Accept: application/json)' },
+        303: { description: 'Signed in; to the console with tokens in the fragment' },
+        401: { description: 'State, nonce or code refused', schema: problemSchema },
+        403: { description: 'Email not verified by the provider', schema: problemSchema },
+      },
+      handler: async ({ params, req, res }) => {
+        const oidc = configured(params.provider);
+        const cookies = req.cookies as Record<string, string | undefined>;
+        res.clearCookie(OIDC_COOKIE, cookieOptions(oidc));
+        const query = new URL(req.originalUrl, 'http://callback').search;
+        const session = await oidc.finish(query, cookies[OIDC_COOKIE], metaOf(req));
+        if (wantsJson(req)) return { status: 200, body: session };
+        const base = deps.config.CONSOLE_ORIGIN ?? deps.config.APP_BASE_URL;
+        const fragment = new URLSearchParams({
+          accessToken: session.accessToken,
+          refreshToken: session.refreshToken,
+        });
+        return { status: 303, headers: { Location: `${base}/oauth/callback#${fragment.toString()}` } };
+      },
+    }),
+  ];
 }
