@@ -109,19 +109,35 @@ export async function applyBatch(ctx: ApplyContext, items: readonly BatchItem[])
     else first.set(w.parsed.eventId, w);
   }
   const unique = [...first.values()];
-  const client = await ctx.pool.connect();
+  const client = await connect(ctx.pool);
+  let broken: Error | undefined;
   try {
     await client.query('begin');
     await runBatch(ctx, client, unique);
     await client.query('commit');
   } catch (err) {
-    await client.query('rollback').catch(() => undefined);
+    await client.query('rollback').catch(() => {
+      broken = err as Error;
+    });
     throw err;
   } finally {
-    client.release();
+    // A client whose connection failed is discarded, not returned to the pool.
+    client.release(broken);
   }
   for (const [copy, original] of copies) copy.verdict = copyVerdict(original.verdict);
   return work.map((w) => w.verdict ?? { kind: 'retry', reason: 'not decided', transient: true });
+}
+
+const guarded = new WeakSet<pg.PoolClient>();
+
+/** A pooled client whose connection errors (e.g. a server restart) reject its queries instead of crashing. */
+export async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  if (!guarded.has(client)) {
+    client.on('error', () => undefined);
+    guarded.add(client);
+  }
+  return client;
 }
 
 function copyVerdict(v: Verdict | undefined): Verdict | undefined {

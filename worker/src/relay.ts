@@ -5,6 +5,7 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type pg from 'pg';
 import type { Logger } from '@payflow/api/observability';
+import { connect } from './apply.ts';
 
 export interface RelayOptions {
   readonly pool: pg.Pool;
@@ -25,7 +26,8 @@ interface OutboxRow {
 
 /** Publishes one batch; returns how many rows were published. */
 export async function relayOnce(o: RelayOptions): Promise<number> {
-  const client = await o.pool.connect();
+  const client = await connect(o.pool);
+  let broken: Error | undefined;
   try {
     await client.query('begin');
     const { rows } = await client.query<OutboxRow>(
@@ -45,10 +47,12 @@ export async function relayOnce(o: RelayOptions): Promise<number> {
     if (ready.length > 0) o.onPublished?.(ready.length);
     return ready.length;
   } catch (err) {
-    await client.query('rollback').catch(() => undefined);
+    await client.query('rollback').catch(() => {
+      broken = err as Error;
+    });
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
 
