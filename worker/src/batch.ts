@@ -1,0 +1,453 @@
+// The batch runner: `payflow-worker batch run <jobId>` executes one batch_jobs row in resumable
+// chunks. A lease (lease_owner, lease_expires_at) keeps two runners off one job; every chunk
+// renews it and checkpoints the position with processed / total / failed in Postgres, so a
+// restarted runner continues where the last one stopped. Kinds:
+//   backtest  evaluate a rule over payments created in [from, to): hits in the result
+//   export    CSV of payments created in [from, to) to a file (truncated back to the
+//             checkpoint on resume, so the file never holds a row twice) or stdout
+//   replay    re-send payment_events that occurred in [from, to) to the events queue, with
+//             their original event ids (the consumer dedupes what was already applied)
+//   reconcile check each payment in range against its history (version and last state)
+//   backfill  insert missing processed_events keys for recorded sqs events in range
+import { openSync, closeSync, ftruncateSync, writeSync } from 'node:fs';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type pg from 'pg';
+import { appendAudit, withTransaction } from '@payflow/api/store';
+import { collectAggregates, evaluate, validateExpr, type Expr } from '@payflow/api/domain';
+import { PAYMENT_COLUMNS, paymentFromRow, type Payment, type PaymentRow } from '@payflow/api/payments';
+import { aggregatesFor, rulePayment, type LoadedRule } from './rules.ts';
+
+export interface BatchRunnerOptions {
+  readonly pool: pg.Pool;
+  readonly owner: string;
+  readonly sqs?: SQSClient | undefined;
+  readonly eventsQueueUrl?: string | undefined;
+  readonly chunkSize?: number;
+  readonly leaseSeconds?: number;
+  /** Where export writes when the job names no path. */
+  readonly stdout?: (text: string) => void;
+}
+
+interface JobRow {
+  id: string;
+  type: 'replay' | 'backfill' | 'reconcile' | 'backtest' | 'export';
+  parameters: Record<string, unknown>;
+  status: string;
+  processed: bigint;
+  failed: bigint;
+  total: bigint | null;
+  checkpoint: Checkpoint | null;
+  result: Record<string, unknown> | null;
+}
+
+interface Checkpoint {
+  /** Last key done: (time, id) of the ordering. */
+  at?: string;
+  id?: string;
+  bytes?: number;
+  hits?: number;
+  sample?: string[];
+  mismatches?: string[];
+}
+
+export class LeaseHeld extends Error {}
+
+interface Range {
+  from: Date;
+  to: Date;
+}
+
+function rangeOf(p: Record<string, unknown>): Range {
+  const from = new Date(typeof p.from === 'string' ? p.from : 0);
+  const to = new Date(typeof p.to === 'string' ? p.to : Date.now() + 86_400_000);
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
+    throw new Error('parameters.from / to must be ISO timestamps');
+  return { from, to };
+}
+
+/** A chunk: rows done (and failed) and the new checkpoint. */
+interface ChunkResult {
+  done: number;
+  failed: number;
+  checkpoint: Checkpoint;
+  finished: boolean;
+}
+
+type Kind = (job: JobRow, ctx: RunContext) => Promise<ChunkResult>;
+
+interface RunContext {
+  readonly o: BatchRunnerOptions;
+  readonly client: pg.ClientBase;
+  readonly chunk: number;
+}
+
+export async function runBatchJob(o: BatchRunnerOptions, jobId: string): Promise<JobRow> {
+  let job = await claim(o, jobId);
+  try {
+    if (job.total === null) job = await setTotal(o, job);
+    for (;;) {
+      const { job: next, finished } = await runChunk(o, job);
+      job = next;
+      if (finished) break;
+    }
+    return await finish(o, job, 'succeeded', null);
+  } catch (err) {
+    if (err instanceof LeaseHeld) throw err;
+    await finish(o, job, 'failed', (err as Error).message);
+    throw err;
+  }
+}
+
+async function claim(o: BatchRunnerOptions, jobId: string): Promise<JobRow> {
+  return withTransaction(o.pool, async (client) => claimIn(client, o, jobId));
+}
+
+async function claimIn(client: pg.ClientBase, o: BatchRunnerOptions, jobId: string): Promise<JobRow> {
+  const { rows } = await client.query<JobRow>(
+    `update batch_jobs
+        set status = 'running', lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3),
+            attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now(), error = null
+      where id = $1 and status in ('pending', 'running', 'failed')
+        and (lease_owner is null or lease_owner = $2 or lease_expires_at < now())
+      returning id, type, parameters, status, processed, failed, total, checkpoint, result`,
+    [jobId, o.owner, o.leaseSeconds ?? 60],
+  );
+  const job = rows[0];
+  if (!job)
+    throw new LeaseHeld(`batch job ${jobId} does not exist, is finished, or is leased by another runner`);
+  await appendAudit(client, {
+    actorType: 'worker',
+    actorId: o.owner,
+    action: 'batch_job.started',
+    resourceType: 'batch_job',
+    resourceId: jobId,
+    after: { status: 'running', processed: job.processed, checkpoint: job.checkpoint },
+  });
+  return job;
+}
+
+const COUNTS: Record<JobRow['type'], string> = {
+  backtest: 'select count(*) as n from payments where created_at >= $1 and created_at < $2',
+  export: 'select count(*) as n from payments where created_at >= $1 and created_at < $2',
+  reconcile: 'select count(*) as n from payments where created_at >= $1 and created_at < $2',
+  replay: 'select count(*) as n from payment_events where occurred_at >= $1 and occurred_at < $2',
+  backfill: `select count(*) as n from payment_events where source = 'sqs' and occurred_at >= $1 and occurred_at < $2`,
+};
+
+async function setTotal(o: BatchRunnerOptions, job: JobRow): Promise<JobRow> {
+  const r = rangeOf(job.parameters);
+  const { rows } = await o.pool.query<{ n: bigint }>(COUNTS[job.type], [r.from, r.to]);
+  const total = rows[0]?.n ?? 0n;
+  await o.pool.query('update batch_jobs set total = $2, updated_at = now() where id = $1', [job.id, total]);
+  return { ...job, total };
+}
+
+const KINDS: Record<JobRow['type'], Kind> = {
+  backtest: backtestChunk,
+  export: exportChunk,
+  replay: replayChunk,
+  reconcile: reconcileChunk,
+  backfill: backfillChunk,
+};
+
+/** One chunk and its checkpoint in one transaction; the lease is checked and renewed there. */
+async function runChunk(o: BatchRunnerOptions, job: JobRow): Promise<{ job: JobRow; finished: boolean }> {
+  const client = await o.pool.connect();
+  try {
+    await client.query('begin');
+    const r = await KINDS[job.type](job, { o, client, chunk: o.chunkSize ?? 500 });
+    const { rows } = await client.query<JobRow>(
+      `update batch_jobs
+          set processed = processed + $3, failed = failed + $4, checkpoint = $5::jsonb,
+              lease_expires_at = now() + make_interval(secs => $6), updated_at = now()
+        where id = $1 and lease_owner = $2
+        returning id, type, parameters, status, processed, failed, total, checkpoint, result`,
+      [job.id, o.owner, r.done, r.failed, JSON.stringify(r.checkpoint), o.leaseSeconds ?? 60],
+    );
+    const next = rows[0];
+    if (!next) throw new LeaseHeld(`lost the lease on batch job ${job.id}`);
+    await client.query('commit');
+    return { job: next, finished: r.finished };
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+async function finish(
+  o: BatchRunnerOptions,
+  job: JobRow,
+  status: 'succeeded' | 'failed',
+  error: string | null,
+): Promise<JobRow> {
+  return withTransaction(o.pool, async (client) => finishIn(client, o, job, { status, error }));
+}
+
+async function finishIn(
+  client: pg.ClientBase,
+  o: BatchRunnerOptions,
+  job: JobRow,
+  end: { status: 'succeeded' | 'failed'; error: string | null },
+): Promise<JobRow> {
+  const { status, error } = end;
+  const result = resultOf(job);
+  const { rows } = await client.query<JobRow>(
+    `update batch_jobs
+        set status = $3, error = $4, result = $5::jsonb, completed_at = now(), updated_at = now(),
+            lease_owner = null, lease_expires_at = null
+      where id = $1 and lease_owner = $2
+      returning id, type, parameters, status, processed, failed, total, checkpoint, result`,
+    [job.id, o.owner, status, error, JSON.stringify(result)],
+  );
+  await appendAudit(client, {
+    actorType: 'worker',
+    actorId: o.owner,
+    action: `batch_job.${status}`,
+    resourceType: 'batch_job',
+    resourceId: job.id,
+    after: { status, processed: job.processed, failed: job.failed, result },
+    reason: error,
+  });
+  return rows[0] ?? job;
+}
+
+function resultOf(job: JobRow): Record<string, unknown> {
+  const c = job.checkpoint ?? {};
+  const base = {
+    processed: Number(job.processed),
+    failed: Number(job.failed),
+    total: Number(job.total ?? 0),
+  };
+  return { ...base, ...RESULTS[job.type](c, job.parameters) };
+}
+
+const RESULTS: Record<
+  JobRow['type'],
+  (c: Checkpoint, p: Record<string, unknown>) => Record<string, unknown>
+> = {
+  backtest: (c) => ({ hits: c.hits ?? 0, sample_payment_ids: c.sample ?? [] }),
+  reconcile: (c) => ({ mismatched_payment_ids: c.mismatches ?? [] }),
+  export: (c, p) => ({ bytes: c.bytes ?? 0, path: p.path ?? null }),
+  replay: () => ({}),
+  backfill: () => ({}),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Payments in key order (created_at, id) after the checkpoint
+
+async function nextPayments(ctx: RunContext, job: JobRow): Promise<Payment[]> {
+  const r = rangeOf(job.parameters);
+  const c = job.checkpoint ?? {};
+  const { rows } = await ctx.client.query<PaymentRow>(
+    `select ${PAYMENT_COLUMNS} from payments
+      where created_at >= $1 and created_at < $2 and (created_at, id) > ($3::timestamptz, $4)
+      order by created_at, id limit $5`,
+    [r.from, r.to, c.at ?? new Date(0).toISOString(), c.id ?? '', ctx.chunk],
+  );
+  return rows.map(paymentFromRow);
+}
+
+function keyOf(p: Payment | undefined, c: Checkpoint): Checkpoint {
+  return p ? { ...c, at: p.createdAt.toISOString(), id: p.id } : c;
+}
+
+async function backtestRule(ctx: RunContext, job: JobRow): Promise<LoadedRule> {
+  const p = job.parameters;
+  let definition: unknown = p.definition;
+  if (definition === undefined && typeof p.rule_id === 'string') {
+    const { rows } = await ctx.client.query<{ definition: unknown }>(
+      'select definition from rules where id = $1',
+      [p.rule_id],
+    );
+    definition = rows[0]?.definition;
+  }
+  const raw =
+    definition !== null && typeof definition === 'object' && 'condition' in definition
+      ? definition.condition
+      : definition;
+  const v = validateExpr(raw);
+  if (!v.ok)
+    throw new Error(`backtest rule is invalid: ${v.issues.map((i) => `${i.field} ${i.message}`).join('; ')}`);
+  const condition: Expr = v.value;
+  return {
+    id: 'backtest',
+    name: 'backtest',
+    mode: 'shadow',
+    action: 'alert',
+    severity: 'low',
+    condition,
+    specs: collectAggregates(condition),
+  };
+}
+
+async function backtestChunk(job: JobRow, ctx: RunContext): Promise<ChunkResult> {
+  const rule = await backtestRule(ctx, job);
+  const payments = await nextPayments(ctx, job);
+  const values = await aggregatesFor(ctx.client, [rule], payments);
+  const c = { ...(job.checkpoint ?? {}) };
+  let hits = c.hits ?? 0;
+  const sample = [...(c.sample ?? [])];
+  for (const p of payments) {
+    if (!evaluate(rule.condition, rulePayment(p), values.get(p.id) ?? new Map()).matched) continue;
+    hits++;
+    if (sample.length < 100) sample.push(p.id);
+  }
+  const checkpoint = keyOf(payments.at(-1), { ...c, hits, sample });
+  return { done: payments.length, failed: 0, checkpoint, finished: payments.length < ctx.chunk };
+}
+
+const CSV_COLUMNS = [
+  'id',
+  'created_at',
+  'merchant_id',
+  'payer_id',
+  'amount_minor',
+  'currency',
+  'current_state',
+  'refunded_minor',
+  'country',
+  'flagged',
+  'held',
+] as const;
+
+function csvField(v: string | bigint | boolean | Date | null): string {
+  const s = v instanceof Date ? v.toISOString() : String(v ?? '');
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+function csvRow(p: Payment): string {
+  const cells = [
+    p.id,
+    p.createdAt,
+    p.merchantId,
+    p.payerId,
+    p.amountMinor,
+    p.currency,
+    p.state,
+    p.refundedMinor,
+    p.country,
+    p.flagged,
+    p.held,
+  ];
+  return `${cells.map(csvField).join(',')}\n`;
+}
+
+async function exportChunk(job: JobRow, ctx: RunContext): Promise<ChunkResult> {
+  const c = { ...(job.checkpoint ?? {}) };
+  const payments = await nextPayments(ctx, job);
+  const header = c.bytes === undefined ? `${CSV_COLUMNS.join(',')}\n` : '';
+  const text = header + payments.map(csvRow).join('');
+  const path = job.parameters.path;
+  if (typeof path === 'string') {
+    const fd = openSync(path, c.bytes === undefined ? 'w' : 'r+');
+    try {
+      // Resume: drop whatever a crashed run wrote after the last checkpoint.
+      ftruncateSync(fd, c.bytes ?? 0);
+      writeSync(fd, text, c.bytes ?? 0);
+    } finally {
+      closeSync(fd);
+    }
+  } else {
+    (ctx.o.stdout ?? ((t: string) => process.stdout.write(t)))(text);
+  }
+  const checkpoint = keyOf(payments.at(-1), { ...c, bytes: (c.bytes ?? 0) + Buffer.byteLength(text) });
+  return { done: payments.length, failed: 0, checkpoint, finished: payments.length < ctx.chunk };
+}
+
+interface EventRow {
+  id: string;
+  event_id: string;
+  payment_id: string;
+  type: string;
+  occurred_at: Date;
+  amount_minor: bigint | null;
+  data: Record<string, unknown>;
+}
+
+async function nextEvents(ctx: RunContext, job: JobRow, extra = ''): Promise<EventRow[]> {
+  const r = rangeOf(job.parameters);
+  const c = job.checkpoint ?? {};
+  const { rows } = await ctx.client.query<EventRow>(
+    `select id, event_id, payment_id, type, occurred_at, amount_minor, data from payment_events
+      where occurred_at >= $1 and occurred_at < $2 and (occurred_at, id) > ($3::timestamptz, $4) ${extra}
+      order by occurred_at, id limit $5`,
+    [r.from, r.to, c.at ?? new Date(0).toISOString(), c.id ?? '', ctx.chunk],
+  );
+  return rows;
+}
+
+function eventKey(e: EventRow | undefined, c: Checkpoint): Checkpoint {
+  return e ? { ...c, at: e.occurred_at.toISOString(), id: e.id } : c;
+}
+
+async function replayChunk(job: JobRow, ctx: RunContext): Promise<ChunkResult> {
+  const { sqs, eventsQueueUrl } = ctx.o;
+  const queueUrl = typeof job.parameters.queue_url === 'string' ? job.parameters.queue_url : eventsQueueUrl;
+  if (!sqs || !queueUrl) throw new Error('replay needs SQS_EVENTS_QUEUE_URL');
+  const events = await nextEvents(ctx, job);
+  let failed = 0;
+  for (let i = 0; i < events.length; i += 10) {
+    const part = events.slice(i, i + 10);
+    const out = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: part.map((e, j) => ({
+          Id: String(j),
+          MessageBody: JSON.stringify({
+            event_id: e.event_id,
+            type: e.type,
+            payment_id: e.payment_id,
+            occurred_at: e.occurred_at.toISOString(),
+            ...(e.amount_minor !== null && e.type.includes('refund')
+              ? { amount_minor: e.amount_minor.toString() }
+              : {}),
+            data: { ...e.data, replayed_by: job.id },
+          }),
+        })),
+      }),
+    );
+    failed += out.Failed?.length ?? 0;
+  }
+  const checkpoint = eventKey(events.at(-1), { ...(job.checkpoint ?? {}) });
+  return { done: events.length - failed, failed, checkpoint, finished: events.length < ctx.chunk };
+}
+
+async function reconcileChunk(job: JobRow, ctx: RunContext): Promise<ChunkResult> {
+  const c = { ...(job.checkpoint ?? {}) };
+  const payments = await nextPayments(ctx, job);
+  const { rows } = await ctx.client.query<{ payment_id: string; n: bigint; last_state: string | null }>(
+    `select p.id as payment_id,
+            (select count(*) from payment_events e where e.payment_id = p.id and e.type <> 'payment.created') as n,
+            (select e.to_state from payment_events e where e.payment_id = p.id and e.type <> 'payment.created'
+              order by e.recorded_at desc, e.id desc limit 1) as last_state
+       from unnest($1::text[]) as p(id)`,
+    [payments.map((p) => p.id)],
+  );
+  const history = new Map(rows.map((r) => [r.payment_id, r]));
+  const mismatches = [...(c.mismatches ?? [])];
+  let failed = 0;
+  for (const p of payments) {
+    const h = history.get(p.id);
+    const ok = h?.n === BigInt(p.version - 1) && (h.last_state ?? 'pending') === p.state;
+    if (ok) continue;
+    failed++;
+    if (mismatches.length < 100) mismatches.push(p.id);
+  }
+  const checkpoint = keyOf(payments.at(-1), { ...c, mismatches });
+  return { done: payments.length - failed, failed, checkpoint, finished: payments.length < ctx.chunk };
+}
+
+async function backfillChunk(job: JobRow, ctx: RunContext): Promise<ChunkResult> {
+  const events = await nextEvents(ctx, job, "and source = 'sqs'");
+  await ctx.client.query(
+    `insert into processed_events (event_id, payment_id, outcome, processed_at)
+     select e.event_id, e.payment_id, 'applied', e.recorded_at from payment_events e
+      where e.id = any($1::text[])
+     on conflict (event_id) do nothing`,
+    [events.map((e) => e.id)],
+  );
+  const checkpoint = eventKey(events.at(-1), { ...(job.checkpoint ?? {}) });
+  return { done: events.length, failed: 0, checkpoint, finished: events.length < ctx.chunk };
+}
