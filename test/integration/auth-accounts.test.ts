@@ -253,3 +253,27 @@ describe('accounts: signup, email verification, login, password reset and change
     ).toBe(200);
   });
 });
+
+describe('signup races on a fresh install', () => {
+  let h: AuthHarness;
+
+  beforeAll(async () => {
+    h = await startAuthApi();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('when several people sign up at the same moment, then exactly one becomes admin; the same address at once makes one account', async () => {
+    const emails = [1, 2, 3, 4].map((i) => uniqueEmail(`racer${String(i)}`));
+    const same = uniqueEmail('twin');
+    const all = [...emails, same, same];
+    const answers = await Promise.all(
+      all.map((email) => h.call('POST', '/api/v1/auth/signup', { body: { email, password: PASSWORD } })),
+    );
+    expect(answers.map((r) => r.status)).toEqual(all.map(() => 202));
+    const { rows } = await h.pool.query<{ role: string; email: string }>('select role, email from users');
+    expect(rows).toHaveLength(5);
+    expect(rows.filter((r) => r.role === 'admin')).toHaveLength(1);
+  });
+});

@@ -10,6 +10,7 @@ import {
   findUserByEmail,
   findUserById,
   insertUser,
+  lockSignups,
   type UserRow,
 } from './store.ts';
 
@@ -53,6 +54,7 @@ export async function signup(core: AuthCore, input: SignupInput, meta: RequestMe
   const passwordHash = await hashPassword(input.password);
   type Outcome = { existing: UserRow } | { user: UserRow; token: string };
   const outcome = await withTransaction(core.pool, async (client): Promise<Outcome> => {
+    await lockSignups(client);
     const existing = await findUserByEmail(client, input.email);
     if (existing) {
       await audit(client, meta, {

@@ -7,7 +7,14 @@ import { DomainError, Forbidden, Unauthorized } from '../domain/errors.ts';
 import { withTransaction } from '../store/tx.ts';
 import { audit, signIn, type AuthCore, type RequestMeta, type SignedIn } from './core.ts';
 import { newFamily } from './sessions.ts';
-import { endAllSessions, findUserByEmail, findUserById, insertUser, type UserRow } from './store.ts';
+import {
+  endAllSessions,
+  findUserByEmail,
+  findUserById,
+  insertUser,
+  lockSignups,
+  type UserRow,
+} from './store.ts';
 
 export const OIDC_COOKIE = 'pf_oidc';
 const FLOW_TTL_SECONDS = 600;
@@ -259,6 +266,7 @@ export class OidcLogin {
 
   /** The account with the provider's verified email, or a new one. */
   async #byEmail(c: pg.PoolClient, claims: OidcClaims, meta: RequestMeta): Promise<UserRow | string> {
+    await lockSignups(c);
     const existing = await findUserByEmail(c, claims.email ?? '');
     if (!existing) return this.#create(c, claims, meta);
     if (existing.disabled_at) return 'account_disabled';

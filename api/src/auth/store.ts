@@ -62,6 +62,15 @@ export async function findUserById(
   return rows[0];
 }
 
+/**
+ * Serialises account creation until the transaction ends (re-entrant): take it
+ * before looking an address up, so that two signups of one address cannot both
+ * see it free, and two first signups cannot both become admin.
+ */
+export async function lockSignups(client: pg.ClientBase): Promise<void> {
+  await client.query("select pg_advisory_xact_lock(hashtext('payflow.users.signup'))");
+}
+
 export interface NewUser {
   email: string;
   name: string;
@@ -75,7 +84,7 @@ export interface NewUser {
  * concurrent first signups cannot both become admin.
  */
 export async function insertUser(client: pg.ClientBase, u: NewUser): Promise<UserRow> {
-  await client.query("select pg_advisory_xact_lock(hashtext('payflow.users.signup'))");
+  await lockSignups(client);
   const { rows } = await client.query<UserRow>(
     `insert into users (id, email, name, role, password_hash, email_verified_at)
      values ($1, $2, $3,
