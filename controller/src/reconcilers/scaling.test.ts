@@ -101,16 +101,34 @@ describe('WorkerPool scaling decision', () => {
 
   it('when a steady load keeps the backlog flat, then the arrival rate keeps the replicas the drain needs', () => {
     const mem = newPoolMemory();
-    const s = spec({ targetBacklogPerReplica: 100, scaleDownStabilizationSeconds: 0, tolerancePercent: 0 });
+    const s = spec({
+      targetBacklogPerReplica: 100,
+      scaleDownStabilizationSeconds: 0,
+      tolerancePercent: 0,
+      concurrencyPerReplica: 10,
+    });
     // 4 ready workers drain 200 messages in 5 s while nothing arrives: 10 msg/s per replica.
+    decide(mem, input(s, 0, depth(400, 40), 4));
+    decide(mem, input(s, 5000, depth(200, 40), 4));
+    // Then the backlog stays flat with all 4 workers busy (40 in flight at concurrency 10):
+    // 40 msg/s arrive, which needs 4 replicas although the backlog alone (240 / 100) asks for 3.
+    decide(mem, input(s, 10_000, depth(200, 40), 4));
+    decide(mem, input(s, 15_000, depth(200, 40), 4));
+    const next = decide(mem, input(s, 20_000, depth(200, 40), 4));
+    expect(next.drainRate).toBeCloseTo(40);
+    expect(next.arrivalRate).toBeGreaterThan(20);
+    expect(next.desired).toBe(4);
+    expect(next.reason).toMatch(/^arrival/);
+  });
+
+  it('when the backlog is flat but the workers are idle, then no arrival is assumed', () => {
+    const mem = newPoolMemory();
+    const s = spec({ targetBacklogPerReplica: 100, scaleDownStabilizationSeconds: 0, tolerancePercent: 0 });
     decide(mem, input(s, 0, depth(400), 4));
     decide(mem, input(s, 5000, depth(200), 4));
-    // Then the backlog stays at 200 with 4 workers: 40 msg/s arrive, which needs 4 replicas,
-    // although the backlog alone (200 / 100) would ask for 2.
-    const steady = decide(mem, input(s, 10_000, depth(200), 4));
-    expect(steady.arrivalRate).toBeGreaterThan(0);
+    decide(mem, input(s, 10_000, depth(200), 4));
     const next = decide(mem, input(s, 15_000, depth(200), 4));
-    expect(next.desired).toBeGreaterThanOrEqual(3);
-    expect(next.drainRate).toBeCloseTo(40);
+    expect(next.drainRate).toBe(0);
+    expect(next.desired).toBe(2);
   });
 });

@@ -12,8 +12,8 @@
 //
 // SQS reports depths, not flows: the net flow is the change of (visible + in flight + delayed)
 // between two reads; the per-replica drain rate is learned from intervals in which the queue
-// shrank while workers were ready, and the arrival rate is the net flow plus what the ready
-// workers drain.
+// shrank while workers were ready, and the arrival rate is the net flow plus what the busy
+// workers (in-flight messages / concurrencyPerReplica) drain.
 import type { WorkerPoolSpec } from '@payflow/api/crd';
 import type { QueueDepth } from './sqs-metrics.ts';
 
@@ -60,6 +60,16 @@ export function backlogOf(spec: WorkerPoolSpec, d: QueueDepth): number {
   return d.visible + (spec.countInFlight ? d.inFlight : 0) + (spec.countDelayed ? d.delayed : 0);
 }
 
+/**
+ * What the workers drain now: the learned per-replica rate times the replicas that are busy,
+ * judged by the in-flight messages (a replica holds up to concurrencyPerReplica at once), so
+ * that idle or stuck workers are not taken for a matching arrival rate.
+ */
+export function drainRate(mem: PoolMemory, input: ScaleInput, d: QueueDepth): number {
+  const busy = Math.min(input.ready, d.inFlight / input.spec.concurrencyPerReplica);
+  return (mem.drainPerReplica ?? 0) * busy;
+}
+
 /** Updates the rate estimates with a new sample (ignored when too close to the previous one). */
 export function observeRates(mem: PoolMemory, input: ScaleInput, d: QueueDepth): void {
   const total = d.visible + d.inFlight + d.delayed;
@@ -68,8 +78,7 @@ export function observeRates(mem: PoolMemory, input: ScaleInput, d: QueueDepth):
   if (mem.prev) {
     const net = (total - mem.prev.total) / ((input.now - mem.prev.at) / 1000);
     if (net < 0 && input.ready > 0) mem.drainPerReplica = ewma(mem.drainPerReplica, -net / input.ready);
-    const drain = (mem.drainPerReplica ?? 0) * input.ready;
-    mem.arrival = ewma(mem.arrival, Math.max(0, net + drain));
+    mem.arrival = ewma(mem.arrival, Math.max(0, net + drainRate(mem, input, d)));
   }
   mem.prev = { at: input.now, total };
 }
@@ -143,7 +152,7 @@ export function decide(mem: PoolMemory, input: ScaleInput): ScaleDecision {
   const backlog = backlogOf(s, d);
   const active = backlog > s.activationBacklog;
   if (active) mem.lastActiveAt = input.now;
-  const rates = { arrivalRate: mem.arrival, drainRate: (mem.drainPerReplica ?? 0) * input.ready };
+  const rates = { arrivalRate: mem.arrival, drainRate: drainRate(mem, input, d) };
   const base = { backlog, active, fallback: false, ...rates };
   if (s.replicas !== undefined) {
     const n = clamp(s.replicas, s.minReplicas, s.maxReplicas);
