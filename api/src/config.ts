@@ -19,6 +19,8 @@ export const apiConfigSchema = z.object({
   SQS_EVENTS_QUEUE_URL: z.url().optional(),
   SQS_EVENTS_DLQ_URL: z.url().optional(),
   SQS_UPDATES_QUEUE_URL: z.url().optional(),
+  /** Requests per minute per caller (principal, or client IP when anonymous) on /api/v1; 0 turns it off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(6000),
 
   // Authentication. The signing key is a secret: no default. The API refuses to
   // start without it (main.ts); tests that inject their own authenticator may omit it.

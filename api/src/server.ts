@@ -85,6 +85,7 @@ export async function startApi(config: ApiConfig, opts: StartOptions = {}): Prom
     routes: apiRoutes(deps),
     authenticate: opts.authenticate ?? auth.authenticate,
     middleware: authMiddleware(config.CONSOLE_ORIGIN),
+    rateLimit: { limit: config.RATE_LIMIT_PER_MINUTE, windowSeconds: 60 },
   });
   const server = app.listen(config.PORT, config.HOST);
   await listen(server);

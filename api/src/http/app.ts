@@ -7,7 +7,9 @@ import type { Logger } from '../observability/logger.ts';
 import { metricName } from '../observability/metrics.ts';
 import { healthRouter } from './health.ts';
 import type { Authenticator, Principal } from './principal.ts';
+import { openApiHandler, OPENAPI_PATH } from './openapi.ts';
 import { problemHandler, sendProblem } from './problem.ts';
+import { authenticateOnce, rateLimit, type RateLimitSettings } from './rate-limit.ts';
 import { mountRoutes, type AnyRoute } from './route.ts';
 
 declare module 'express-serve-static-core' {
@@ -32,6 +34,8 @@ export interface AppDeps {
   jsonLimit?: string;
   /** Runs before every route (security headers, CORS, cookies: the auth module's). */
   middleware?: readonly RequestHandler[];
+  /** Redis-backed rate limiting of /api/v1 per caller; absent or limit 0 turns it off. */
+  rateLimit?: RateLimitSettings;
 }
 
 const anonymous: Authenticator = async () => Promise.resolve(undefined);
@@ -80,9 +84,18 @@ export function createApp(deps: AppDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(deps.registry.contentType).send(await deps.registry.metrics());
   });
+  // One authentication per request, shared by the rate limiter (per-caller key) and the routes.
+  const authenticate = authenticateOnce(deps.authenticate ?? anonymous);
+  if (deps.rateLimit && deps.rateLimit.limit > 0) {
+    app.use(
+      '/api/v1',
+      rateLimit({ ...deps.rateLimit, redis: deps.redis, logger: deps.logger, authenticate }),
+    );
+  }
+  app.get(OPENAPI_PATH, openApiHandler(deps.routes ?? []));
   app.use(express.json({ limit: deps.jsonLimit ?? '64kb', strict: true }));
   const api = express.Router();
-  mountRoutes(api, deps.routes ?? [], deps.authenticate ?? anonymous);
+  mountRoutes(api, deps.routes ?? [], authenticate);
   app.use(api);
   app.use((req, res) => {
     sendProblem(res, { type: 'about:blank', title: 'Not Found', status: 404, instance: req.originalUrl });
