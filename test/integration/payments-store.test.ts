@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decideCommand, decideEvent } from '@payflow/api/domain';
+import { createIdFactory, decideCommand, decideEvent } from '@payflow/api/domain';
 import {
   findPayment,
   insertPayment,
@@ -54,6 +54,21 @@ describe('payment store (insert, find, lock, transition) against real PostgreSQL
         args,
       ),
     ).toBe(1);
+  });
+
+  it('when a payment lives in the default partition (no monthly partition for its time), then it is still found', async () => {
+    const at = Date.UTC(2031, 0, 15);
+    const id = createIdFactory({ now: () => at })('pay');
+    await withTransaction(pool, (c) =>
+      insertPayment(c, { id, merchantId: 'm9', payerId: 'p9', amountMinor: 1n, currency: 'USD' }, ctx),
+    );
+    const { rows } = await pool.query<{ t: string }>(
+      'select tableoid::regclass::text t from payments where id = $1',
+      [id],
+    );
+    expect(rows[0]?.t).toBe('payments_default');
+    expect((await findPayment(pool, id))?.id).toBe(id);
+    expect(await withTransaction(pool, async (c) => (await findPayment(c, id))?.id)).toBe(id);
   });
 
   it('when an id is malformed or unknown, then findPayment returns undefined', async () => {

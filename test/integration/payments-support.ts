@@ -50,6 +50,8 @@ export async function startPaymentsApi(
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
       DATABASE_POOL_MAX: '30',
+      // Test files share Redis and the test principals: keep rate limiting out of these tests.
+      RATE_LIMIT_PER_MINUTE: '0',
       ...env,
     }),
     { authenticate: testAuthenticate },

@@ -3,6 +3,7 @@
 // Every filter maps to an indexed column (see migrations 0002 and 0004); time ranges prune
 // partitions. `total` is an exact count of the matches up to TOTAL_CAP and otherwise reported
 // as "at least TOTAL_CAP" (`totalExact: false`): the count never scans an unbounded set.
+import { createHash } from 'node:crypto';
 import { ValidationError } from '../domain/errors.ts';
 import type { CurrencyCode } from '../domain/money.ts';
 import type { PaymentState } from '../domain/states.ts';
@@ -139,10 +140,20 @@ function cursorOf(p: Payment, sort: PaymentSort): string {
   return encodeCursor({ sort, value, id: p.id });
 }
 
+/**
+ * A named (prepared) statement: its plan is cached per connection, so that a partitioned
+ * table's planning cost (every monthly partition) is paid once, not on every page.
+ */
+function prepared(text: string, values: unknown[]): { name: string; text: string; values: unknown[] } {
+  return { name: `pay_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`, text, values };
+}
+
 async function countCapped(db: Queryable, where: Where): Promise<number> {
   const { rows } = await db.query<{ n: bigint }>(
-    `select count(*) as n from (select 1 from payments ${where.text()} limit ${String(TOTAL_CAP + 1)}) t`,
-    where.params,
+    prepared(
+      `select count(*) as n from (select 1 from payments ${where.text()} limit ${String(TOTAL_CAP + 1)}) t`,
+      where.params,
+    ),
   );
   return Number(rows[0]?.n ?? 0n);
 }
@@ -160,10 +171,12 @@ export async function listPayments(db: Queryable, r: PaymentListRequest): Promis
   where.params.push(r.limit + 1, r.offset);
   const n = where.params.length;
   const { rows } = await db.query<PaymentRow>(
-    `select ${PAYMENT_COLUMNS} from payments ${where.text()}
-      order by ${s.column} ${s.dir}, id ${s.dir}
-      limit $${String(n - 1)} offset $${String(n)}`,
-    where.params,
+    prepared(
+      `select ${PAYMENT_COLUMNS} from payments ${where.text()}
+        order by ${s.column} ${s.dir}, id ${s.dir}
+        limit $${String(n - 1)} offset $${String(n)}`,
+      where.params,
+    ),
   );
   const total = await counted;
   const items = rows.slice(0, r.limit).map(paymentFromRow);

@@ -9,7 +9,7 @@
 //   - an outbox row on topic `payment-updates` (published to SQS by the worker's relay),
 //   - a `pg_notify` on channel `payflow_payments` (delivered on commit; feeds the SSE stream).
 // So either all of them commit with the change, or none does.
-import type pg from 'pg';
+import pg from 'pg';
 import { Conflict } from '../domain/errors.ts';
 import { idTimestamp, isId, newId, type Id } from '../domain/ids.ts';
 import { toJsonAmount, type CurrencyCode } from '../domain/money.ts';
@@ -132,18 +132,51 @@ function createdAtOf(id: string): Date | undefined {
   return isId('pay', id) ? new Date(idTimestamp(id)) : undefined;
 }
 
+/** The monthly partition a created_at falls in, as migration 0002 names them (UTC months). */
+function partitionOf(createdAt: Date): string {
+  const month = String(createdAt.getUTCMonth() + 1).padStart(2, '0');
+  return `payments_${String(createdAt.getUTCFullYear())}_${month}`;
+}
+
+function isUndefinedTable(err: unknown): boolean {
+  return (err as { code?: unknown }).code === '42P01';
+}
+
+async function findIn(
+  db: Queryable,
+  table: string,
+  id: string,
+  createdAt: Date,
+): Promise<Payment | undefined> {
+  const { rows } = await db.query<PaymentRow>({
+    name: `find_${table}`,
+    text: `select ${PAYMENT_COLUMNS} from ${table} where id = $1 and created_at = $2`,
+    values: [id, createdAt],
+  });
+  return rows[0] ? paymentFromRow(rows[0]) : undefined;
+}
+
 /**
  * Reads one payment. The id names its partition (created_at is the id's timestamp), so the
  * lookup touches one partition. Malformed ids are simply not found.
+ *
+ * Outside a transaction (a pool), the monthly partition is read directly: planning a query on
+ * the partitioned parent costs more than the lookup itself. When that partition does not exist
+ * or has no such row (a row kept in the default partition, a server whose months are not UTC),
+ * the parent answers. Inside a transaction, the parent is always used (an error there would
+ * abort the caller's transaction).
  */
 export async function findPayment(db: Queryable, id: string): Promise<Payment | undefined> {
   const createdAt = createdAtOf(id);
   if (!createdAt) return undefined;
-  const { rows } = await db.query<PaymentRow>(
-    `select ${PAYMENT_COLUMNS} from payments where id = $1 and created_at = $2`,
-    [id, createdAt],
-  );
-  return rows[0] ? paymentFromRow(rows[0]) : undefined;
+  if (db instanceof pg.Pool) {
+    const hit = await findIn(db, partitionOf(createdAt), id, createdAt).catch((err: unknown) => {
+      if (isUndefinedTable(err)) return undefined;
+      throw err;
+    });
+    if (hit) return hit;
+  }
+  return findIn(db, 'payments', id, createdAt);
 }
 
 /** Reads and row-locks one payment (`for update`) in the caller's transaction. */

@@ -1,0 +1,224 @@
+// API benchmark: `hack/with-node node test/bench/api.bench.ts` (or `npm run bench -- api`).
+//
+// Starts PostgreSQL, Redis and the SQS endpoint (no Kubernetes), seeds 1,000,000 payments spread
+// over the last 12 months (ids are real ULIDs whose timestamp is created_at, loaded with COPY),
+// then starts, in ONE child process, the PayFlow API and a bare express app with one route
+// returning constant JSON (the baseline). autocannon (50 connections, 10 s each) then measures,
+// from this process, in one run:
+//   1. baseline        GET /baseline
+//   2. get by id       GET /api/v1/transactions/:id          (random seeded ids)
+//   3. filtered list   GET /api/v1/transactions?merchant_id=…&state=settled&limit=50
+//   4. create          POST /api/v1/transactions             (unique Idempotency-Key each)
+// and prints req/s, p50 and p99 latency for each, with req/s as a ratio to the baseline.
+// Targets: get by id ≥ 40% of the baseline's req/s; filtered list p99 ≤ 50 ms.
+//
+// The API runs with a test Authenticator (header `x-test-role`), injected through startApi's
+// options as in the integration tests; auth cost is not what this measures.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import express from 'express';
+import { createPool, migrate } from '@payflow/api/store';
+import { loadApiConfig } from '@payflow/api/config';
+import { startApi } from '../../api/src/server.ts';
+import { createDatabase, startTestEnv } from '../../hack/testenv/index.ts';
+import { testAuthenticate } from '../integration/payments-support.ts';
+import { MERCHANTS, seedPayments } from './seed-payments.ts';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = 50;
+
+// ---------------------------------------------------------------------------------------------
+// Server mode: the API and the baseline in one process, as a child of the runner.
+
+async function serve(): Promise<void> {
+  const env = process.env;
+  const api = await startApi(
+    loadApiConfig({
+      DATABASE_URL: env.DATABASE_URL,
+      REDIS_URL: env.REDIS_URL,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      DATABASE_POOL_MAX: '20',
+      // The limiter stays on (its Redis round trip is part of every request) but never refuses.
+      RATE_LIMIT_PER_MINUTE: '1000000',
+    }),
+    { authenticate: testAuthenticate, migrate: false },
+  );
+  const bare = express();
+  bare.disable('x-powered-by');
+  bare.get('/baseline', (_req, res) => {
+    res.json({
+      id: 'pay_01JB4Z6Q5M8W0X3YB2C7D9E1FG',
+      merchant_id: 'merchant_123',
+      amount: 100,
+      currency: 'USD',
+    });
+  });
+  const server = bare.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  console.log(`READY ${JSON.stringify({ api: api.url, baseline: `http://127.0.0.1:${String(port)}` })}`);
+  process.on('SIGTERM', () => {
+    server.close();
+    void api.close().then(() => process.exit(0));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+interface Figures {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(name: string, url: string, request: autocannon.Request): Promise<Figures> {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    requests: [request],
+  });
+  if (result.non2xx > 0) console.log(`${name}: status codes ${JSON.stringify(result.statusCodeStats)}`);
+  return {
+    name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+function startServer(
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; api: string; baseline: string }> {
+  const child = spawn(process.execPath, [import.meta.filename, '--serve'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      if (line.startsWith('READY ')) {
+        const urls = JSON.parse(line.slice(6)) as { api: string; baseline: string };
+        resolve({ child, ...urls });
+      } else console.log(line);
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`server exited with ${String(code)}`));
+    });
+  });
+}
+
+/** Ids of an already seeded database (BENCH_DATABASE_URL, for iterating on the API side). */
+async function sampleIds(pool: ReturnType<typeof createPool>): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    'select id from payments tablesample system (1) limit 10000',
+  );
+  return rows.map((r) => r.id);
+}
+
+function pickOne<T>(list: readonly T[]): T {
+  return list[Math.floor(Math.random() * list.length)]!;
+}
+
+async function main(): Promise<void> {
+  const env = await startTestEnv({ kube: false });
+  let server: ChildProcess | undefined;
+  try {
+    const reuse = process.env.BENCH_DATABASE_URL;
+    const url =
+      reuse ?? (await createDatabase(env.info.postgres.url, `bench_api_${String(Date.now() % 100000)}`));
+    const pool = createPool({ url, max: 1 });
+    await migrate(pool);
+    const ids = reuse ? await sampleIds(pool) : await seedPayments(url, ROWS);
+    await pool.end();
+    const s = await startServer({
+      DATABASE_URL: url,
+      REDIS_URL: process.env.BENCH_REDIS_URL ?? env.info.redis.url,
+    });
+    server = s.child;
+    const viewer = { 'x-test-role': 'viewer' };
+    const results: Figures[] = [];
+    results.push(await load('baseline (bare express)', s.baseline, { method: 'GET', path: '/baseline' }));
+    results.push(
+      await load('GET /transactions/:id', s.api, {
+        method: 'GET',
+        headers: viewer,
+        setupRequest: (req) => ({ ...req, path: `/api/v1/transactions/${pickOne(ids)}` }),
+      }),
+    );
+    results.push(
+      await load('GET /transactions?merchant_id&state&limit=50', s.api, {
+        method: 'GET',
+        headers: viewer,
+        setupRequest: (req) => ({
+          ...req,
+          path: `/api/v1/transactions?merchant_id=merchant_${String(Math.floor(Math.random() * MERCHANTS)).padStart(4, '0')}&state=settled&limit=50`,
+        }),
+      }),
+    );
+    let n = 0;
+    const body = JSON.stringify({
+      merchant_id: 'merchant_bench',
+      amount: 100.0,
+      currency: 'USD',
+      payer_id: 'payer_bench',
+      current_state: 'pending',
+      metadata: {},
+    });
+    results.push(
+      await load('POST /transactions (Idempotency-Key)', s.api, {
+        method: 'POST',
+        path: '/api/v1/transactions',
+        setupRequest: (req) => ({
+          ...req,
+          body,
+          headers: {
+            'content-type': 'application/json',
+            'x-test-role': 'operator',
+            'idempotency-key': `bench-${String(process.pid)}-${String(++n)}`,
+          },
+        }),
+      }),
+    );
+    report(results);
+  } finally {
+    server?.kill('SIGTERM');
+    if (server) await once(server, 'exit').catch(() => undefined);
+    await env.stop();
+  }
+}
+
+function report(results: Figures[]): void {
+  const base = results[0]!.rps;
+  console.log(
+    `\n${String(ROWS)} payments, ${String(CONNECTIONS)} connections, ${String(DURATION_S)} s each\n` +
+      'scenario                                       req/s    p50 ms   p99 ms   ratio   non-2xx  errors',
+  );
+  for (const r of results) {
+    console.log(
+      `${r.name.padEnd(44)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(1).padStart(9)} ${r.p99.toFixed(1).padStart(8)}` +
+        ` ${(r.rps / base).toFixed(2).padStart(7)} ${String(r.non2xx).padStart(9)} ${String(r.errors).padStart(7)}`,
+    );
+  }
+  const byId = results[1]!;
+  const list = results[2]!;
+  console.log(
+    `\ntargets: GET by id ≥ 0.40 of baseline: ${(byId.rps / base).toFixed(2)} ${byId.rps / base >= 0.4 ? 'MET' : 'MISSED'}; ` +
+      `filtered list p99 ≤ 50 ms: ${list.p99.toFixed(1)} ms ${list.p99 <= 50 ? 'MET' : 'MISSED'}`,
+  );
+}
+
+if (process.argv.includes('--serve')) await serve();
+else await main();

@@ -1,0 +1,100 @@
+// Seeds payments fast for benchmarks: ids are real ULIDs (createIdFactory with a moving clock)
+// whose timestamp is created_at, spread evenly over the last 12 months, loaded with COPY.
+import { createWriteStream, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createIdFactory, idTimestamp } from '@payflow/api/domain';
+
+export const MERCHANTS = 1000;
+const PAYERS = 200_000;
+const SAMPLE_IDS = 10_000;
+
+const STATES: [string, number][] = [
+  ['settled', 0.55],
+  ['captured', 0.15],
+  ['authorized', 0.05],
+  ['pending', 0.05],
+  ['failed', 0.08],
+  ['voided', 0.03],
+  ['refunded', 0.04],
+  ['partially_refunded', 0.03],
+  ['disputed', 0.01],
+  ['charged_back', 0.01],
+];
+const CURRENCIES: [string, number][] = [
+  ['USD', 0.6],
+  ['EUR', 0.25],
+  ['GBP', 0.1],
+  ['JPY', 0.05],
+];
+
+function pick(table: [string, number][], r: number): string {
+  let acc = 0;
+  for (const [v, p] of table) {
+    acc += p;
+    if (r < acc) return v;
+  }
+  return table[0]![0];
+}
+
+/** Writes rows payments as CSV (ascending created_at over the last 12 months); returns sample ids. */
+async function writeCsv(file: string, rows: number): Promise<string[]> {
+  const end = Date.now() - 60_000;
+  const start = end - 365 * 24 * 3600 * 1000;
+  const step = (end - start) / rows;
+  let clock = start;
+  const nextId = createIdFactory({ now: () => Math.floor(clock) });
+  const out = createWriteStream(file);
+  const sample: string[] = [];
+  let buf = '';
+  for (let i = 0; i < rows; i++) {
+    clock = start + i * step + Math.random() * step * 0.5;
+    const id = nextId('pay');
+    const created = new Date(idTimestamp(id));
+    const state = pick(STATES, Math.random());
+    const currency = pick(CURRENCIES, Math.random());
+    const amount =
+      currency === 'JPY'
+        ? 100 + Math.floor(Math.random() * 50_000)
+        : 100 + Math.floor(Math.random() * 500_000);
+    const refunded =
+      state === 'refunded' ? amount : state === 'partially_refunded' ? Math.floor(amount / 2) : 0;
+    const merchant = `merchant_${String(Math.floor(Math.random() * MERCHANTS)).padStart(4, '0')}`;
+    const payer = `payer_${String(Math.floor(Math.random() * PAYERS)).padStart(6, '0')}`;
+    buf += `${id},${created.toISOString()},${created.toISOString()},${merchant},${payer},${String(amount)},${currency},${String(refunded)},${state},1,\n`;
+    if (i % Math.floor(rows / SAMPLE_IDS) === 0) sample.push(id);
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await once(out, 'drain');
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await once(out, 'finish');
+  return sample;
+}
+
+/** Seeds `rows` payments into the database at `url` (superuser: server-side COPY); returns sample ids. */
+export async function seedPayments(url: string, rows: number): Promise<string[]> {
+  const file = join(tmpdir(), `payflow-bench-${String(process.pid)}.csv`);
+  const t0 = Date.now();
+  const ids = await writeCsv(file, rows);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(
+      `copy payments (id, created_at, updated_at, merchant_id, payer_id, amount_minor, currency,
+         refunded_minor, current_state, version, card_fingerprint) from '${file}' with (format csv)`,
+    );
+    await client.query('vacuum analyze payments');
+    const { rows } = await client.query<{ n: string }>('select count(*)::text n from payments');
+    process.stdout.write(
+      `seeded ${rows[0]?.n ?? '?'} payments in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
+  } finally {
+    await client.end();
+    rmSync(file, { force: true });
+  }
+  return ids;
+}
