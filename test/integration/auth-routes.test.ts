@@ -81,6 +81,55 @@ describe('access control over the whole route table', () => {
     expect(leaks).toEqual([]);
   });
 
+  describe('role escalation attempts', () => {
+    const roleOf = async (id: string): Promise<string | undefined> =>
+      (await h.pool.query<{ role: string }>('select role from users where id = $1', [id])).rows[0]?.role;
+
+    it('when a viewer sends role through PATCH /users/me/preferences, then 400 names role and the role is unchanged', async () => {
+      for (const body of [{ role: 'admin' }, { theme: 'dark', role: 'admin' }]) {
+        const res = await h.call('PATCH', '/api/v1/users/me/preferences', {
+          token: viewer.accessToken,
+          body,
+        });
+        expect(res.status).toBe(400);
+        expect(await res.json()).toMatchObject({ field: 'role' });
+      }
+      expect(await roleOf(viewer.user.id)).toBe('viewer');
+      const me = await h.call('GET', '/api/v1/users/me', { token: viewer.accessToken });
+      expect(await me.json()).toMatchObject({ role: 'viewer' });
+    });
+
+    it('when a viewer tries PATCH /users/:id on themselves, then 403, role unchanged and no user.updated audit row', async () => {
+      const before = (
+        await h.pool.query("select count(*)::text as n from audit_log where action = 'user.updated'")
+      ).rows;
+      const res = await h.call('PATCH', `/api/v1/users/${viewer.user.id}`, {
+        token: viewer.accessToken,
+        body: { role: 'admin' },
+      });
+      expect(res.status).toBe(403);
+      expect(await roleOf(viewer.user.id)).toBe('viewer');
+      const after = (
+        await h.pool.query("select count(*)::text as n from audit_log where action = 'user.updated'")
+      ).rows;
+      expect(after).toEqual(before);
+    });
+
+    it("when an admin demotes a user, then that user's existing access token loses the role at the next request", async () => {
+      const op = await registerAndLogin(h, uniqueEmail('operator'));
+      await h.call('PATCH', `/api/v1/users/${op.user.id}`, {
+        token: admin.accessToken,
+        body: { role: 'admin' },
+      });
+      expect((await h.call('GET', '/api/v1/api-keys', { token: op.accessToken })).status).toBe(200);
+      await h.call('PATCH', `/api/v1/users/${op.user.id}`, {
+        token: admin.accessToken,
+        body: { role: 'viewer' },
+      });
+      expect((await h.call('GET', '/api/v1/api-keys', { token: op.accessToken })).status).toBe(403);
+    });
+  });
+
   describe('API keys', () => {
     it('when an admin creates a key, then it is shown once, stored only as a hash, works as Bearer and X-API-Key with its role, and stops when revoked', async () => {
       const created = await h.call('POST', '/api/v1/api-keys', {

@@ -185,13 +185,17 @@ describe('access and refresh tokens: rotation, reuse, revocation, and forged tok
     });
   });
 
-  it('when an account is disabled, then its access token, its refresh token and its password stop working at once', async () => {
+  it('when an admin disables an account, then its access token, its refresh token and its password stop working at once', async () => {
     const email = uniqueEmail('disabled');
     const s = await registerAndLogin(h, email);
     expect(
       (await h.call('POST', '/api/v1/auth/change-password', { token: s.accessToken, body: {} })).status,
     ).toBe(400);
-    await h.pool.query('update users set disabled_at = now() where id = $1', [s.user.id]);
+    const disable = await h.call('PATCH', `/api/v1/users/${s.user.id}`, {
+      token: admin.accessToken,
+      body: { disabled: true },
+    });
+    expect(disable.status).toBe(200);
     expect(
       (await h.call('POST', '/api/v1/auth/change-password', { token: s.accessToken, body: {} })).status,
     ).toBe(401);
@@ -202,6 +206,18 @@ describe('access and refresh tokens: rotation, reuse, revocation, and forged tok
     expect(
       (await h.call('POST', '/api/v1/auth/login', { body: { email, password: 'correct horse battery' } }))
         .status,
+    ).toBe(401);
+    // Re-enabling the account does not revive the old session.
+    const enable = await h.call('PATCH', `/api/v1/users/${s.user.id}`, {
+      token: admin.accessToken,
+      body: { disabled: false },
+    });
+    expect(enable.status).toBe(200);
+    expect(
+      (await h.call('POST', '/api/v1/auth/refresh', { body: { refreshToken: s.refreshToken } })).status,
+    ).toBe(401);
+    expect(
+      (await h.call('POST', '/api/v1/auth/change-password', { token: s.accessToken, body: {} })).status,
     ).toBe(401);
   });
 });

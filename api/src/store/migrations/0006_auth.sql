@@ -59,3 +59,21 @@ create table oidc_identities (
   primary key (issuer, subject)
 );
 create index oidc_identities_user on oidc_identities (user_id);
+
+-- Disabling an account ends every session, whoever disables it: access tokens
+-- stop at the next request (token_version) and refresh tokens are revoked, so
+-- re-enabling the account later does not revive them.
+create function users_end_sessions_on_disable() returns trigger
+language plpgsql as $$
+begin
+  if new.disabled_at is not null and old.disabled_at is null then
+    new.token_version := old.token_version + 1;
+    update refresh_tokens set revoked_at = now(), revoked_reason = 'account_disabled'
+     where user_id = new.id and revoked_at is null;
+  end if;
+  return new;
+end $$;
+
+create trigger users_end_sessions_on_disable
+  before update of disabled_at on users
+  for each row execute function users_end_sessions_on_disable();
