@@ -152,8 +152,8 @@ export class LeaderElector {
         acquireTime: spec.acquireTime ?? mine.acquireTime,
         leaseTransitions: spec.leaseTransitions ?? 0,
       };
-    const held = (spec.holderIdentity ?? '') !== '';
-    return { ...mine, leaseTransitions: (spec.leaseTransitions ?? 0) + (held ? 1 : 0) };
+    // As client-go: every change of holder (a released lease included) is a transition.
+    return { ...mine, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 };
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {

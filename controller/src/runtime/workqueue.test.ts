@@ -128,7 +128,7 @@ describe('work queue', () => {
     q.done(key!);
     q.addRateLimited('ns/a');
     expect(seen).toMatchObject({ adds: 1, retries: 1, queued: 1, worked: 1 });
-    expect(seen.depth).toEqual([1, 0]);
+    expect(seen.depth).toEqual([0, 1, 0]);
     q.shutDown();
   });
 });

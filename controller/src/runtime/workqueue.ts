@@ -97,6 +97,7 @@ export class WorkQueue {
     this.bucket = opts.bucket ?? new TokenBucket();
     this.metrics = opts.metrics ?? noMetrics;
     this.clock = opts.clock ?? systemClock;
+    this.metrics.depth(0);
   }
 
   get length(): number {
