@@ -215,6 +215,9 @@ describe('access control over the whole route table', () => {
         // Plain http here: no HSTS (it is only sent over https).
         expect(res.headers.get('strict-transport-security')).toBeNull();
       }
+      // Behind a TLS-terminating proxy (trusted on loopback), HSTS is sent.
+      const https = await h.call('GET', '/livez', { headers: { 'x-forwarded-proto': 'https' } });
+      expect(https.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
     });
 
     it('when the console origin sends a preflight, then it is allowed; any other origin is refused and gets no CORS headers', async () => {
