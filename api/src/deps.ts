@@ -14,4 +14,6 @@ export interface ApiDeps {
   readonly registry: Registry;
   /** SQS client for the ingest endpoint and queue stats; undefined when no queue is configured. */
   readonly sqs: SQSClient | undefined;
+  /** Registers work to do when the API shuts down (before the HTTP server closes), e.g. ending streams. */
+  readonly onClose?: (fn: () => Promise<void>) => void;
 }

@@ -74,7 +74,16 @@ export async function startApi(config: ApiConfig, opts: StartOptions = {}): Prom
     logger.info({ applied: result.applied, schema: result.current }, 'migrations');
   }
   const registry = createRegistry('api');
-  const deps: ApiDeps = { config, pool, redis, logger, registry, sqs: createSqs(config) };
+  const closers: (() => Promise<void>)[] = [];
+  const deps: ApiDeps = {
+    config,
+    pool,
+    redis,
+    logger,
+    registry,
+    sqs: createSqs(config),
+    onClose: (fn) => closers.push(fn),
+  };
   const auth = authFor(deps);
   const app = createApp({
     pool,
@@ -99,6 +108,7 @@ export async function startApi(config: ApiConfig, opts: StartOptions = {}): Prom
     logger,
     deps,
     async close() {
+      await Promise.all(closers.map((fn) => fn()));
       const closed = new Promise<void>((resolve) =>
         server.close(() => {
           resolve();
