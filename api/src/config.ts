@@ -24,7 +24,10 @@ export const apiConfigSchema = z.object({
 
   // Authentication. The signing key is a secret: no default. The API refuses to
   // start without it (main.ts); tests that inject their own authenticator may omit it.
-  /** ES256 (P-256) private key, PEM (PKCS#8 or SEC1); access tokens are signed with it, ES256 only. */
+  /**
+   * ES256 (P-256) private key, PEM (PKCS#8 or SEC1); access tokens are signed with it, ES256 only.
+   * Make one with `openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt`.
+   */
   JWT_PRIVATE_KEY: z.string().min(1).optional(),
   /** The previous public key (PEM), still accepted for verification while keys rotate. */
   JWT_PREVIOUS_PUBLIC_KEY: z.string().min(1).optional(),
@@ -59,7 +62,7 @@ export const apiConfigSchema = z.object({
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   OIDC_REDIRECT_URI: z.url().optional(),
-  /** Tests only: lets openid-client talk to an issuer over plain http. */
+  /** Tests only: lets openid-client talk to an issuer over plain http (refused unless the issuer is on loopback). */
   OIDC_ALLOW_INSECURE_HTTP: z.stringbool().default(false),
 });
 

@@ -21,6 +21,8 @@ const FLOW_TTL_SECONDS = 600;
 const FLOW_TYP = 'oidc-flow+jwt';
 const FLOW_AUD = 'payflow-oidc-flow';
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
 export interface OidcSettings {
   provider: string;
   issuer: URL;
@@ -33,6 +35,12 @@ export interface OidcSettings {
 /** The OIDC settings when all four are configured, else undefined (OIDC sign-in off). */
 export function oidcSettings(c: ApiConfig): OidcSettings | undefined {
   if (!c.OIDC_ISSUER || !c.OIDC_CLIENT_ID || !c.OIDC_CLIENT_SECRET || !c.OIDC_REDIRECT_URI) return undefined;
+  if (c.OIDC_ALLOW_INSECURE_HTTP && !LOOPBACK.has(new URL(c.OIDC_ISSUER).hostname)) {
+    throw new Error(
+      'invalid configuration:\n  OIDC_ALLOW_INSECURE_HTTP: only for tests with an issuer on loopback, not ' +
+        c.OIDC_ISSUER,
+    );
+  }
   return {
     provider: c.OIDC_PROVIDER,
     issuer: new URL(c.OIDC_ISSUER),
