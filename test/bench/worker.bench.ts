@@ -57,6 +57,7 @@ function peer(): void {
           actor: { actorType: 'worker', actorId: 'peer' },
           eventId: ev.event_id,
           occurredAt: new Date(ev.occurred_at),
+          data: ev.data ?? {},
         });
       }
       await c.query('commit');
@@ -152,7 +153,15 @@ async function runConsumer(
     endpoint: info.endpoint,
     region: info.region,
     queues,
-    extra: { GRACE_SECONDS: '600', VISIBILITY_TIMEOUT: '30', RELAY_ENABLED: 'false', LOG_LEVEL: 'warn' },
+    extra: {
+      GRACE_SECONDS: '600',
+      VISIBILITY_TIMEOUT: '30',
+      RELAY_ENABLED: 'false',
+      LOG_LEVEL: 'warn',
+      CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '16',
+      BATCH_SIZE: process.env.BENCH_BATCH_SIZE ?? '200',
+      WRITERS: process.env.BENCH_WRITERS ?? '2',
+    },
   });
   const script =
     kind === 'peer' ? join(ROOT, 'test', 'bench', 'worker.bench.ts') : join(ROOT, 'worker', 'src', 'main.ts');

@@ -13,6 +13,8 @@ import {
   insertPayments,
   queueCounts,
   sendAll,
+  spawnWorker,
+  exited,
   sqs,
   waitUntil,
   workerEnvVars,
@@ -277,5 +279,68 @@ describe('worker: payment events from SQS applied exactly once in effect', () =>
     expect(e.versionMismatch).toBe(0);
     const chain = await db.query('select * from audit_verify() where problem is not null');
     expect(chain.rows).toEqual([]);
+  });
+
+  it('when the worker runs, then /livez and /readyz answer, a heartbeat row is kept, and stop removes it', async () => {
+    const queues = await createTestQueues(client);
+    const w = await start(queues, { INSTANCE_ID: 'w-ops' });
+    const base = `http://127.0.0.1:${String(w.port)}`;
+    expect((await fetch(`${base}/livez`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { postgres: true, sqs: true } });
+    await waitUntil('the heartbeat row', async () => {
+      const { rows } = await db.query("select component from service_heartbeats where instance_id = 'w-ops'");
+      return rows.length === 1;
+    });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    for (const name of [
+      'payflow_worker_events_processed_total',
+      'payflow_worker_processing_seconds_bucket',
+      'payflow_worker_backlog_messages',
+      'payflow_worker_retries_total',
+      'payflow_worker_dlq_sent_total',
+    ]) {
+      expect(metrics).toContain(name);
+    }
+    await stopAll();
+    const { rows } = await db.query("select 1 from service_heartbeats where instance_id = 'w-ops'");
+    expect(rows).toEqual([]);
+  });
+
+  it('when SIGTERM arrives mid-run, then the worker finishes and deletes what it took, leaves nothing invisible, and exits 0', async () => {
+    const queues = await createTestQueues(client);
+    const pays = await insertPayments(db, 400);
+    const events = pays.map((p) => event(p, 'payment.authorized'));
+    await sendAll(
+      client,
+      queues.events,
+      events.map((e) => JSON.stringify(e)),
+    );
+    const child = spawnWorker({
+      databaseUrl: url,
+      redisUrl: env.redis.url,
+      endpoint: env.sqs.endpoint,
+      region: env.sqs.region,
+      queues,
+      extra: { CONCURRENCY: '2', BATCH_SIZE: '5' },
+    });
+    await waitUntil('some events to be applied', async () => {
+      const { rows } = await db.query<{ n: string }>(
+        'select count(*)::text as n from processed_events where payment_id = any($1)',
+        [pays],
+      );
+      return Number(rows[0]?.n) > 20;
+    });
+    child.kill('SIGTERM');
+    await exited(child);
+    expect(child.exitCode).toBe(0);
+    const { rows } = await db.query<{ n: string }>(
+      'select count(*)::text as n from processed_events where payment_id = any($1)',
+      [pays],
+    );
+    const applied = Number(rows[0]?.n);
+    expect(applied).toBeLessThan(400);
+    expect(await queueCounts(client, queues.events)).toEqual({ visible: 400 - applied, inFlight: 0 });
   });
 });

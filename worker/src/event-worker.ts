@@ -93,18 +93,26 @@ export class EventWorker {
     return this.inFlight.size;
   }
 
-  /** Stops receiving; waits for in-flight work up to the bound; releases the rest. */
+  /**
+   * Stops receiving: loops finish their current receive (at most WAIT_TIME_SECONDS) and the work
+   * it brought, and delete what is done. At the bound, receives are aborted and whatever is
+   * still unsettled is released (visibility 0) for another worker.
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.abort.abort();
+    let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
-      setTimeout(() => {
+      timer = setTimeout(() => {
         resolve('timeout');
-      }, this.o.shutdownTimeoutMs).unref();
+      }, this.o.shutdownTimeoutMs);
     });
     const result = await Promise.race([Promise.all(this.loops).then(() => 'done' as const), deadline]);
-    if (result === 'timeout') await this.release([...this.inFlight].filter((f) => !f.settled));
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      this.abort.abort();
+      await this.release([...this.inFlight].filter((f) => !f.settled));
+    }
     clearInterval(this.heartbeat);
   }
 
