@@ -3,25 +3,24 @@ import type { PaymentEvent } from '@payflow/api/domain';
 import type { Payment } from '@payflow/api/payments';
 import { decide, reachable } from './decide.ts';
 
-const payment = (over: Partial<Payment> = {}): Payment =>
-  ({
-    id: 'pay_01JB0000000000000000000000',
-    createdAt: new Date(0),
-    updatedAt: new Date(0),
-    merchantId: 'm',
-    payerId: 'p',
-    amountMinor: 1000n,
-    currency: 'USD',
-    refundedMinor: 0n,
-    state: 'pending',
-    version: 1,
-    cardFingerprint: null,
-    country: null,
-    flagged: false,
-    held: false,
-    metadata: {},
-    ...over,
-  });
+const payment = (over: Partial<Payment> = {}): Payment => ({
+  id: 'pay_01JB0000000000000000000000',
+  createdAt: new Date(0),
+  updatedAt: new Date(0),
+  merchantId: 'm',
+  payerId: 'p',
+  amountMinor: 1000n,
+  currency: 'USD',
+  refundedMinor: 0n,
+  state: 'pending',
+  version: 1,
+  cardFingerprint: null,
+  country: null,
+  flagged: false,
+  held: false,
+  metadata: {},
+  ...over,
+});
 
 const ev = (type: string, over: Partial<PaymentEvent> = {}): PaymentEvent =>
   ({
