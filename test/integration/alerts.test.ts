@@ -249,6 +249,32 @@ describe('alerts API against real PostgreSQL', () => {
     expect(await auditActions(id)).toEqual([]);
   });
 
+  it('when filters carry SQL or the body is oversized, then nothing leaks: 200 with no rows, or a 413 problem', async () => {
+    for (const q of ["' or 1=1 --", '"; drop table alerts; --', '\\', '_']) {
+      const res = await t.call<PageBody>('GET', `/api/v1/alerts?q=${encodeURIComponent(q)}`, {
+        role: 'viewer',
+      });
+      expect(res.status, q).toBe(200);
+      expect(res.body.data, q).toEqual([]);
+    }
+    const paymentFilter = await t.call<PageBody>(
+      'GET',
+      `/api/v1/alerts?payment_id=${encodeURIComponent("x' or 'a'='a")}`,
+      {
+        role: 'viewer',
+      },
+    );
+    expect(paymentFilter.body.data).toEqual([]);
+    const big = await t.call('POST', `/api/v1/alerts/${ids[0]!}/notes`, {
+      role: 'operator',
+      body: { body: 'x'.repeat(70 * 1024) },
+    });
+    expect(big.status).toBe(413);
+    expect(big.body.field).toBe('body');
+    const all = await t.call<PageBody>('GET', '/api/v1/alerts?limit=200', { role: 'viewer' });
+    expect(all.body.pagination.total).toBeGreaterThanOrEqual(5);
+  });
+
   it('when the alert does not exist, then reads and actions are 404', async () => {
     const missing = newId('alt');
     expect((await t.call('GET', `/api/v1/alerts/${missing}`, { role: 'viewer' })).status).toBe(404);

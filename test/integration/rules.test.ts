@@ -174,6 +174,15 @@ describe('rules API against real PostgreSQL and Redis', () => {
         'rule_definition.condition.window',
       ],
       ['not an object', 'rule_definition'],
+      [
+        {
+          ...definition,
+          condition: {
+            any: Array.from({ length: 300 }, () => ({ field: 'currency', op: 'eq', value: 'USD' })),
+          },
+        },
+        'rule_definition.condition.any[255]',
+      ],
     ];
     for (const [rule_definition, field] of cases) {
       const res = await t.call('POST', '/api/v1/rules', { ...admin, body: { name: 'bad', rule_definition } });
