@@ -16,6 +16,7 @@
 // options as in the integration tests; auth cost is not what this measures.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import express from 'express';
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
     const url =
       reuse ?? (await createDatabase(env.info.postgres.url, `bench_api_${String(Date.now() % 100000)}`));
     const pool = createPool({ url, max: 1 });
-    await migrate(pool);
+    if (!reuse) await migrate(pool);
     const ids = reuse ? await sampleIds(pool) : await seedPayments(url, ROWS);
     await pool.end();
     const s = await startServer({
@@ -202,8 +203,10 @@ async function main(): Promise<void> {
 
 function report(results: Figures[]): void {
   const base = results[0]!.rps;
+  const load1 = loadavg()[0] ?? 0;
   console.log(
-    `\n${String(ROWS)} payments, ${String(CONNECTIONS)} connections, ${String(DURATION_S)} s each\n` +
+    `\n${String(ROWS)} payments, ${String(CONNECTIONS)} connections, ${String(DURATION_S)} s each; ` +
+      `machine load average (1 min) at the end: ${load1.toFixed(1)} on 2 cores\n` +
       'scenario                                       req/s    p50 ms   p99 ms   ratio   non-2xx  errors',
   );
   for (const r of results) {

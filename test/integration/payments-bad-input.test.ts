@@ -205,6 +205,18 @@ describe('transactions API refuses bad input with a 4xx problem naming the field
       role: 'viewer',
     });
     expectProblem(other, 400, 'cursor');
+    const forge = (parts: unknown): string => Buffer.from(JSON.stringify(parts)).toString('base64url');
+    for (const [sort, forged] of [
+      ['amount', forge(['amount', '99999999999999999999', 'pay_x'])],
+      ['-created_at', forge(['-created_at', '2025-13-45T99:00:00.000Z', 'pay_x'])],
+      ['-created_at', forge(['-created_at', 'now()', 'pay_x'])],
+      ['-created_at', forge({ sort: '-created_at' })],
+    ] as const) {
+      const res = await h.call<ProblemBody>('GET', `/api/v1/transactions?sort=${sort}&cursor=${forged}`, {
+        role: 'viewer',
+      });
+      expectProblem(res, 400, 'cursor');
+    }
     const withOffset = await h.call<ProblemBody>('GET', `/api/v1/transactions?offset=1&cursor=${cursor}`, {
       role: 'viewer',
     });

@@ -113,6 +113,8 @@ const SORT_SQL: Record<PaymentSort, { column: string; dir: 'asc' | 'desc'; cast:
   amount: { column: 'amount_minor', dir: 'asc', cast: 'bigint' },
 };
 
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function encodeCursor(c: PaymentCursor): string {
   return Buffer.from(JSON.stringify([c.sort, c.value, c.id])).toString('base64url');
 }
@@ -130,7 +132,9 @@ export function decodeCursor(text: string, sort: PaymentSort): PaymentCursor {
   }
   const [s, value, id] = parsed as [string, string, string];
   if (s !== sort) throw ValidationError.of('cursor', `was made for sort ${s}, not ${sort}`);
-  const valid = s.endsWith('amount') ? /^\d{1,20}$/.test(value) : !Number.isNaN(Date.parse(value));
+  const valid = s.endsWith('amount')
+    ? /^\d{1,16}$/.test(value)
+    : ISO_UTC.test(value) && !Number.isNaN(Date.parse(value));
   if (!valid) throw ValidationError.of('cursor', 'is not a cursor returned by this endpoint');
   return { sort, value, id };
 }
@@ -162,7 +166,6 @@ async function countCapped(db: Queryable, where: Where): Promise<number> {
 export async function listPayments(db: Queryable, r: PaymentListRequest): Promise<PaymentPage> {
   const s = SORT_SQL[r.sort];
   const where = filterWhere(r.filter);
-  const counted = countCapped(db, filterWhere(r.filter));
   if (r.cursor) {
     const cur = r.cursor;
     const op = s.dir === 'desc' ? '<' : '>';
@@ -170,15 +173,17 @@ export async function listPayments(db: Queryable, r: PaymentListRequest): Promis
   }
   where.params.push(r.limit + 1, r.offset);
   const n = where.params.length;
-  const { rows } = await db.query<PaymentRow>(
-    prepared(
-      `select ${PAYMENT_COLUMNS} from payments ${where.text()}
-        order by ${s.column} ${s.dir}, id ${s.dir}
-        limit $${String(n - 1)} offset $${String(n)}`,
-      where.params,
+  const [{ rows }, total] = await Promise.all([
+    db.query<PaymentRow>(
+      prepared(
+        `select ${PAYMENT_COLUMNS} from payments ${where.text()}
+          order by ${s.column} ${s.dir}, id ${s.dir}
+          limit $${String(n - 1)} offset $${String(n)}`,
+        where.params,
+      ),
     ),
-  );
-  const total = await counted;
+    countCapped(db, filterWhere(r.filter)),
+  ]);
   const items = rows.slice(0, r.limit).map(paymentFromRow);
   const last = items.at(-1);
   const more = rows.length > r.limit && last !== undefined;
