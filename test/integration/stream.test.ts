@@ -182,6 +182,29 @@ describe('server-sent events stream fed by LISTEN/NOTIFY', () => {
     expect(b.events[1]?.data.id).toBe(real);
   });
 
+  it('when a rule is created through the API, then the stream carries a rule event after the commit', async () => {
+    const s = await Stream.open(url('?kinds=rule'), { 'x-test-role': 'viewer' });
+    await s.until((x) => x.text.includes(': connected'));
+    const res = await t.call<{ id: string }>('POST', '/api/v1/rules', {
+      role: 'admin',
+      body: {
+        name: 'streamed',
+        rule_definition: {
+          condition: { field: 'currency', op: 'eq', value: 'USD' },
+          action: 'alert',
+          severity: 'low',
+        },
+      },
+    });
+    expect(res.status).toBe(201);
+    await s.until((x) => x.events.length >= 1);
+    s.close();
+    expect(s.events[0]).toMatchObject({
+      event: 'rule',
+      data: { type: 'rule.created', id: res.body.id, version: 1 },
+    });
+  });
+
   it('when anonymous or asking for an unknown kind, then 401 or 400 problem, not a stream', async () => {
     const anon = await Stream.open(url(), {});
     expect(anon.status).toBe(401);

@@ -155,6 +155,9 @@ async function audit(
     before: e.before,
     after: e.after,
   });
+  // Delivered on commit: the live stream relays it, and workers may listen to refresh their rules.
+  const note = { kind: 'rule', type: e.action, id: e.id, version: (e.after ?? e.before)?.version ?? null };
+  await client.query("select pg_notify('payflow_events', $1)", [JSON.stringify(note)]);
 }
 
 export async function createRule(tx: pg.ClientBase, input: RuleInput, actor: Actor): Promise<Rule> {
