@@ -128,6 +128,17 @@ describe('accounts: signup, email verification, login, password reset and change
     expect(await h.audit('auth.email_verify_failed')).not.toHaveLength(0);
   });
 
+  it('when a browser follows the verification link, then it lands on the console sign-in page', async () => {
+    const email = uniqueEmail('browser');
+    await h.call('POST', '/api/v1/auth/signup', { body: { email, password: PASSWORD } });
+    const token = tokenFrom(await h.smtp.next(email));
+    const res = await h.call('GET', `/api/v1/auth/verify-email?token=${token}`, {
+      headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('http://console.test:5173/login?verified=1');
+  });
+
   it('when verification is resent, then a new working link arrives; for an unknown address the answer is the same', async () => {
     const email = uniqueEmail('resend');
     await h.call('POST', '/api/v1/auth/signup', { body: { email, password: PASSWORD } });

@@ -133,10 +133,16 @@ function accountRoutes(deps: ApiDeps): AnyRoute[] {
       query: z.object({ token: opaque }),
       responses: {
         200: { description: 'Verified', schema: z.object({ status: z.literal('verified') }) },
+        303: { description: 'Verified; a browser is sent to the console sign-in page' },
         400: problem('Invalid, used or expired token'),
       },
       handler: async ({ query, req }) => {
         await accounts.verifyEmail(core, query.token, metaOf(req));
+        // A person clicking the emailed link lands on the console's sign-in page.
+        if (req.accepts(['json', 'html']) === 'html') {
+          const base = deps.config.CONSOLE_ORIGIN ?? deps.config.APP_BASE_URL;
+          return { status: 303, headers: { Location: `${base}/login?verified=1` } };
+        }
         return { status: 200, body: { status: 'verified' } };
       },
     }),
