@@ -12,6 +12,7 @@ interface Check {
 }
 interface HealthBody {
   status: string;
+  services: Record<string, number>;
   components: {
     database: Check;
     redis: Check;
@@ -115,6 +116,7 @@ describe('health and queue stats against real PostgreSQL, Redis and SQS', () => 
     expect(c.queue).toMatchObject({ status: 'up', dlq_depth: 1 });
     expect(c.workers.live).toBe(1);
     expect(c.workers.instances.map((i) => i.instance_id)).toEqual(['worker-a']);
+    expect(res.body.services).toEqual({ api: 1, worker: 1, controller: 0, relay: 0 });
     for (const check of [c.database, c.redis, c.queue, c.workers])
       expect(check.latency_ms).toBeGreaterThanOrEqual(0);
   });

@@ -116,14 +116,25 @@ interface WorkerInstance {
   last_seen_at: Date;
 }
 
-async function liveWorkers(pool: pg.Pool): Promise<WorkerInstance[]> {
-  const { rows } = await pool.query<WorkerInstance>(
-    `select instance_id, version, last_seen_at from service_heartbeats
-      where component = 'worker' and last_seen_at > now() - make_interval(secs => $1)
-      order by instance_id`,
+interface LiveInstance extends WorkerInstance {
+  component: string;
+}
+
+const COMPONENTS = ['api', 'worker', 'controller', 'relay'] as const;
+
+/** Every process with a heartbeat in the last 30 s (the table holds one row per instance). */
+async function liveInstances(pool: pg.Pool): Promise<LiveInstance[]> {
+  const { rows } = await pool.query<LiveInstance>(
+    `select component, instance_id, version, last_seen_at from service_heartbeats
+      where last_seen_at > now() - make_interval(secs => $1)
+      order by component, instance_id`,
     [WORKER_LIVENESS_SECONDS],
   );
   return rows;
+}
+
+function liveCounts(instances: readonly LiveInstance[]): Record<string, number> {
+  return Object.fromEntries(COMPONENTS.map((c) => [c, instances.filter((i) => i.component === c).length]));
 }
 
 async function queueCheck(
@@ -145,9 +156,12 @@ export async function systemHealth(deps: HealthDeps) {
     timed(() => deps.pool.query('select 1')),
     timed(() => deps.redis.ping()),
     queueCheck(deps.queue),
-    timed(() => liveWorkers(deps.pool)),
+    timed(() => liveInstances(deps.pool)),
   ]);
-  const instances = workers.value ?? [];
+  const live = workers.value ?? [];
+  const instances: WorkerInstance[] = live
+    .filter((i) => i.component === 'worker')
+    .map(({ instance_id, version, last_seen_at }) => ({ instance_id, version, last_seen_at }));
   const workerCheck: CheckResult & { live: number; instances: WorkerInstance[] } = {
     ...workers.result,
     status: workers.result.status === 'up' && instances.length === 0 ? 'down' : workers.result.status,
@@ -161,5 +175,7 @@ export async function systemHealth(deps: HealthDeps) {
     status: overall(database.result, [redis.result, queue, workerCheck]),
     checked_at: new Date().toISOString(),
     components: { database: database.result, redis: redis.result, queue, workers: workerCheck },
+    /** Live instances per process kind, from their heartbeats. */
+    services: liveCounts(live),
   };
 }

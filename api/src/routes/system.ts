@@ -29,6 +29,9 @@ const healthSchema = z
         ),
       }),
     }),
+    services: z
+      .record(z.string(), z.number().int())
+      .describe('Live instances per process kind (api, worker, controller, relay) from heartbeats.'),
   })
   .meta({ id: 'SystemHealth' });
 
