@@ -102,6 +102,26 @@ describe('Idempotency-Key on POST /api/v1/transactions (real PostgreSQL)', () =>
     expect((await post('flight-key', body)).status).toBe(201);
   });
 
+  it('when the handler waits on a row lock longer than the key wait, then it still completes (the key wait does not cap it)', async () => {
+    const tx = await post('slow-create', newPayment({ merchant_id: 'm_idem_slow' }));
+    await pool.query('update payments set current_state = $1 where id = $2', ['authorized', tx.body.id]);
+    const holder = await pool.connect();
+    let capture: Promise<{ status: number }>;
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from payments where id = $1 for update', [tx.body.id]);
+      capture = h.call('POST', `/api/v1/transactions/${tx.body.id}/capture`, {
+        headers: { 'Idempotency-Key': 'slow-capture' },
+      });
+      // Longer than the 2 s a duplicate waits for a key: the capture's own lock wait must outlast it.
+      await new Promise((r) => setTimeout(r, 2500));
+    } finally {
+      await holder.query('commit');
+      holder.release();
+    }
+    expect((await capture).status).toBe(200);
+  });
+
   it('when a key has expired, then it is ignored: the request runs again and the key is re-armed', async () => {
     const body = newPayment({ merchant_id: 'm_idem_exp' });
     const first = await post('exp-key', body);

@@ -85,28 +85,39 @@ interface Claim {
   ttlSeconds: number;
 }
 
-/** Claims the key (or re-claims an expired one); undefined when a live row already holds it. */
+/**
+ * Claims the key (or re-claims an expired one); false when a live row already holds it. One
+ * round trip: lock_timeout is raised for the wait on a concurrent holder of the same key and
+ * lowered again (RETURNING runs once the row is ours), so the handler's own waits are not cut.
+ */
 async function claim(tx: pg.PoolClient, c: Claim, lockTimeoutMs: number): Promise<boolean> {
-  await tx.query(`set local lock_timeout = ${String(Math.max(1, Math.trunc(lockTimeoutMs)))}`);
   try {
     const { rowCount } = await tx.query(
       `insert into idempotency_keys (scope, key, request_method, request_path, request_hash, state,
          locked_at, created_at, expires_at)
-       values ($1, $2, $3, $4, $5, 'started', now(), now(), now() + make_interval(secs => $6))
+       select $1, $2, $3, $4, $5, 'started', now(), now(), now() + make_interval(secs => $6)
+         from (select set_config('lock_timeout', $7, true)) as wait
        on conflict (scope, key) do update
          set request_method = excluded.request_method, request_path = excluded.request_path,
              request_hash = excluded.request_hash, state = 'started', response_status = null,
              response_body = null, response_headers = null, locked_at = now(),
              created_at = now(), expires_at = excluded.expires_at
-         where idempotency_keys.expires_at <= now()`,
-      [c.scope, c.key, c.method, c.path, c.hash, c.ttlSeconds],
+         where idempotency_keys.expires_at <= now()
+       returning set_config('lock_timeout', '0', true)`,
+      [
+        c.scope,
+        c.key,
+        c.method,
+        c.path,
+        c.hash,
+        c.ttlSeconds,
+        String(Math.max(1, Math.trunc(lockTimeoutMs))),
+      ],
     );
     return rowCount === 1;
   } catch (err) {
     if (isLockTimeout(err)) throw inFlight();
     throw err;
-  } finally {
-    await tx.query('set local lock_timeout = 0').catch(() => undefined);
   }
 }
 
