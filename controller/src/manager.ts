@@ -40,6 +40,7 @@ interface Wiring {
   controller: Controller;
   primary: Gvr;
   owned: Gvr[];
+  informer: Informer<KubeObject>;
 }
 
 /** Primary objects: reconcile on create, delete, spec change (generation) or deletion request. */
@@ -59,6 +60,7 @@ export class Manager {
   readonly identity: string;
   readonly informers: Informer<KubeObject>[] = [];
   readonly controllers: Controller[] = [];
+  private readonly wirings: Wiring[] = [];
   private readonly elector: LeaderElector | undefined;
   private health: HealthServer | undefined;
   private readonly o: ManagerOptions;
@@ -98,7 +100,7 @@ export class Manager {
         [GVR.deployment],
       ],
     ];
-    const wirings = reconcilers.map(([reconciler, primary, owned]): Wiring => {
+    for (const [reconciler, primary, owned] of reconcilers) {
       const controller = new Controller({
         reconciler,
         metrics: this.metrics,
@@ -106,9 +108,8 @@ export class Manager {
         workers: config.RECONCILE_WORKERS,
       });
       this.controllers.push(controller);
-      return { controller, primary, owned };
-    });
-    for (const w of wirings) this.wire(w);
+      this.wirings.push({ controller, primary, owned, informer: this.wire(controller, primary, owned) });
+    }
     this.metrics.leader(config.LEADER_ELECTION_ID, false);
     this.elector = config.LEADER_ELECTION
       ? new LeaderElector({
@@ -130,18 +131,17 @@ export class Manager {
       : undefined;
   }
 
-  private wire({ controller, primary, owned }: Wiring): void {
+  private wire(controller: Controller, primary: Gvr, owned: Gvr[]): Informer<KubeObject> {
     const ns = this.o.config.WATCH_NAMESPACE;
     const common = { client: this.client, log: this.o.log, namespace: ns, silenceMs: this.o.watchSilenceMs };
-    this.informers.push(
-      new Informer<KubeObject>({
-        ...common,
-        gvr: primary,
-        handler: (event, obj, old) => {
-          if (primaryChanged(event, obj, old)) controller.enqueue(objectKey(obj));
-        },
-      }),
-    );
+    const informer = new Informer<KubeObject>({
+      ...common,
+      gvr: primary,
+      handler: (event, obj, old) => {
+        if (primaryChanged(event, obj, old)) controller.enqueue(objectKey(obj));
+      },
+    });
+    this.informers.push(informer);
     for (const child of owned) {
       this.informers.push(
         new Informer<KubeObject>({
@@ -155,6 +155,7 @@ export class Manager {
         }),
       );
     }
+    return informer;
   }
 
   get isLeader(): boolean {
@@ -190,6 +191,8 @@ export class Manager {
     this.leading = true;
     this.metrics.leader(this.o.config.LEADER_ELECTION_ID, true);
     for (const c of this.controllers) c.start();
+    // Level-triggered: a new leader looks at every object it knows of.
+    for (const w of this.wirings) for (const obj of w.informer.list()) w.controller.enqueue(objectKey(obj));
   }
 
   private unlead(): void {

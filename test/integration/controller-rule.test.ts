@@ -263,10 +263,15 @@ describe('Rule reconciler against a real kube-apiserver', () => {
   });
 
   it('when a reconcile meets a 409 conflict, then the key is retried with backoff and succeeds', async () => {
+    // A namespace the controller does not watch, so that only the probe writes the object.
+    const probeNs = uniqueName('ctl-probe');
+    await ensureNamespace(client, probeNs);
     const name = uniqueName('conflict');
-    await client.create(GVR.rule, rule(name, {}));
-    const stale = await eventually(async () => get(name), 'the rule');
-    await client.mergePatch(GVR.rule, { namespace: ns, name }, { metadata: { labels: { bump: '1' } } });
+    const stale = await client.create(GVR.rule, {
+      ...rule(name, {}),
+      metadata: { name, namespace: probeNs },
+    });
+    await client.mergePatch(GVR.rule, { namespace: probeNs, name }, { metadata: { labels: { bump: '1' } } });
     const registry = new Registry();
     const metrics = createControllerMetrics(registry);
     const attempts: string[] = [];
@@ -293,7 +298,7 @@ describe('Rule reconciler against a real kube-apiserver', () => {
       },
     });
     controller.start();
-    controller.enqueue(`${ns}/${name}`);
+    controller.enqueue(`${probeNs}/${name}`);
     await eventually(
       () => Promise.resolve(attempts.includes('ok') ? true : undefined),
       'the retry to succeed',
@@ -308,6 +313,8 @@ describe('Rule reconciler against a real kube-apiserver', () => {
     expect(text).toMatch(
       /controller_runtime_reconcile_total\{controller="conflict-probe",result="success"\} 1/,
     );
-    expect((await get(name))?.metadata.labels).toMatchObject({ probe: 'x' });
+    expect(
+      (await client.get<RuleObject>(GVR.rule, { namespace: probeNs, name })).metadata.labels,
+    ).toMatchObject({ probe: 'x' });
   });
 });

@@ -34,7 +34,7 @@ export interface ControllerOptions {
 
 export class Controller {
   readonly name: string;
-  readonly queue: WorkQueue;
+  private q: WorkQueue;
   private readonly o: ControllerOptions;
   private running = false;
   private loops: Promise<void>[] = [];
@@ -42,20 +42,29 @@ export class Controller {
   constructor(o: ControllerOptions) {
     this.o = o;
     this.name = o.reconciler.name;
-    this.queue = new WorkQueue({
+    this.q = this.newQueue();
+  }
+
+  private newQueue(): WorkQueue {
+    return new WorkQueue({
       backoff: new ExponentialBackoff(5, 1_000_000),
       bucket: new TokenBucket(10, 100),
-      metrics: o.metrics.queue(this.name),
+      metrics: this.o.metrics.queue(this.name),
     });
+  }
+
+  get queue(): WorkQueue {
+    return this.q;
   }
 
   enqueue(key: string): void {
     this.queue.add(key);
   }
 
-  /** Starts the workers (when this instance becomes leader). */
+  /** Starts the workers (when this instance becomes leader, again after losing it). */
   start(): void {
     if (this.running) return;
+    if (this.q.isShutDown) this.q = this.newQueue();
     this.running = true;
     this.loops = Array.from({ length: this.o.workers ?? 4 }, async () => this.work());
   }

@@ -128,6 +128,8 @@ export class Informer<T extends KubeObject> {
   }
 
   private async recover(err: unknown): Promise<void> {
+    // The watch's own inactivity timeout on a quiet resource: resume from the same version.
+    if (err instanceof Error && err.name === 'TimeoutError') return;
     const gone = err instanceof Gone || (err instanceof KubeError && err.status === 410);
     if (gone || err instanceof Silent || isSilentAbort(err)) {
       this.resourceVersion = '';

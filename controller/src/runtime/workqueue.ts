@@ -100,6 +100,10 @@ export class WorkQueue {
     this.metrics.depth(0);
   }
 
+  get isShutDown(): boolean {
+    return this.shuttingDown;
+  }
+
   get length(): number {
     return this.queue.length;
   }
