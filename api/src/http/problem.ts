@@ -62,6 +62,27 @@ function fromParser(err: unknown, instance: string): Problem | undefined {
   };
 }
 
+/** Postgres SQLSTATE classes and codes that mean "the database is not there right now". */
+const PG_UNAVAILABLE = /^(08|57P0[1-3]|53300)/;
+/** Node socket errors seen when a dependency is down or restarting. */
+const SOCKET_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+
+/**
+ * True for failures of a dependency (Postgres, Redis) rather than of the
+ * request: the caller may retry, so they are a 503, not a 500.
+ */
+export function isDependencyUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  if (typeof e.code === 'string' && (SOCKET_UNAVAILABLE.has(e.code) || PG_UNAVAILABLE.test(e.code)))
+    return true;
+  if (e.name === 'MaxRetriesPerRequestError') return true;
+  const msg = typeof e.message === 'string' ? e.message : '';
+  return /enableOfflineQueue options is false|Connection is closed|Connection terminated|timeout exceeded when trying to connect/.test(
+    msg,
+  );
+}
+
 /** The one place that turns an error into a response. */
 export function problemHandler(): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
@@ -75,6 +96,19 @@ export function problemHandler(): ErrorRequestHandler {
     const parser = fromParser(err, instance);
     if (parser) {
       sendProblem(res, parser);
+      return;
+    }
+    if (isDependencyUnavailable(err)) {
+      req.log.warn({ err }, 'dependency unavailable');
+      res.setHeader('Retry-After', '1');
+      sendProblem(res, {
+        type: `${PROBLEM_BASE}dependency-unavailable`,
+        title: 'A dependency is unavailable',
+        status: 503,
+        detail: 'The database or cache did not answer; retry shortly.',
+        instance,
+        code: 'dependency_unavailable',
+      });
       return;
     }
     req.log.error({ err }, 'unhandled error');
