@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { installCrds, readCrds } from '../../controller/src/crds.ts';
 import { RULE_FINALIZER, type RuleObject } from '../../controller/src/reconcilers/rule.ts';
 import { Controller } from '../../controller/src/runtime/controller.ts';
-import { GVR, KubeClient, KubeError } from '../../controller/src/runtime/kube-client.ts';
+import { GVR, KubeClient, KubeError, type KubeObject } from '../../controller/src/runtime/kube-client.ts';
 import { createControllerMetrics } from '../../controller/src/runtime/metrics.ts';
 import {
   ensureNamespace,
@@ -267,10 +267,8 @@ describe('Rule reconciler against a real kube-apiserver', () => {
     const probeNs = uniqueName('ctl-probe');
     await ensureNamespace(client, probeNs);
     const name = uniqueName('conflict');
-    const stale = await client.create(GVR.rule, {
-      ...rule(name, {}),
-      metadata: { name, namespace: probeNs },
-    });
+    const probe: KubeObject = { ...rule(name, {}), metadata: { name, namespace: probeNs } };
+    const stale = await client.create(GVR.rule, probe);
     await client.mergePatch(GVR.rule, { namespace: probeNs, name }, { metadata: { labels: { bump: '1' } } });
     const registry = new Registry();
     const metrics = createControllerMetrics(registry);
@@ -283,10 +281,13 @@ describe('Rule reconciler against a real kube-apiserver', () => {
         name: 'conflict-probe',
         async reconcile(req) {
           // The first attempt writes with a resourceVersion that is no longer current.
-          const base = attempts.length === 0 ? stale : await client.get<RuleObject>(GVR.rule, req);
+          const resourceVersion =
+            attempts.length === 0
+              ? stale.metadata.resourceVersion
+              : (await client.get<KubeObject>(GVR.rule, req)).metadata.resourceVersion;
           try {
             await client.mergePatch(GVR.rule, req, {
-              metadata: { labels: { probe: 'x' }, resourceVersion: base.metadata.resourceVersion },
+              metadata: { labels: { probe: 'x' }, resourceVersion },
             });
             attempts.push('ok');
           } catch (err) {
