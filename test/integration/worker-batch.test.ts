@@ -82,7 +82,13 @@ describe('worker: batch runner and redrive', () => {
   it('when a backtest job runs from the CLI, then it evaluates the rule over the range and reports the hits', async () => {
     const id = await job('backtest', {
       definition: {
-        condition: { aggregate: 'count', window: '1h', group_by: 'payer_id', op: 'gte', value: 3 },
+        // Deterministic whatever milliseconds the ids fall in: every payment counts itself.
+        condition: {
+          all: [
+            { aggregate: 'count', window: '1h', group_by: 'payer_id', op: 'gte', value: 1 },
+            { field: 'payer_id', op: 'eq', value: 'payer_0' },
+          ],
+        },
       },
     });
     const r = await cli(['batch', 'run', id]);

@@ -122,6 +122,43 @@ begin
   end if;
 end $$;
 
+-- Appends many audit rows (in order) exactly as audit_append would, one at a time, but with
+-- the chain heads read once and written once and the rows inserted in one statement.
+create function worker_audit_many(p_rows jsonb) returns void
+language plpgsql as $$
+declare
+  h audit_chain_heads;
+  e jsonb;
+  c smallint;
+  rec audit_log;
+  recs audit_log[] := '{}';
+  seqs bigint[] := array_fill(0::bigint, array[8]);
+  hashes text[] := array_fill(''::text, array[8]);
+  touched boolean[] := array_fill(false, array[8]);
+begin
+  if jsonb_array_length(p_rows) = 0 then
+    return;
+  end if;
+  for h in select * from audit_chain_heads order by chain for update loop
+    seqs[h.chain + 1] := h.seq;
+    hashes[h.chain + 1] := h.last_hash;
+  end loop;
+  for e in select value from jsonb_array_elements(p_rows) loop
+    c := (abs(hashtext((e->>'resource_type') || ':' || (e->>'resource_id'))) % 8)::smallint;
+    rec := (e->>'id', c, seqs[c + 1] + 1, clock_timestamp(), 'worker', e->>'actor_id', e->>'action',
+            e->>'resource_type', e->>'resource_id', nullif(e->'before', 'null'::jsonb),
+            nullif(e->'after', 'null'::jsonb), e->>'reason', null, e->>'event_id', hashes[c + 1], '')::audit_log;
+    rec.hash := encode(sha256(convert_to(audit_row_text(rec), 'UTF8')), 'hex');
+    seqs[c + 1] := rec.chain_seq;
+    hashes[c + 1] := rec.hash;
+    touched[c + 1] := true;
+    recs := recs || rec;
+  end loop;
+  insert into audit_log select * from unnest(recs);
+  update audit_chain_heads set seq = seqs[chain + 1], last_hash = hashes[chain + 1]
+   where touched[chain + 1];
+end $$;
+
 -- The fast path: the same writes for the whole batch in set-based statements. It raises when
 -- any event would not go through (a duplicate key, a stale compare-and-set, a constraint);
 -- the caller then rolls back to its savepoint and uses worker_apply_events, one
@@ -187,13 +224,17 @@ begin
          nullif(refund_minor, 0), 'sqs', occurred_at, coalesce(data, '{}'::jsonb)
     from unnest(all_items) items where kind = 'apply' order by ord;
 
-  perform audit_append(audit_id, 'worker', p_actor, type, 'payment', payment_id, before, after, reason,
-                       null, event_id)
-     from (select * from unnest(all_items) items where kind = 'apply' order by ord) a;
-  perform audit_append(audit_id, 'worker', p_actor, 'payment.event_rejected',
-                       case when payment_id is null then 'event' else 'payment' end,
-                       coalesce(payment_id, event_id), null, body, reason, null, event_id)
-     from (select * from unnest(all_items) items where kind = 'reject' order by ord) r;
+  perform worker_audit_many(coalesce((
+    select jsonb_agg(to_jsonb(x) order by x.ord) from (
+      select ord, audit_id as id, p_actor as actor_id, type as action, 'payment' as resource_type,
+             payment_id as resource_id, before, after, reason, event_id
+        from unnest(all_items) where kind = 'apply'
+      union all
+      select ord, audit_id, p_actor, 'payment.event_rejected',
+             case when payment_id is null then 'event' else 'payment' end,
+             coalesce(payment_id, event_id), null, body, reason, event_id
+        from unnest(all_items) where kind = 'reject'
+    ) x), '[]'::jsonb));
 
   insert into outbox (topic, aggregate_id, event_type, payload)
   select outbox->>'topic', payment_id, type, outbox->'payload'
