@@ -158,7 +158,7 @@ async function runConsumer(
       VISIBILITY_TIMEOUT: '30',
       RELAY_ENABLED: 'false',
       LOG_LEVEL: 'warn',
-      CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '16',
+      CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '32',
       BATCH_SIZE: process.env.BENCH_BATCH_SIZE ?? '200',
       WRITERS: process.env.BENCH_WRITERS ?? '2',
     },
@@ -228,7 +228,7 @@ async function main(): Promise<void> {
     const benchDb = await createDatabase(info.pgUrl, 'bench_pgbench');
     const tps = pgbench(env.info.postgres.binDir, benchDb);
     console.log(`pgbench tpcb-like (scale 10, 8 clients, 15 s): ${tps.toFixed(0)} TPS`);
-    const peerEvents = Math.min(events, 6000);
+    const peerEvents = Math.min(events, Number(process.env.BENCH_PEER_EVENTS ?? 3000));
     const peerR = await runConsumer('peer', info, peerEvents);
     const print = (name: string, r: RunResult): void => {
       console.log(

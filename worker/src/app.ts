@@ -63,6 +63,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     lingerMs: config.BATCH_LINGER_MS,
     waitTimeSeconds: config.WAIT_TIME_SECONDS,
     visibilityTimeout: config.VISIBILITY_TIMEOUT,
+    maxReceiveCount: config.MAX_RECEIVE_COUNT,
     backoff: { baseSeconds: config.BACKOFF_BASE_SECONDS, capSeconds: config.BACKOFF_CAP_SECONDS },
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     fault: config.PAYFLOW_WORKER_FAULT,

@@ -33,6 +33,8 @@ export interface EventWorkerOptions {
   readonly lingerMs: number;
   readonly waitTimeSeconds: number;
   readonly visibilityTimeout: number;
+  /** The queue's redrive maxReceiveCount: the last attempt is logged as such. */
+  readonly maxReceiveCount: number;
   readonly backoff: { baseSeconds: number; capSeconds: number };
   readonly shutdownTimeoutMs: number;
   /** Test-only crash points. */
