@@ -13,7 +13,10 @@
 // Targets: get by id ≥ 40% of the baseline's req/s; filtered list p99 ≤ 50 ms.
 //
 // The API runs with a test Authenticator (header `x-test-role`), injected through startApi's
-// options as in the integration tests; auth cost is not what this measures.
+// options as in the integration tests; auth cost is not what this measures. The rate limiter
+// stays on with a limit it never reaches. Knobs: BENCH_ROWS, BENCH_DURATION (s), BENCH_POOL_MAX
+// (default 6), BENCH_RATE_LIMIT (0 turns the limiter off), BENCH_DATABASE_URL (reuse a seeded
+// database instead of seeding).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { loadavg } from 'node:os';
