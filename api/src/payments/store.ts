@@ -14,7 +14,7 @@ import { Conflict } from '../domain/errors.ts';
 import { idTimestamp, isId, newId, type Id } from '../domain/ids.ts';
 import { toJsonAmount, type CurrencyCode } from '../domain/money.ts';
 import type { PaymentState, TransitionDecision, TransitionEventType } from '../domain/states.ts';
-import { appendAudit, enqueueOutbox, type AuditEntry } from '../store/tx.ts';
+import type { AuditEntry } from '../store/tx.ts';
 
 /** Outbox topic of payment changes (published to the payment-updates queue). */
 export const PAYMENT_UPDATES_TOPIC = 'payment-updates';
@@ -212,14 +212,31 @@ interface HistoryEntry {
 }
 
 /** payment_events + audit + outbox + notify for one change that has been written. */
+// One statement, one round trip: the event row and the outbox row (data-modifying CTEs), the
+// audit row (audit_append, the same SQL function appendAudit calls) and the notification.
+// Any failure fails the statement, and the caller's transaction rolls back with it.
+const HISTORY_SQL = `
+  with event as (
+    insert into payment_events (id, event_id, payment_id, payment_created_at, type, from_state,
+      to_state, amount_minor, source, occurred_at, data)
+    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)
+  ), message as (
+    insert into outbox (topic, aggregate_id, event_type, payload) values ($12, $3, $5, $13::jsonb)
+  )
+  select a.id, pg_notify($14, $15) as notified
+    from audit_append($16, $17, $18, $5, 'payment', $3, $19::jsonb, $20::jsonb, $21, $22, $2) a`;
+
+/** payment_events + audit + outbox + notify for one change that has been written. */
 async function recordHistory(client: pg.ClientBase, h: HistoryEntry, ctx: ChangeContext): Promise<string> {
   const eventId = ctx.eventId ?? newId('evt');
   const p = h.payment;
-  await client.query(
-    `insert into payment_events (id, event_id, payment_id, payment_created_at, type, from_state,
-       to_state, amount_minor, source, occurred_at, data)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb)`,
-    [
+  const after = paymentJson(p);
+  const message = { event_id: eventId, type: h.type, from_state: h.from, payment: after };
+  const note = { id: p.id, type: h.type, current_state: p.state, version: p.version };
+  const { rowCount } = await client.query({
+    name: 'payments_history',
+    text: HISTORY_SQL,
+    values: [
       newId('evt'),
       eventId,
       p.id,
@@ -231,28 +248,20 @@ async function recordHistory(client: pg.ClientBase, h: HistoryEntry, ctx: Change
       ctx.source,
       ctx.occurredAt ?? new Date(),
       JSON.stringify(ctx.data ?? {}),
+      PAYMENT_UPDATES_TOPIC,
+      JSON.stringify(message),
+      PAYMENTS_NOTIFY_CHANNEL,
+      JSON.stringify(note),
+      newId('aud'),
+      ctx.actor.actorType,
+      ctx.actor.actorId,
+      h.before === null ? null : JSON.stringify(h.before),
+      JSON.stringify(after),
+      ctx.reason ?? null,
+      ctx.requestId ?? null,
     ],
-  );
-  const after = paymentJson(p);
-  await appendAudit(client, {
-    ...ctx.actor,
-    action: h.type,
-    resourceType: 'payment',
-    resourceId: p.id,
-    before: h.before,
-    after,
-    reason: ctx.reason ?? null,
-    requestId: ctx.requestId ?? null,
-    eventId,
   });
-  await enqueueOutbox(client, {
-    topic: PAYMENT_UPDATES_TOPIC,
-    aggregateId: p.id,
-    eventType: h.type,
-    payload: { event_id: eventId, type: h.type, from_state: h.from, payment: after },
-  });
-  const note = { id: p.id, type: h.type, current_state: p.state, version: p.version };
-  await client.query('select pg_notify($1, $2)', [PAYMENTS_NOTIFY_CHANNEL, JSON.stringify(note)]);
+  if (rowCount !== 1) throw new Error('audit_append returned no row');
   return eventId;
 }
 
