@@ -91,10 +91,6 @@ interface Work {
   verdict?: Verdict;
 }
 
-function json(v: unknown): unknown {
-  return JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)));
-}
-
 /**
  * Applies the batch; returns one verdict per item, in order. Throws only when the whole
  * transaction failed (connection lost, commit failed): then every item is to be retried.
@@ -355,7 +351,7 @@ function applyRow(event: PaymentEvent, before: Payment, d: TransitionDecision): 
     data: event.data ?? {},
     row_id: newId('evt'),
     audit_id: newId('aud'),
-    before: json(paymentJson(before)),
+    before: paymentJson(before),
     notify_channel: PAYMENTS_NOTIFY_CHANNEL,
     hits: [],
   };
@@ -363,7 +359,7 @@ function applyRow(event: PaymentEvent, before: Payment, d: TransitionDecision): 
 
 /** Final touches once rules have run: outbox payload and notification reflect the final row. */
 function finishRow(row: Row, after: Payment): void {
-  const payment = json(paymentJson(after));
+  const payment = paymentJson(after);
   row.after = payment;
   row.updated_at = after.updatedAt.toISOString();
   row.flagged = after.flagged;
