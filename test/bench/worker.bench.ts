@@ -9,7 +9,7 @@
 // duplicates are what the integration tests prove), sent by 4 lanes of SendMessageBatch while
 // the consumer runs; events/s end to end (first send → last commit), p50/p99 latency from the
 // send time carried in the event to processed_at (the commit's transaction), the consumer
-// process' peak RSS (VmHWM), and ratios. Knobs: BENCH_CONCURRENCY (32), BENCH_BATCH_SIZE (200),
+// process' peak RSS (VmHWM), and ratios. Knobs: BENCH_CONCURRENCY (64), BENCH_BATCH_SIZE (400),
 // BENCH_WRITERS (2), BENCH_PEER_EVENTS (3000); the first argument is the worker's event count.
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -160,8 +160,8 @@ async function runConsumer(
       VISIBILITY_TIMEOUT: '30',
       RELAY_ENABLED: 'false',
       LOG_LEVEL: 'warn',
-      CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '32',
-      BATCH_SIZE: process.env.BENCH_BATCH_SIZE ?? '200',
+      CONCURRENCY: process.env.BENCH_CONCURRENCY ?? '64',
+      BATCH_SIZE: process.env.BENCH_BATCH_SIZE ?? '400',
       WRITERS: process.env.BENCH_WRITERS ?? '2',
     },
   });
