@@ -202,6 +202,8 @@ export class EventWorker {
     });
     await this.o.dedupe.markDone(done.map((f) => f.eventId));
     await this.deadLetter(dead);
+    // Rejections are not final (a redriven copy is decided again): free their claims.
+    await this.o.dedupe.release(dead.map(([f]) => f.eventId));
     await this.delete([...done, ...dead.map(([f]) => f)]);
     await this.retry(retry);
     const end = Date.now();
