@@ -1,7 +1,8 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '@payflow/api/store';
-import { newId } from '@payflow/api/domain';
+import { idTimestamp, newId } from '@payflow/api/domain';
+import { redrive } from '../../worker/src/redrive.ts';
 import { loadWorkerConfig } from '../../worker/src/config.ts';
 import { startWorker, type RunningWorker } from '../../worker/src/app.ts';
 import { migratedDatabase, testenv } from '../support/env.ts';
@@ -342,5 +343,31 @@ describe('worker: payment events from SQS applied exactly once in effect', () =>
     const applied = Number(rows[0]?.n);
     expect(applied).toBeLessThan(400);
     expect(await queueCounts(client, queues.events)).toEqual({ visible: 400 - applied, inFlight: 0 });
+  });
+
+  it('when a rejected event is redriven after its payment appeared, then it is decided again and applied once', async () => {
+    const queues = await createTestQueues(client);
+    const payId = newId('pay');
+    const ev = event(payId, 'payment.authorized');
+    await sendAll(client, queues.events, [JSON.stringify(ev)]);
+    await start(queues, { GRACE_SECONDS: '0' });
+    await emptied(queues.events);
+    const rejected = await db.query('select outcome from processed_events where event_id = $1', [
+      ev.event_id,
+    ]);
+    expect(rejected.rows).toEqual([{ outcome: 'rejected' }]);
+    await db.query(
+      `insert into payments (id, created_at, merchant_id, payer_id, amount_minor, currency, current_state)
+       values ($1, $2, 'mer_1', 'payer_late', 1000, 'USD', 'pending')`,
+      [payId, new Date(idTimestamp(payId))],
+    );
+    expect(await redrive({ sqs: client, dlqUrl: queues.dlq, queueUrl: queues.events })).toBe(1);
+    await emptied(queues.events);
+    await stopAll();
+    const applied = await db.query('select outcome from processed_events where event_id = $1', [ev.event_id]);
+    expect(applied.rows).toEqual([{ outcome: 'applied' }]);
+    const p = await db.query('select current_state, version from payments where id = $1', [payId]);
+    expect(p.rows).toEqual([{ current_state: 'authorized', version: 2 }]);
+    expect(await drain(client, queues.dlq)).toEqual([]);
   });
 });
