@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKube, type KubeInstance } from './kube.ts';
 import { peakTreeRssMiB } from './memory.ts';
-import { startPostgres, type PostgresInstance } from './postgres.ts';
+import { startPostgres, type PostgresInstance, type PostgresOptions } from './postgres.ts';
 import type { Service } from './proc.ts';
 import { startRedis, type RedisInstance } from './redis.ts';
 import { startSqs, type QueueUrls, type SqsInstance } from './sqs.ts';
@@ -34,6 +34,8 @@ export interface TestEnvOptions {
   log?: (message: string) => void;
   /** Keep the temporary folder after stop (for inspecting logs). */
   keep?: boolean;
+  /** PostgreSQL settings (default: fsync off, for tests). */
+  postgres?: PostgresOptions;
 }
 
 const running = new Set<Service>();
@@ -89,7 +91,7 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
   chmodSync(dir, 0o755);
   const sub = (name: string): string => mkdtempSync(join(dir, `${name}-`));
   const results = await Promise.allSettled([
-    track(startPostgres(sub('pg'))),
+    track(startPostgres(sub('pg'), opts.postgres)),
     track(startRedis(sub('redis'))),
     track(startSqs(sub('sqs'))),
     opts.kube === false ? Promise.resolve(undefined) : startKube(sub('kube'), log),

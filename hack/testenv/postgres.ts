@@ -28,12 +28,26 @@ async function owner(): Promise<{ uid?: number; gid?: number }> {
   return { uid, gid };
 }
 
+export interface PostgresOptions {
+  /**
+   * Durable as in production: fsync, synchronous_commit and full_page_writes
+   * on. Tests run without (default false); benchmarks that compare commit
+   * rates use it, since what they measure is the cost of a durable commit.
+   */
+  durable?: boolean;
+}
+
+function durabilitySettings(durable: boolean): string[] {
+  const v = durable ? 'on' : 'off';
+  return ['-c', `fsync=${v}`, '-c', `synchronous_commit=${v}`, '-c', `full_page_writes=${v}`];
+}
+
 /**
  * Starts a throw-away PostgreSQL cluster from Debian's packages: initdb into
- * `dir`, listen on a free loopback port, fsync off. The system cluster is
- * never touched.
+ * `dir`, listen on a free loopback port, fsync off unless asked to be
+ * durable. The system cluster is never touched.
  */
-export async function startPostgres(dir: string): Promise<PostgresInstance> {
+export async function startPostgres(dir: string, opts: PostgresOptions = {}): Promise<PostgresInstance> {
   await ensureDebianPackage('postgresql', () => debianBinDir() !== undefined);
   const binDir = debianBinDir() ?? '';
   const ids = await owner();
@@ -56,8 +70,8 @@ export async function startPostgres(dir: string): Promise<PostgresInstance> {
     command: join(binDir, 'postgres'),
     args: [
       ...['-D', data, '-p', String(port), '-k', sock],
-      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
-      ...['-c', 'full_page_writes=off', '-c', 'max_connections=300', '-c', 'shared_buffers=256MB'],
+      ...['-c', 'listen_addresses=127.0.0.1', ...durabilitySettings(opts.durable ?? false)],
+      ...['-c', 'max_connections=300', '-c', 'shared_buffers=256MB'],
     ],
     logFile: join(dir, 'postgres.log'),
     ...ids,

@@ -1,6 +1,8 @@
 // Worker benchmark: `hack/with-node node test/bench/worker.bench.ts [events]`
 //
-// Prints, in one run, on one PostgreSQL started here (fsync off, like the test environment):
+// Prints, in one run, on one PostgreSQL started here, durable as in production (fsync,
+// synchronous_commit and full_page_writes on; BENCH_PG_DURABLE=0 runs it with the test
+// environment's fsync off instead, where a commit costs almost nothing):
 //   1. pgbench tpcb-like TPS (scale 10, 8 clients, 15 s): the physical reference;
 //   2. the peer: a plain SQS consumer doing one transaction per event (store.ts' lockPayment +
 //      decideEvent + recordTransition + a processed_events row), 8 receive loops;
@@ -219,7 +221,9 @@ async function runConsumer(
 
 async function main(): Promise<void> {
   const events = Number(process.argv[2] ?? 20_000);
-  const env = await startTestEnv({ kube: false });
+  const durable = process.env.BENCH_PG_DURABLE !== '0';
+  const env = await startTestEnv({ kube: false, postgres: { durable } });
+  console.log(`postgres: ${durable ? 'durable (fsync, synchronous_commit on)' : 'fsync off'}`);
   try {
     const info = {
       pgUrl: env.info.postgres.url,
