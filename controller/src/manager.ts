@@ -43,13 +43,16 @@ interface Wiring {
   informer: Informer<KubeObject>;
 }
 
-/** Primary objects: reconcile on create, delete, spec change (generation) or deletion request. */
+/**
+ * Primary objects: reconcile on create, delete, spec change (generation) or deletion request.
+ * Status and metadata-only updates (our own finalizer and status writes) are skipped; periodic
+ * requeues and the resync on leadership catch anything else.
+ */
 function primaryChanged(event: InformerEvent, obj: KubeObject, old: KubeObject | undefined): boolean {
   if (event !== 'update' || !old) return true;
   return (
     obj.metadata.generation !== old.metadata.generation ||
-    obj.metadata.deletionTimestamp !== old.metadata.deletionTimestamp ||
-    (obj.metadata.finalizers ?? []).join() !== (old.metadata.finalizers ?? []).join()
+    obj.metadata.deletionTimestamp !== old.metadata.deletionTimestamp
   );
 }
 
