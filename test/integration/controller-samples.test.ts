@@ -103,7 +103,7 @@ describe('manifests/samples applied through client-node (kubectl apply -f manife
             status: { replicas: want, readyReplicas: want, availableReplicas: want, updatedReplicas: want },
           },
         );
-      return isTrue(p as WithConditions, 'Ready') ? p : undefined;
+      return isTrue(p, 'Ready') ? p : undefined;
     }, 'WorkerPool Ready');
     expect(pool.status?.readyReplicas).toBeGreaterThanOrEqual(1);
     expect(pool.status?.selector).toBe(
