@@ -58,7 +58,7 @@ interface Row {
   action: string;
   generation: bigint;
   source: string;
-  definition: { condition: unknown; mode: string };
+  definition: unknown;
   deleted_at: Date | null;
 }
 
@@ -113,7 +113,7 @@ describe('Rule reconciler against a real kube-apiserver', () => {
       mode: 'shadow',
       generation: 1n,
     });
-    expect(stored?.definition.condition).toEqual({
+    expect(stored?.definition).toEqual({
       all: [{ field: 'amount_minor', op: 'gte', value: 1_000_000 }],
     });
     const audit = await ctl.pool.query('select actor_type, action from audit_log where resource_id = $1', [

@@ -145,12 +145,14 @@ describe('WorkerPool reconciler against a real kube-apiserver and SQS endpoint',
     expect(worker).toMatchObject({
       name: 'worker',
       image: 'payflow/worker:test',
+      command: ['payflow-worker'],
+      args: ['run'],
       resources: { requests: { cpu: '250m' } },
     });
     expect(worker?.env).toEqual(
       expect.arrayContaining([
         { name: 'SQS_EVENTS_QUEUE_URL', value: queueUrl },
-        { name: 'WORKER_CONCURRENCY', value: '10' },
+        { name: 'CONCURRENCY', value: '10' },
       ]),
     );
     const status = await eventually(async () => {

@@ -40,14 +40,14 @@ describe('children the controller applies', () => {
               image: 'custom:1',
               args: ['other'],
               env: [
-                { name: 'WORKER_CONCURRENCY', value: '99' },
+                { name: 'CONCURRENCY', value: '99' },
                 { name: 'EXTRA', value: 'x' },
               ],
             },
           ],
         },
       }),
-      'http://sqs/q',
+      { events: 'http://sqs/q', deadLetter: 'http://sqs/q-dlq' },
       { image: 'default:1', secretName: 's' },
     ) as {
       metadata: { labels: Record<string, string> };
@@ -63,19 +63,23 @@ describe('children the controller applies', () => {
     expect(t.spec.containers[1]).toMatchObject({
       name: 'worker',
       image: 'custom:1',
-      args: ['consume'],
+      args: ['run'],
       env: [
         { name: 'EXTRA', value: 'x' },
         { name: 'SQS_EVENTS_QUEUE_URL', value: 'http://sqs/q' },
-        { name: 'SQS_QUEUE_NAME', value: 'q' },
-        { name: 'WORKER_CONCURRENCY', value: '7' },
+        { name: 'SQS_EVENTS_DLQ_URL', value: 'http://sqs/q-dlq' },
+        { name: 'CONCURRENCY', value: '7' },
       ],
     });
   });
 
   it('when the pool has no template, then the Deployment runs the default worker and is owned by the pool', () => {
     const p = pool(undefined);
-    const d = desiredDeployment(p, 3, podTemplate(p, undefined, { image: 'default:1', secretName: 's' }));
+    const d = desiredDeployment(
+      p,
+      3,
+      podTemplate(p, { events: undefined, deadLetter: undefined }, { image: 'default:1', secretName: 's' }),
+    );
     expect(d.spec?.replicas).toBe(3);
     expect(d.metadata.ownerReferences).toEqual([
       {

@@ -48,7 +48,8 @@ function rowOf(rule: RuleObject, spec: Rule['spec']) {
     mode: spec.mode,
     action: spec.action,
     severity: spec.severity,
-    definition: { condition: spec.definition, action: spec.action, severity: spec.severity, mode: spec.mode },
+    // The expression tree alone, as the rules API stores it; action, severity and mode have columns.
+    definition: spec.definition,
     generation: rule.metadata.generation ?? 0,
   };
 }

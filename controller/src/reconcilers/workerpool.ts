@@ -68,10 +68,16 @@ function workerContainer(user: Container | undefined, ours: Container): Containe
   };
 }
 
+/** The pool's queue and dead-letter queue, resolved to URLs where they were given by name. */
+export interface QueueUrls {
+  events: string | undefined;
+  deadLetter: string | undefined;
+}
+
 /** spec.template merged with the required labels, image, args and environment. */
 export function podTemplate(
   wp: WorkerPoolObject,
-  queueUrl: string | undefined,
+  queues: QueueUrls,
   d: { image: string; secretName: string },
 ): Json {
   const user = asObject(wp.spec.template);
@@ -82,16 +88,18 @@ export function podTemplate(
     0,
     containers.findIndex((c) => c.name === 'worker'),
   );
+  // The worker's own configuration names (worker/src/config.ts); the rest comes from the Secret.
   const env = [
-    ...(queueUrl === undefined ? [] : [{ name: 'SQS_EVENTS_QUEUE_URL', value: queueUrl }]),
-    ...(wp.spec.queue.name === undefined ? [] : [{ name: 'SQS_QUEUE_NAME', value: wp.spec.queue.name }]),
-    { name: 'WORKER_CONCURRENCY', value: String(wp.spec.concurrencyPerReplica) },
+    ...(queues.events === undefined ? [] : [{ name: 'SQS_EVENTS_QUEUE_URL', value: queues.events }]),
+    ...(queues.deadLetter === undefined ? [] : [{ name: 'SQS_EVENTS_DLQ_URL', value: queues.deadLetter }]),
+    ...(wp.spec.queue.region === undefined ? [] : [{ name: 'AWS_REGION', value: wp.spec.queue.region }]),
+    { name: 'CONCURRENCY', value: String(wp.spec.concurrencyPerReplica) },
   ];
   const ours: Container = {
     name: 'worker',
     image: d.image,
     command: ['payflow-worker'],
-    args: ['consume'],
+    args: ['run'],
     env,
     envFrom: [{ secretRef: { name: d.secretName, optional: true } }],
   };
@@ -235,14 +243,14 @@ export class WorkerPoolReconciler implements Reconciler {
     }
     const spec = workerPoolSpecSchema.parse(wp.spec);
     const typed: WorkerPoolObject = { ...wp, spec };
-    const [depth, queueUrl] = await this.readQueue(typed);
+    const [depth, queues] = await this.readQueue(typed);
     const deployment = await this.d.client.find<DeploymentObject>(GVR.deployment, req);
     const current = currentReplicas(typed, deployment);
     const ready = deployment?.status?.readyReplicas ?? 0;
     const decision = decide(this.memoryOf(key), { spec, now: this.now(), depth, current, ready });
     const applied = await this.d.client.apply<DeploymentObject>(
       GVR.deployment,
-      desiredDeployment(typed, decision.desired, podTemplate(typed, queueUrl, this.d)),
+      desiredDeployment(typed, decision.desired, podTemplate(typed, queues, this.d)),
     );
     await this.writeStatus(typed, { decision, depth, current, deployment: applied });
     return { requeueAfterMs: spec.pollingIntervalSeconds * 1000 };
@@ -254,13 +262,17 @@ export class WorkerPoolReconciler implements Reconciler {
     return mem;
   }
 
-  private async readQueue(wp: WorkerPoolObject): Promise<[QueueDepth | undefined, string | undefined]> {
+  private async readQueue(wp: WorkerPoolObject): Promise<[QueueDepth | undefined, QueueUrls]> {
+    const { queue } = wp.spec;
     try {
-      const url = await this.d.sqs.url(wp.spec.queue, wp.spec.queue.region);
-      return [await this.d.sqs.read(wp.spec.queue), url];
+      const events = await this.d.sqs.url(queue, queue.region);
+      const deadLetter = queue.deadLetterQueue
+        ? await this.d.sqs.url(queue.deadLetterQueue, queue.region)
+        : undefined;
+      return [await this.d.sqs.read(queue), { events, deadLetter }];
     } catch (err) {
       this.d.log.warn({ err, pool: wp.metadata.name }, 'could not read the queue depth');
-      return [undefined, wp.spec.queue.url];
+      return [undefined, { events: queue.url, deadLetter: queue.deadLetterQueue?.url }];
     }
   }
 
