@@ -6,17 +6,24 @@
 // returning constant JSON (the baseline). autocannon (50 connections, 10 s each) then measures,
 // from this process, in one run:
 //   1. baseline        GET /baseline
-//   2. get by id       GET /api/v1/transactions/:id          (random seeded ids)
-//   3. filtered list   GET /api/v1/transactions?merchant_id=…&state=settled&limit=50
-//   4. create          POST /api/v1/transactions             (unique Idempotency-Key each)
+//   2. get by id       GET /api/v1/transactions/:id          (random ids among 10,000 sampled)
+//   3. get by id, cold GET /api/v1/transactions/:id          (each id once, from ~100,000 sampled:
+//                                                            the database path, cache misses)
+//   4. filtered list   GET /api/v1/transactions?merchant_id=…&state=settled&limit=50
+//   5. create          POST /api/v1/transactions             (unique Idempotency-Key each)
 // and prints req/s, p50 and p99 latency for each, with req/s as a ratio to the baseline.
 // Targets: get by id ≥ 40% of the baseline's req/s; filtered list p99 ≤ 50 ms.
+// Scenario 2 repeats ids, so it is mostly served by the API's per-process payment cache (the
+// hit ratio is printed); scenario 3 shows what a read costs when it has to go to Postgres.
 //
 // The API runs with a test Authenticator (header `x-test-role`), injected through startApi's
 // options as in the integration tests; auth cost is not what this measures. The rate limiter
 // stays on with a limit it never reaches. Knobs: BENCH_ROWS, BENCH_DURATION (s), BENCH_POOL_MAX
 // (default 6), BENCH_RATE_LIMIT (0 turns the limiter off), BENCH_DATABASE_URL (reuse a seeded
-// database instead of seeding).
+// database instead of seeding; with BENCH_REDIS_URL too, no test environment is started at all,
+// which saves the 1-2 minutes of seeding between runs), BENCH_ONLY (comma-separated scenarios
+// to run besides the baseline: byid, cold, list, create), BENCH_SERVER_NODE_ARGS (extra node
+// flags for the server process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { loadavg } from 'node:os';
@@ -25,14 +32,15 @@ import autocannon from 'autocannon';
 import express from 'express';
 import { createPool, migrate } from '@payflow/api/store';
 import { loadApiConfig } from '@payflow/api/config';
-import { startApi } from '../../api/src/server.ts';
-import { createDatabase, startTestEnv } from '../../hack/testenv/index.ts';
+import { startApi, type RunningApi } from '../../api/src/server.ts';
+import { createDatabase, startTestEnv, type TestEnv } from '../../hack/testenv/index.ts';
 import { testAuthenticate } from '../integration/payments-support.ts';
 import { MERCHANTS, seedPayments } from './seed-payments.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = 50;
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'byid,cold,list,create').split(','));
 
 // ---------------------------------------------------------------------------------------------
 // Server mode: the API and the baseline in one process, as a child of the runner.
@@ -68,10 +76,24 @@ async function serve(): Promise<void> {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   console.log(`READY ${JSON.stringify({ api: api.url, baseline: `http://127.0.0.1:${String(port)}` })}`);
+  process.on('SIGUSR2', () => {
+    printCacheStats(api);
+  });
   process.on('SIGTERM', () => {
     server.close();
     void api.close().then(() => process.exit(0));
   });
+}
+
+/** The payment cache's counters (the server prints them when the runner asks, between scenarios). */
+function printCacheStats(api: RunningApi): void {
+  void api.deps.registry
+    .getSingleMetric('payflow_payment_cache_lookups')
+    ?.get()
+    .then((m) => {
+      const of = (result: string): number => m.values.find((v) => v.labels.result === result)?.value ?? 0;
+      console.log(`CACHE ${JSON.stringify({ hits: of('hit'), misses: of('miss') })}`);
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -107,7 +129,8 @@ async function load(name: string, url: string, request: autocannon.Request): Pro
 function startServer(
   env: NodeJS.ProcessEnv,
 ): Promise<{ child: ChildProcess; api: string; baseline: string }> {
-  const child = spawn(process.execPath, [import.meta.filename, '--serve'], {
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, import.meta.filename, '--serve'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -117,6 +140,8 @@ function startServer(
       if (line.startsWith('READY ')) {
         const urls = JSON.parse(line.slice(6)) as { api: string; baseline: string };
         resolve({ child, ...urls });
+      } else if (line.startsWith('CACHE ')) {
+        cacheLines.push(line.slice(6));
       } else console.log(line);
     });
     child.once('exit', (code) => {
@@ -125,12 +150,37 @@ function startServer(
   });
 }
 
-/** Ids of an already seeded database (BENCH_DATABASE_URL, for iterating on the API side). */
-async function sampleIds(pool: ReturnType<typeof createPool>): Promise<string[]> {
+const cacheLines: string[] = [];
+
+/** Asks the server for its cache counters; resolves with them (or null). */
+async function cacheStats(child: ChildProcess): Promise<{ hits: number; misses: number } | null> {
+  const before = cacheLines.length;
+  child.kill('SIGUSR2');
+  for (let i = 0; i < 50 && cacheLines.length === before; i++) await new Promise((r) => setTimeout(r, 20));
+  const line = cacheLines.at(-1);
+  return line === undefined || cacheLines.length === before
+    ? null
+    : (JSON.parse(line) as { hits: number; misses: number } | null);
+}
+
+/** A random sample of `percent` % of the seeded ids, at most `max`. */
+async function sampleIds(
+  pool: ReturnType<typeof createPool>,
+  percent: number,
+  max: number,
+): Promise<string[]> {
   const { rows } = await pool.query<{ id: string }>(
-    'select id from payments tablesample system (1) limit 10000',
+    `select id from payments tablesample system (${String(percent)}) limit ${String(max)}`,
   );
   return rows.map((r) => r.id);
+}
+
+function shuffle<T>(list: T[]): T[] {
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [list[i], list[j]] = [list[j]!, list[i]!];
+  }
+  return list;
 }
 
 function pickOne<T>(list: readonly T[]): T {
@@ -138,71 +188,102 @@ function pickOne<T>(list: readonly T[]): T {
 }
 
 async function main(): Promise<void> {
-  const env = await startTestEnv({ kube: false });
+  const reuse = process.env.BENCH_DATABASE_URL;
+  const reuseRedis = process.env.BENCH_REDIS_URL;
+  // Reusing both a seeded database and a Redis: nothing else is needed.
+  const env: TestEnv | undefined = reuse && reuseRedis ? undefined : await startTestEnv({ kube: false });
   let server: ChildProcess | undefined;
   try {
-    const reuse = process.env.BENCH_DATABASE_URL;
     const url =
-      reuse ?? (await createDatabase(env.info.postgres.url, `bench_api_${String(Date.now() % 100000)}`));
+      reuse ?? (await createDatabase(env!.info.postgres.url, `bench_api_${String(Date.now() % 100000)}`));
     const pool = createPool({ url, max: 1 });
     if (!reuse) await migrate(pool);
-    const ids = reuse ? await sampleIds(pool) : await seedPayments(url, ROWS);
+    const ids = reuse ? await sampleIds(pool, 1, 10_000) : await seedPayments(url, ROWS);
+    const coldIds = shuffle(await sampleIds(pool, 10, 200_000));
     await pool.end();
     const s = await startServer({
       DATABASE_URL: url,
-      REDIS_URL: process.env.BENCH_REDIS_URL ?? env.info.redis.url,
+      REDIS_URL: reuseRedis ?? env!.info.redis.url,
     });
     server = s.child;
     const viewer = { 'x-test-role': 'viewer' };
     const results: Figures[] = [];
     results.push(await load('baseline (bare express)', s.baseline, { method: 'GET', path: '/baseline' }));
-    results.push(
-      await load('GET /transactions/:id', s.api, {
-        method: 'GET',
-        headers: viewer,
-        setupRequest: (req) => ({ ...req, path: `/api/v1/transactions/${pickOne(ids)}` }),
-      }),
-    );
-    results.push(
-      await load('GET /transactions?merchant_id&state&limit=50', s.api, {
-        method: 'GET',
-        headers: viewer,
-        setupRequest: (req) => ({
-          ...req,
-          path: `/api/v1/transactions?merchant_id=merchant_${String(Math.floor(Math.random() * MERCHANTS)).padStart(4, '0')}&state=settled&limit=50`,
+    if (ONLY.has('byid')) {
+      const before = await cacheStats(s.child);
+      results.push(
+        await load('GET /transactions/:id', s.api, {
+          method: 'GET',
+          headers: viewer,
+          setupRequest: (req) => ({ ...req, path: `/api/v1/transactions/${pickOne(ids)}` }),
         }),
-      }),
-    );
-    let n = 0;
-    const body = JSON.stringify({
-      merchant_id: 'merchant_bench',
-      amount: 100.0,
-      currency: 'USD',
-      payer_id: 'payer_bench',
-      current_state: 'pending',
-      metadata: {},
-    });
-    results.push(
-      await load('POST /transactions (Idempotency-Key)', s.api, {
-        method: 'POST',
-        path: '/api/v1/transactions',
-        setupRequest: (req) => ({
-          ...req,
-          body,
-          headers: {
-            'content-type': 'application/json',
-            'x-test-role': 'operator',
-            'idempotency-key': `bench-${String(process.pid)}-${String(++n)}`,
-          },
+      );
+      const after = await cacheStats(s.child);
+      if (before && after) {
+        const hits = after.hits - before.hits;
+        const misses = after.misses - before.misses;
+        console.log(
+          `GET /transactions/:id: payment cache hit ratio ${(hits / Math.max(1, hits + misses)).toFixed(2)}`,
+        );
+      }
+    }
+    if (ONLY.has('cold')) {
+      let next = 0;
+      results.push(
+        await load('GET /transactions/:id (cold: each id once)', s.api, {
+          method: 'GET',
+          headers: viewer,
+          setupRequest: (req) => ({
+            ...req,
+            path: `/api/v1/transactions/${coldIds[next++ % coldIds.length]!}`,
+          }),
         }),
-      }),
-    );
+      );
+    }
+    if (ONLY.has('list')) {
+      results.push(
+        await load('GET /transactions?merchant_id&state&limit=50', s.api, {
+          method: 'GET',
+          headers: viewer,
+          setupRequest: (req) => ({
+            ...req,
+            path: `/api/v1/transactions?merchant_id=merchant_${String(Math.floor(Math.random() * MERCHANTS)).padStart(4, '0')}&state=settled&limit=50`,
+          }),
+        }),
+      );
+    }
+    if (ONLY.has('create')) results.push(await loadCreate(s.api));
     report(results);
   } finally {
     server?.kill('SIGTERM');
     if (server) await once(server, 'exit').catch(() => undefined);
-    await env.stop();
+    await env?.stop();
   }
+}
+
+async function loadCreate(api: string): Promise<Figures> {
+  let n = 0;
+  const body = JSON.stringify({
+    merchant_id: 'merchant_bench',
+    amount: 100.0,
+    currency: 'USD',
+    payer_id: 'payer_bench',
+    current_state: 'pending',
+    metadata: {},
+  });
+  return load('POST /transactions (Idempotency-Key)', api, {
+    method: 'POST',
+    path: '/api/v1/transactions',
+    setupRequest: (req) => ({
+      ...req,
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-test-role': 'operator',
+        'idempotency-key': `bench-${String(process.pid)}-${String(++n)}`,
+      },
+    }),
+  });
 }
 
 function report(results: Figures[]): void {
@@ -219,12 +300,17 @@ function report(results: Figures[]): void {
         ` ${(r.rps / base).toFixed(2).padStart(7)} ${String(r.non2xx).padStart(9)} ${String(r.errors).padStart(7)}`,
     );
   }
-  const byId = results[1]!;
-  const list = results[2]!;
-  console.log(
-    `\ntargets: GET by id ≥ 0.40 of baseline: ${(byId.rps / base).toFixed(2)} ${byId.rps / base >= 0.4 ? 'MET' : 'MISSED'}; ` +
-      `filtered list p99 ≤ 50 ms: ${list.p99.toFixed(1)} ms ${list.p99 <= 50 ? 'MET' : 'MISSED'}`,
-  );
+  const byId = results.find((r) => r.name === 'GET /transactions/:id');
+  const list = results.find((r) => r.name.startsWith('GET /transactions?'));
+  const targets: string[] = [];
+  if (byId) {
+    const ratio = byId.rps / base;
+    targets.push(`GET by id ≥ 0.40 of baseline: ${ratio.toFixed(2)} ${ratio >= 0.4 ? 'MET' : 'MISSED'}`);
+  }
+  if (list) {
+    targets.push(`filtered list p99 ≤ 50 ms: ${list.p99.toFixed(1)} ms ${list.p99 <= 50 ? 'MET' : 'MISSED'}`);
+  }
+  console.log(`\ntargets: ${targets.join('; ')}`);
 }
 
 if (process.argv.includes('--serve')) await serve();
