@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { NotFound } from '../domain/errors.ts';
 import { parseCurrency, parseDecimalAmount } from '../domain/money.ts';
 import { decideCommand, type PaymentCommand } from '../domain/states.ts';
+import type { PaymentCache } from './cache.ts';
 import {
   findPayment,
   insertPayment,
@@ -50,6 +51,13 @@ export async function createPayment(
 
 export async function getPayment(db: pg.Pool | pg.ClientBase, id: string): Promise<Payment> {
   const payment = await findPayment(db, id);
+  if (!payment) throw new NotFound('Payment', id);
+  return payment;
+}
+
+/** `getPayment` through this process's cache (reads outside any transaction only). */
+export async function getPaymentCached(pool: pg.Pool, cache: PaymentCache, id: string): Promise<Payment> {
+  const payment = await cache.get(id, () => findPayment(pool, id));
   if (!payment) throw new NotFound('Payment', id);
   return payment;
 }

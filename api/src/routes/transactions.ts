@@ -9,6 +9,7 @@ import { idempotent } from '../http/idempotency.ts';
 import { actorOf } from '../http/principal.ts';
 import { defineRoute, problemSchema, type AnyRoute, type RouteContext } from '../http/route.ts';
 import { auditTrail } from '../payments/audit.ts';
+import { PaymentCache, registerPaymentCacheMetrics } from '../payments/cache.ts';
 import {
   PAYMENT_SORTS,
   decodeCursor,
@@ -16,8 +17,14 @@ import {
   type PaymentFilter,
   type PaymentSort,
 } from '../payments/queries.ts';
-import { paymentJson } from '../payments/store.ts';
-import { createPayment, getPayment, runPaymentCommand, type CommandKind } from '../payments/use-cases.ts';
+import { paymentJson, type Payment } from '../payments/store.ts';
+import {
+  createPayment,
+  getPayment,
+  getPaymentCached,
+  runPaymentCommand,
+  type CommandKind,
+} from '../payments/use-cases.ts';
 import { intParam, textParam, timeParam } from './query-params.ts';
 
 const BASE = '/api/v1/transactions';
@@ -177,7 +184,21 @@ function who(
   return { ...actorOf(ctx.principal), requestId: ctx.req.id };
 }
 
-function commandRoute(deps: ApiDeps, kind: CommandKind): AnyRoute {
+function commandRoute(deps: ApiDeps, kind: CommandKind, cache: PaymentCache): AnyRoute {
+  const handler = idempotent(
+    deps.pool,
+    async (ctx: RouteContext<z.output<typeof idParams>, unknown, unknown>, tx) => {
+      const body = (ctx.body ?? {}) as { amount?: number | string; reason?: string };
+      const w = who(ctx);
+      const payment = await runPaymentCommand(
+        tx,
+        ctx.params.transactionId,
+        { kind, amount: body.amount, reason: body.reason },
+        { actor: { actorType: w.actorType, actorId: w.actorId }, requestId: w.requestId },
+      );
+      return { status: 200, body: paymentJson(payment) };
+    },
+  );
   return defineRoute({
     method: 'post',
     path: `${BASE}/:transactionId/${kind}`,
@@ -191,21 +212,40 @@ function commandRoute(deps: ApiDeps, kind: CommandKind): AnyRoute {
       404: problem('No such payment'),
       409: problem('The payment state does not allow this command'),
     },
-    handler: idempotent(deps.pool, async (ctx, tx) => {
-      const body = (ctx.body ?? {}) as { amount?: number | string; reason?: string };
-      const w = who(ctx);
-      const payment = await runPaymentCommand(
-        tx,
-        ctx.params.transactionId,
-        { kind, amount: body.amount, reason: body.reason },
-        { actor: { actorType: w.actorType, actorId: w.actorId }, requestId: w.requestId },
-      );
-      return { status: 200, body: paymentJson(payment) };
-    }),
+    handler: async (ctx) => {
+      try {
+        return await handler(ctx);
+      } finally {
+        // After the commit (or the rollback): this process's next read sees the change.
+        cache.invalidate(ctx.params.transactionId);
+      }
+    },
   });
 }
 
+// The JSON of cached payments, made once per cached object (a hit returns the same object).
+// The objects are only ever serialised, never changed.
+const cachedJson = new WeakMap<Payment, Record<string, unknown>>();
+
+function jsonOfCached(payment: Payment): Record<string, unknown> {
+  let json = cachedJson.get(payment);
+  if (!json) {
+    json = paymentJson(payment);
+    cachedJson.set(payment, json);
+  }
+  return json;
+}
+
+/** The payments cache of this process, closed with the API; its counters are on /metrics. */
+function paymentCache(deps: ApiDeps): PaymentCache {
+  const cache = new PaymentCache({ connectionString: deps.config.DATABASE_URL, logger: deps.logger });
+  deps.onClose?.(() => cache.close());
+  registerPaymentCacheMetrics(cache, deps.registry);
+  return cache;
+}
+
 export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
+  const cache = paymentCache(deps);
   return [
     defineRoute({
       method: 'get',
@@ -254,7 +294,7 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
       },
       handler: async ({ params }) => ({
         status: 200,
-        body: paymentJson(await getPayment(deps.pool, params.transactionId)),
+        body: jsonOfCached(await getPaymentCached(deps.pool, cache, params.transactionId)),
       }),
     }),
     defineRoute({
@@ -292,8 +332,8 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
         return { status: 200, body: { data: await auditTrail(deps.pool, 'payment', payment.id) } };
       },
     }),
-    commandRoute(deps, 'capture'),
-    commandRoute(deps, 'void'),
-    commandRoute(deps, 'refund'),
+    commandRoute(deps, 'capture', cache),
+    commandRoute(deps, 'void', cache),
+    commandRoute(deps, 'refund', cache),
   ];
 }
