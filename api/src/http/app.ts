@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { Histogram, type Registry } from 'prom-client';
@@ -42,11 +42,30 @@ const anonymous: Authenticator = async () => Promise.resolve(undefined);
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-function requestContext(logger: Logger): RequestHandler {
+/**
+ * `req.log`, a child logger carrying the request id, made on first use: most requests never
+ * log, and a pino child per request was measurable. Assigning `req.log` replaces it as before.
+ */
+function lazyRequestLogger(app: Express, logger: Logger): void {
+  const own = (req: Request, log: Logger): Logger => {
+    Object.defineProperty(req, 'log', { value: log, writable: true, configurable: true, enumerable: true });
+    return log;
+  };
+  Object.defineProperty(app.request, 'log', {
+    configurable: true,
+    get(this: Request): Logger {
+      return own(this, logger.child({ reqId: this.id }));
+    },
+    set(this: Request, log: Logger) {
+      own(this, log);
+    },
+  });
+}
+
+function requestContext(): RequestHandler {
   return (req, res, next) => {
     const given = req.get('x-request-id');
     req.id = given && REQUEST_ID.test(given) ? given : randomUUID();
-    req.log = logger.child({ reqId: req.id });
     res.setHeader('x-request-id', req.id);
     next();
   };
@@ -77,7 +96,8 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(requestContext(deps.logger));
+  lazyRequestLogger(app, deps.logger);
+  app.use(requestContext());
   app.use(httpMetrics(deps.registry));
   for (const m of deps.middleware ?? []) app.use(m);
   app.use(healthRouter({ pool: deps.pool, redis: deps.redis, timeoutMs: deps.readyTimeoutMs ?? 2000 }));
