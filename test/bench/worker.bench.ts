@@ -169,7 +169,10 @@ async function runConsumer(
   });
   const script =
     kind === 'peer' ? join(ROOT, 'test', 'bench', 'worker.bench.ts') : join(ROOT, 'worker', 'src', 'main.ts');
-  const child = spawn(process.execPath, [script], {
+  // BENCH_WORKER_NODE_ARGS: extra node flags for the worker child, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs =
+    kind === 'worker' ? (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean) : [];
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     env: { ...process.env, ...env, ...(kind === 'peer' ? { WORKER_BENCH_PEER: '1' } : {}) },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

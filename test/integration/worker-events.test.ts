@@ -84,17 +84,35 @@ describe('worker: payment events from SQS applied exactly once in effect', () =>
       [pay],
     );
     expect(p.rows).toEqual([{ current_state: 'authorized', version: 2 }]);
-    const audit = await db.query('select action from audit_log where event_id = $1', [ev.event_id]);
-    expect(audit.rows).toEqual([{ action: 'payment.authorized' }]);
+    const audit = await db.query<{ action: string; before: Record<string, unknown>; after: unknown }>(
+      'select action, before, after from audit_log where event_id = $1',
+      [ev.event_id],
+    );
+    expect(audit.rows.map((r) => r.action)).toEqual(['payment.authorized']);
+    // The full payment after the change (made in SQL as before || the changed fields).
+    const before = audit.rows[0]?.before ?? {};
+    expect(before).toMatchObject({ id: pay, current_state: 'pending', version: 1 });
+    const after: Record<string, unknown> = {
+      ...before,
+      current_state: 'authorized',
+      version: 2,
+      updated_at: expect.any(String) as unknown,
+    };
+    expect(audit.rows[0]?.after).toEqual(after);
     const pe = await db.query('select from_state, to_state, source from payment_events where event_id = $1', [
       ev.event_id,
     ]);
     expect(pe.rows).toEqual([{ from_state: 'pending', to_state: 'authorized', source: 'sqs' }]);
-    const outbox = await db.query<{ n: string }>(
-      'select count(*)::text as n from outbox where aggregate_id = $1',
-      [pay],
-    );
-    expect(outbox.rows[0]?.n).toBe('1');
+    const outbox = await db.query('select topic, event_type, payload from outbox where aggregate_id = $1', [
+      pay,
+    ]);
+    expect(outbox.rows).toEqual([
+      {
+        topic: 'payment-updates',
+        event_type: 'payment.authorized',
+        payload: { event_id: ev.event_id, type: 'payment.authorized', from_state: 'pending', payment: after },
+      },
+    ]);
     expect(await drain(client, queues.dlq)).toEqual([]);
   });
 

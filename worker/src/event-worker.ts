@@ -13,10 +13,10 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Logger } from '@payflow/api/observability';
-import { applyBatch, parseItem, type ApplyContext, type BatchItem, type Verdict } from './apply.ts';
+import { applyBatch, parseBody, type ApplyContext, type BatchItem, type Verdict } from './apply.ts';
 import { backoffSeconds } from './backoff.ts';
 import { Batcher } from './batcher.ts';
-import type { Dedupe } from './dedupe.ts';
+import type { Dedupe, Precheck } from './dedupe.ts';
 import type { WorkerMetrics } from './metrics.ts';
 
 export interface EventWorkerOptions {
@@ -60,6 +60,8 @@ function crash(): never {
 export class EventWorker {
   private readonly o: EventWorkerOptions;
   private readonly batcher: Batcher<BatchItem, Verdict>;
+  /** Redis claims of all receive loops, coalesced: one script call for whatever is waiting. */
+  private readonly claims: Batcher<string, Precheck>;
   private readonly inFlight = new Set<InFlight>();
   private readonly abort = new AbortController();
   private running = false;
@@ -78,8 +80,16 @@ export class EventWorker {
         const verdicts = await applyBatch(o.apply, items);
         o.metrics.batchSize.observe(items.length);
         if (o.fault === 'after-commit') crash();
+        // Committed: remembered in Redis as done, for the whole batch in one call.
+        await o.dedupe.markDone(verdicts.flatMap((v) => (v.kind === 'done' ? [v.eventId] : [])));
         return verdicts;
       },
+    });
+    this.claims = new Batcher<string, Precheck>({
+      maxBatch: 1000,
+      writers: 1,
+      lingerMs: 0,
+      run: async (ids) => o.dedupe.claim(ids),
     });
   }
 
@@ -157,7 +167,7 @@ export class EventWorker {
         messageId: message.MessageId ?? '',
         firstReceiveAt: Number(message.Attributes?.ApproximateFirstReceiveTimestamp ?? now),
       };
-      return { message, receivedAt: now, item, eventId: parseItem(item, 0).eventId, settled: false };
+      return { message, receivedAt: now, item, eventId: parseBody(item).eventId, settled: false };
     });
     for (const f of flights) this.inFlight.add(f);
     try {
@@ -170,7 +180,7 @@ export class EventWorker {
   }
 
   private async process(flights: InFlight[]): Promise<Verdict[]> {
-    const prechecks = await this.o.dedupe.claim(flights.map((f) => f.eventId));
+    const prechecks = await Promise.all(flights.map(async (f) => this.claims.submit(f.eventId)));
     if (this.o.fault === 'after-claim' && prechecks.includes('new')) crash();
     return Promise.all(
       flights.map(async (f, i): Promise<Verdict> => {
@@ -191,20 +201,23 @@ export class EventWorker {
     const done: InFlight[] = [];
     const dead: [InFlight, string][] = [];
     const retry: [InFlight, Verdict & { kind: 'retry' }][] = [];
+    const outcomes = new Map<string, number>();
     flights.forEach((f, i) => {
       const v = verdicts[i] ?? { kind: 'retry', reason: 'no verdict', transient: true };
       if (v.kind === 'done') done.push(f);
       else if (v.kind === 'dead') dead.push([f, v.reason]);
       else retry.push([f, v]);
-      this.o.metrics.processed.inc({
-        outcome: v.kind === 'done' ? v.outcome : v.kind === 'dead' ? 'rejected' : 'retry',
-      });
+      const outcome = v.kind === 'done' ? v.outcome : v.kind === 'dead' ? 'rejected' : 'retry';
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     });
-    await this.o.dedupe.markDone(done.map((f) => f.eventId));
+    for (const [outcome, n] of outcomes) this.o.metrics.processed.inc({ outcome }, n);
     await this.deadLetter(dead);
-    // Rejections are not final (a redriven copy is decided again): free their claims.
-    await this.o.dedupe.release(dead.map(([f]) => f.eventId));
-    await this.delete([...done, ...dead.map(([f]) => f)]);
+    // Rejections are not final (a redriven copy is decided again): free their claims, while
+    // deleting (the applied ones were marked done in Redis right after their commit).
+    await Promise.all([
+      this.o.dedupe.release(dead.map(([f]) => f.eventId)),
+      this.delete([...done, ...dead.map(([f]) => f)]),
+    ]);
     await this.retry(retry);
     const end = Date.now();
     for (const f of flights) {

@@ -8,7 +8,9 @@
 --   kind          'apply' | 'reject' | 'ignore'
 --   event_id, payment_id, created_at (payment's), reason
 --   apply only:   type, from_state, to_state, expected_version, refunded_minor, refund_minor,
---                 flagged, held, occurred_at, data, before, after, outbox, notify,
+--                 flagged, held, occurred_at, data, before, after (only the fields that differ
+--                 from before: the payment after is `before || after`), outbox ({topic}; the
+--                 payload {event_id, type, from_state, payment} is built here), notify,
 --                 hits: [{rule_id, mode, action, acted, reasons, alert?: {id, severity, title,
 --                         message, details, dedupe_key}, audit?: {action, reason}}]
 -- Returns one row per element: ord (0-based), status ('applied' | 'rejected' | 'ignored' |
@@ -84,9 +86,11 @@ begin
           it->>'from_state', it->>'to_state', nullif(it->>'refund_minor', '0')::bigint, 'sqs',
           (it->>'occurred_at')::timestamptz, coalesce(it->'data', '{}'::jsonb));
   perform audit_append(it->>'audit_id', 'worker', p_actor, it->>'type', 'payment', it->>'payment_id',
-                       it->'before', it->'after', it->>'reason', null, it->>'event_id');
+                       it->'before', (it->'before') || (it->'after'), it->>'reason', null, it->>'event_id');
   insert into outbox (topic, aggregate_id, event_type, payload)
-  values (it->'outbox'->>'topic', it->>'payment_id', it->>'type', it->'outbox'->'payload');
+  values (it->'outbox'->>'topic', it->>'payment_id', it->>'type',
+          jsonb_build_object('event_id', it->>'event_id', 'type', it->>'type', 'from_state', it->>'from_state',
+                             'payment', (it->'before') || (it->'after')));
   perform pg_notify(it->>'notify_channel', it->>'notify');
   for h in select value from jsonb_array_elements(coalesce(it->'hits', '[]'::jsonb)) loop
     insert into rule_hits (rule_id, payment_id, event_id, mode, action, acted, reasons)
@@ -227,7 +231,7 @@ begin
   perform worker_audit_many(coalesce((
     select jsonb_agg(to_jsonb(x) order by x.ord) from (
       select ord, audit_id as id, p_actor as actor_id, type as action, 'payment' as resource_type,
-             payment_id as resource_id, before, after, reason, event_id
+             payment_id as resource_id, before, before || after as after, reason, event_id
         from unnest(all_items) where kind = 'apply'
       union all
       select ord, audit_id, p_actor, 'payment.event_rejected',
@@ -237,7 +241,9 @@ begin
     ) x), '[]'::jsonb));
 
   insert into outbox (topic, aggregate_id, event_type, payload)
-  select outbox->>'topic', payment_id, type, outbox->'payload'
+  select outbox->>'topic', payment_id, type,
+         jsonb_build_object('event_id', event_id, 'type', type, 'from_state', from_state,
+                            'payment', before || after)
     from unnest(all_items) items where kind = 'apply' order by ord;
   perform pg_notify(notify_channel, notify) from unnest(all_items) items where kind = 'apply';
 
