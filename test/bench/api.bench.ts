@@ -10,6 +10,7 @@
 //   3. get by id, cold GET /api/v1/transactions/:id          (each id once, from ~100,000 sampled:
 //                                                            the database path, cache misses)
 //   4. filtered list   GET /api/v1/transactions?merchant_id=…&state=settled&limit=50
+//      and the same with &include_total=false (no count)
 //   5. create          POST /api/v1/transactions             (unique Idempotency-Key each)
 // and prints req/s, p50 and p99 latency for each, with req/s as a ratio to the baseline.
 // Targets: get by id ≥ 40% of the baseline's req/s; filtered list p99 ≤ 50 ms.
@@ -22,7 +23,7 @@
 // (default 6), BENCH_RATE_LIMIT (0 turns the limiter off), BENCH_DATABASE_URL (reuse a seeded
 // database instead of seeding; with BENCH_REDIS_URL too, no test environment is started at all,
 // which saves the 1-2 minutes of seeding between runs), BENCH_ONLY (comma-separated scenarios
-// to run besides the baseline: byid, cold, list, create), BENCH_SERVER_NODE_ARGS (extra node
+// to run besides the baseline: byid, cold, list, list-nototal, create), BENCH_SERVER_NODE_ARGS (extra node
 // flags for the server process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -40,7 +41,7 @@ import { MERCHANTS, seedPayments } from './seed-payments.ts';
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = 50;
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'byid,cold,list,create').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'byid,cold,list,list-nototal,create').split(','));
 
 // ---------------------------------------------------------------------------------------------
 // Server mode: the API and the baseline in one process, as a child of the runner.
@@ -240,15 +241,23 @@ async function main(): Promise<void> {
         }),
       );
     }
+    const listPath = (extra: string): string =>
+      `/api/v1/transactions?merchant_id=merchant_${String(Math.floor(Math.random() * MERCHANTS)).padStart(4, '0')}&state=settled&limit=50${extra}`;
     if (ONLY.has('list')) {
       results.push(
         await load('GET /transactions?merchant_id&state&limit=50', s.api, {
           method: 'GET',
           headers: viewer,
-          setupRequest: (req) => ({
-            ...req,
-            path: `/api/v1/transactions?merchant_id=merchant_${String(Math.floor(Math.random() * MERCHANTS)).padStart(4, '0')}&state=settled&limit=50`,
-          }),
+          setupRequest: (req) => ({ ...req, path: listPath('') }),
+        }),
+      );
+    }
+    if (ONLY.has('list-nototal')) {
+      results.push(
+        await load('  same, &include_total=false', s.api, {
+          method: 'GET',
+          headers: viewer,
+          setupRequest: (req) => ({ ...req, path: listPath('&include_total=false') }),
         }),
       );
     }

@@ -22,7 +22,7 @@ interface Page {
   pagination: {
     limit: number;
     offset: number;
-    total: number;
+    total: number | null;
     total_exact: boolean;
     next_cursor: string | null;
   };
@@ -261,6 +261,40 @@ describe('transactions API over HTTP against real PostgreSQL and Redis', () => {
           .reverse()
           .slice(3, 6),
       );
+    });
+
+    it('when a page is full, partial, empty or past the end, then total is the exact count of the whole filter', async () => {
+      // Full pages need the count query; a partial last page tells the total by itself.
+      for (const [qs, rows] of [
+        ['limit=2&offset=0', 2],
+        ['limit=2&offset=4', 2],
+        ['limit=2&offset=6', 1],
+        ['limit=7&offset=0', 7],
+        ['limit=2&offset=7', 0],
+        ['limit=2&offset=100', 0],
+      ] as const) {
+        const page = await list(qs);
+        expect(page.data, qs).toHaveLength(rows);
+        expect(page.pagination.total, qs).toBe(7);
+        expect(page.pagination.total_exact, qs).toBe(true);
+      }
+      const cursorPage = await list(`limit=2&cursor=${(await list('limit=2')).pagination.next_cursor ?? ''}`);
+      expect(cursorPage.pagination.total).toBe(7);
+    });
+
+    it('when include_total=false, then the same page comes without a count; a bad value is a 400 naming it', async () => {
+      const counted = await list('limit=3');
+      const uncounted = await list('limit=3&include_total=false');
+      expect(uncounted.data).toEqual(counted.data);
+      expect(uncounted.pagination).toEqual({ ...counted.pagination, total: null, total_exact: false });
+      expect((await list('limit=3&include_total=true')).pagination.total).toBe(7);
+      const bad = await h.call<{ errors: { field: string }[] }>(
+        'GET',
+        `/api/v1/transactions?merchant_id=${merchant}&include_total=yes`,
+        { role: 'viewer' },
+      );
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors.map((e) => e.field)).toEqual(['include_total']);
     });
 
     it('when paged by cursor, then every row comes exactly once in order', async () => {

@@ -3,6 +3,9 @@
 // Every filter maps to an indexed column (see migrations 0002 and 0004); time ranges prune
 // partitions. `total` is an exact count of the matches up to TOTAL_CAP and otherwise reported
 // as "at least TOTAL_CAP" (`totalExact: false`): the count never scans an unbounded set.
+// The count runs in the same statement as the page (one round trip: under load the per-query
+// socket writes cost the API more than the count costs Postgres). Callers that do not need a
+// total (`includeTotal: false`) skip the count altogether.
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../domain/errors.ts';
 import type { CurrencyCode } from '../domain/money.ts';
@@ -42,14 +45,19 @@ export interface PaymentListRequest {
   readonly limit: number;
   readonly offset: number;
   readonly cursor?: PaymentCursor;
+  /** Count the matches (default true); false leaves `total` undefined. */
+  readonly includeTotal?: boolean;
 }
 
 export interface PaymentPage {
   readonly items: Payment[];
-  readonly total: number;
+  /** Undefined when not asked for (`includeTotal: false`). */
+  readonly total: number | undefined;
   readonly totalExact: boolean;
   readonly nextCursor: string | undefined;
 }
+
+type Nullable<T> = { [K in keyof T]: T[K] | null };
 
 /** Collects SQL conditions and their parameters. */
 class Where {
@@ -152,16 +160,6 @@ function prepared(text: string, values: unknown[]): { name: string; text: string
   return { name: `pay_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`, text, values };
 }
 
-async function countCapped(db: Queryable, where: Where): Promise<number> {
-  const { rows } = await db.query<{ n: bigint }>(
-    prepared(
-      `select count(*) as n from (select 1 from payments ${where.text()} limit ${String(TOTAL_CAP + 1)}) t`,
-      where.params,
-    ),
-  );
-  return Number(rows[0]?.n ?? 0n);
-}
-
 /** One page of payments matching the filter. */
 export async function listPayments(db: Queryable, r: PaymentListRequest): Promise<PaymentPage> {
   const s = SORT_SQL[r.sort];
@@ -173,24 +171,48 @@ export async function listPayments(db: Queryable, r: PaymentListRequest): Promis
   }
   where.params.push(r.limit + 1, r.offset);
   const n = where.params.length;
-  const [{ rows }, total] = await Promise.all([
-    db.query<PaymentRow>(
-      prepared(
-        `select ${PAYMENT_COLUMNS} from payments ${where.text()}
-          order by ${s.column} ${s.dir}, id ${s.dir}
-          limit $${String(n - 1)} offset $${String(n)}`,
-        where.params,
-      ),
-    ),
-    countCapped(db, filterWhere(r.filter)),
-  ]);
+  const page = `select ${PAYMENT_COLUMNS} from payments ${where.text()}
+    order by ${s.column} ${s.dir}, id ${s.dir}
+    limit $${String(n - 1)} offset $${String(n)}`;
+  const { rows, total } =
+    r.includeTotal === false
+      ? { rows: (await db.query<PaymentRow>(prepared(page, where.params))).rows, total: undefined }
+      : await pageWithCount(db, r, page, where.params);
   const items = rows.slice(0, r.limit).map(paymentFromRow);
   const last = items.at(-1);
   const more = rows.length > r.limit && last !== undefined;
   return {
     items,
-    total: Math.min(total, TOTAL_CAP),
-    totalExact: total <= TOTAL_CAP,
+    total: total === undefined ? undefined : Math.min(total, TOTAL_CAP),
+    totalExact: total !== undefined && total <= TOTAL_CAP,
     nextCursor: more ? cursorOf(last, r.sort) : undefined,
   };
+}
+
+/**
+ * The page and the capped count in ONE statement (one round trip, one pooled connection): the
+ * count of the whole filter (no cursor condition) joined with the page. The filter's parameters
+ * come first in the page's parameter list (the cursor's and limit/offset follow), so both parts
+ * share them. An empty page still yields one row, carrying the count with null columns.
+ */
+async function pageWithCount(
+  db: Queryable,
+  r: PaymentListRequest,
+  page: string,
+  params: unknown[],
+): Promise<{ rows: PaymentRow[]; total: number }> {
+  const s = SORT_SQL[r.sort];
+  const filter = filterWhere(r.filter).text();
+  const { rows } = await db.query<Nullable<PaymentRow> & { total_count: bigint }>(
+    prepared(
+      `select c.total_count, p.*
+         from (select count(*) as total_count
+                 from (select 1 from payments ${filter} limit ${String(TOTAL_CAP + 1)}) t) c
+         left join lateral (${page}) p on true
+        order by p.${s.column} ${s.dir}, p.id ${s.dir}`,
+      params,
+    ),
+  );
+  const total = Number(rows[0]?.total_count ?? 0n);
+  return { rows: rows.filter((row): row is PaymentRow & { total_count: bigint } => row.id !== null), total };
 }

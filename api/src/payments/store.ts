@@ -97,7 +97,9 @@ export function paymentJson(p: Payment): Record<string, unknown> {
     amount_minor: p.amountMinor.toString(),
     currency: p.currency,
     current_state: p.state,
-    refunded_amount: toJsonAmount({ amountMinor: p.refundedMinor, currency: p.currency }),
+    // Most payments have no refund: 0 is what toJsonAmount answers for zero, without its work.
+    refunded_amount:
+      p.refundedMinor === 0n ? 0 : toJsonAmount({ amountMinor: p.refundedMinor, currency: p.currency }),
     refunded_amount_minor: p.refundedMinor.toString(),
     card_fingerprint: p.cardFingerprint,
     country: p.country,

@@ -64,6 +64,10 @@ const listQuery = z.strictObject({
   limit: intParam(1, 200).default(50),
   offset: intParam(0, MAX_OFFSET).default(0),
   cursor: z.string().min(1).max(512).optional(),
+  include_total: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('true')
+    .transform((v) => v === 'true'),
 });
 type ListQuery = z.output<typeof listQuery>;
 
@@ -124,8 +128,15 @@ const pageSchema = z.object({
   pagination: z.object({
     limit: z.number(),
     offset: z.number(),
-    total: z.number(),
-    total_exact: z.boolean(),
+    total: z
+      .number()
+      .nullable()
+      .meta({
+        description:
+          'Matches of the filter (whole filter, not only after the cursor), counted up to 10,000; ' +
+          'null when the request says include_total=false (which saves the count).',
+      }),
+    total_exact: z.boolean().meta({ description: 'false when total is capped at 10,000 or null' }),
     next_cursor: z.string().nullable(),
   }),
 });
@@ -265,6 +276,7 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
           limit: query.limit,
           offset: query.offset,
           ...(query.cursor === undefined ? {} : { cursor: cursorOf(query, query.sort) }),
+          includeTotal: query.include_total,
         });
         return {
           status: 200,
@@ -273,7 +285,7 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
             pagination: {
               limit: query.limit,
               offset: query.offset,
-              total: page.total,
+              total: page.total ?? null,
               total_exact: page.totalExact,
               next_cursor: page.nextCursor ?? null,
             },
