@@ -128,37 +128,40 @@ end $$;
 
 -- Appends many audit rows (in order) exactly as audit_append would, one at a time, but with
 -- the chain heads read once and written once and the rows inserted in one statement.
-create function worker_audit_many(p_rows jsonb) returns void
+create function worker_audit_many(p_rows audit_log[]) returns void
 language plpgsql as $$
 declare
+  -- p_rows: the rows in order, with chain, chain_seq, occurred_at, prev_hash and hash to be
+  -- filled in here (records, not jsonb: no JSON made and parsed again per row).
   h audit_chain_heads;
-  e jsonb;
   c smallint;
   rec audit_log;
-  recs audit_log[] := '{}';
+  n integer := coalesce(array_length(p_rows, 1), 0);
   seqs bigint[] := array_fill(0::bigint, array[8]);
   hashes text[] := array_fill(''::text, array[8]);
   touched boolean[] := array_fill(false, array[8]);
 begin
-  if jsonb_array_length(p_rows) = 0 then
+  if n = 0 then
     return;
   end if;
   for h in select * from audit_chain_heads order by chain for update loop
     seqs[h.chain + 1] := h.seq;
     hashes[h.chain + 1] := h.last_hash;
   end loop;
-  for e in select value from jsonb_array_elements(p_rows) loop
-    c := (abs(hashtext((e->>'resource_type') || ':' || (e->>'resource_id'))) % 8)::smallint;
-    rec := (e->>'id', c, seqs[c + 1] + 1, clock_timestamp(), 'worker', e->>'actor_id', e->>'action',
-            e->>'resource_type', e->>'resource_id', nullif(e->'before', 'null'::jsonb),
-            nullif(e->'after', 'null'::jsonb), e->>'reason', null, e->>'event_id', hashes[c + 1], '')::audit_log;
+  for i in 1 .. n loop
+    rec := p_rows[i];
+    c := (abs(hashtext(rec.resource_type || ':' || rec.resource_id)) % 8)::smallint;
+    rec.chain := c;
+    rec.chain_seq := seqs[c + 1] + 1;
+    rec.occurred_at := clock_timestamp();
+    rec.prev_hash := hashes[c + 1];
     rec.hash := encode(sha256(convert_to(audit_row_text(rec), 'UTF8')), 'hex');
     seqs[c + 1] := rec.chain_seq;
     hashes[c + 1] := rec.hash;
     touched[c + 1] := true;
-    recs := recs || rec;
+    p_rows[i] := rec;
   end loop;
-  insert into audit_log select * from unnest(recs);
+  insert into audit_log select * from unnest(p_rows);
   update audit_chain_heads set seq = seqs[chain + 1], last_hash = hashes[chain + 1]
    where touched[chain + 1];
 end $$;
@@ -228,17 +231,20 @@ begin
          nullif(refund_minor, 0), 'sqs', occurred_at, coalesce(data, '{}'::jsonb)
     from unnest(all_items) items where kind = 'apply' order by ord;
 
-  perform worker_audit_many(coalesce((
-    select jsonb_agg(to_jsonb(x) order by x.ord) from (
-      select ord, audit_id as id, p_actor as actor_id, type as action, 'payment' as resource_type,
-             payment_id as resource_id, before, before || after as after, reason, event_id
-        from unnest(all_items) where kind = 'apply'
-      union all
-      select ord, audit_id, p_actor, 'payment.event_rejected',
-             case when payment_id is null then 'event' else 'payment' end,
-             coalesce(payment_id, event_id), null, body, reason, event_id
-        from unnest(all_items) where kind = 'reject'
-    ) x), '[]'::jsonb));
+  perform worker_audit_many(array(
+    select row(x.id, 0, 0, null, 'worker', p_actor, x.action, x.resource_type, x.resource_id, x.before,
+               x.after, x.reason, null, x.event_id, '', '')::audit_log
+      from (
+        select ord, audit_id as id, type as action, 'payment' as resource_type,
+               payment_id as resource_id, before, before || after as after, reason, event_id
+          from unnest(all_items) where kind = 'apply'
+        union all
+        select ord, audit_id, 'payment.event_rejected',
+               case when payment_id is null then 'event' else 'payment' end,
+               coalesce(payment_id, event_id), null, body, reason, event_id
+          from unnest(all_items) where kind = 'reject'
+      ) x
+     order by x.ord));
 
   insert into outbox (topic, aggregate_id, event_type, payload)
   select outbox->>'topic', payment_id, type,
