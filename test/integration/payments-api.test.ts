@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideEvent, type TransitionEventType } from '@payflow/api/domain';
-import { lockPayment, recordTransition } from '@payflow/api/payments';
+import { createIdFactory } from '@payflow/api/domain';
+import { insertPayment, lockPayment, recordTransition } from '@payflow/api/payments';
 import { withTransaction } from '@payflow/api/store';
 import { newPayment, startPaymentsApi, type PaymentsHarness } from './payments-support.ts';
 
@@ -344,6 +345,74 @@ describe('transactions API over HTTP against real PostgreSQL and Redis', () => {
         role: 'viewer',
       });
       expect(byPayer.body.pagination.total).toBe(7);
+    });
+  });
+  describe('newest-first pages over recent and old months', () => {
+    const merchant = `merchant_window_${String(Date.now())}`;
+    const ids: string[] = []; // newest first
+
+    beforeAll(async () => {
+      // Three payments 200 and 300 days old (outside the recent window the list tries first)
+      // and three made now.
+      for (const daysAgo of [300, 200, 200]) {
+        const at = Date.now() - daysAgo * 24 * 3600 * 1000 + ids.length;
+        const id = createIdFactory({ now: () => at })('pay');
+        await withTransaction(pool, (c) =>
+          insertPayment(
+            c,
+            { id, merchantId: merchant, payerId: 'payer_old', amountMinor: 100n, currency: 'USD' },
+            { source: 'system', actor: { actorType: 'system', actorId: 'test' } },
+          ),
+        );
+        ids.unshift(id);
+      }
+      for (let i = 0; i < 3; i++) ids.unshift((await create({ merchant_id: merchant })).id);
+    });
+
+    async function page(qs: string): Promise<Page> {
+      const res = await h.call<Page>('GET', `/api/v1/transactions?merchant_id=${merchant}&${qs}`, {
+        role: 'viewer',
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body;
+    }
+
+    it('when a page lies in recent months, partly or wholly in old ones, then it is the same slice of the newest-first order', async () => {
+      for (const [limit, offset] of [
+        [2, 0],
+        [3, 0],
+        [4, 0],
+        [2, 2],
+        [2, 4],
+        [10, 0],
+        [1, 5],
+      ] as const) {
+        const got = await page(`limit=${String(limit)}&offset=${String(offset)}`);
+        const qs = `limit=${String(limit)} offset=${String(offset)}`;
+        expect(
+          got.data.map((t) => t.id),
+          qs,
+        ).toEqual(ids.slice(offset, offset + limit));
+        expect(got.pagination.total, qs).toBe(6);
+        expect(got.pagination.next_cursor === null, qs).toBe(offset + limit >= 6);
+      }
+      const counted = await page('limit=4&include_total=false');
+      expect(counted.data.map((t) => t.id)).toEqual(ids.slice(0, 4));
+    });
+
+    it('when paged by cursor across the window edge, then every payment comes once in order', async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      for (let i = 0; i < 10; i++) {
+        const got: Page = await page(`limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        seen.push(...got.data.map((t) => t.id));
+        expect(got.pagination.total).toBe(6);
+        cursor = got.pagination.next_cursor;
+        if (!cursor) break;
+      }
+      expect(seen).toEqual(ids);
+      const old = await page(`created_to=${new Date(Date.now() - 100 * 24 * 3600 * 1000).toISOString()}`);
+      expect(old.data.map((t) => t.id)).toEqual(ids.slice(3));
     });
   });
 });

@@ -160,24 +160,35 @@ function prepared(text: string, values: unknown[]): { name: string; text: string
   return { name: `pay_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`, text, values };
 }
 
+/**
+ * Newest-first pages look at recent months first. Every monthly partition costs Postgres an
+ * index probe per query even when the page comes from the newest ones; with this lower bound on
+ * created_at the executor skips the older partitions (run-time pruning of the prepared plan).
+ * When the recent window holds the whole page (limit + 1 rows after the offset) that page is
+ * exactly the unbounded query's page, since every row outside the window is older. When it does
+ * not, the page is read again without the bound. The count never uses the window.
+ */
+const RECENT_WINDOW_MS = 90 * 24 * 3600 * 1000;
+
+function recentSince(r: PaymentListRequest): Date | undefined {
+  if (r.sort !== '-created_at') return undefined;
+  const since = new Date(Date.now() - RECENT_WINDOW_MS);
+  const f = r.filter;
+  if (f.createdFrom && f.createdFrom >= since) return undefined; // already as narrow
+  if (f.createdTo && f.createdTo <= since) return undefined; // nothing in the window
+  if (r.cursor && Date.parse(r.cursor.value) <= since.getTime()) return undefined;
+  return since;
+}
+
 /** One page of payments matching the filter. */
 export async function listPayments(db: Queryable, r: PaymentListRequest): Promise<PaymentPage> {
-  const s = SORT_SQL[r.sort];
-  const where = filterWhere(r.filter);
-  if (r.cursor) {
-    const cur = r.cursor;
-    const op = s.dir === 'desc' ? '<' : '>';
-    where.add((p) => `(${s.column}, id) ${op} (${p(cur.value)}::${s.cast}, ${p(cur.id)})`);
+  const withTotal = r.includeTotal !== false;
+  const since = recentSince(r);
+  let fetched = await fetchPage(db, r, since, withTotal);
+  if (since && fetched.rows.length <= r.limit) {
+    fetched = { rows: (await fetchPage(db, r, undefined, false)).rows, total: fetched.total };
   }
-  where.params.push(r.limit + 1, r.offset);
-  const n = where.params.length;
-  const page = `select ${PAYMENT_COLUMNS} from payments ${where.text()}
-    order by ${s.column} ${s.dir}, id ${s.dir}
-    limit $${String(n - 1)} offset $${String(n)}`;
-  const { rows, total } =
-    r.includeTotal === false
-      ? { rows: (await db.query<PaymentRow>(prepared(page, where.params))).rows, total: undefined }
-      : await pageWithCount(db, r, page, where.params);
+  const { rows, total } = fetched;
   const items = rows.slice(0, r.limit).map(paymentFromRow);
   const last = items.at(-1);
   const more = rows.length > r.limit && last !== undefined;
@@ -187,6 +198,32 @@ export async function listPayments(db: Queryable, r: PaymentListRequest): Promis
     totalExact: total !== undefined && total <= TOTAL_CAP,
     nextCursor: more ? cursorOf(last, r.sort) : undefined,
   };
+}
+
+/** limit + 1 rows from the offset (created_at >= since when given), with the count if asked. */
+async function fetchPage(
+  db: Queryable,
+  r: PaymentListRequest,
+  since: Date | undefined,
+  withTotal: boolean,
+): Promise<{ rows: PaymentRow[]; total: number | undefined }> {
+  const s = SORT_SQL[r.sort];
+  const where = filterWhere(r.filter);
+  if (r.cursor) {
+    const cur = r.cursor;
+    const op = s.dir === 'desc' ? '<' : '>';
+    where.add((p) => `(${s.column}, id) ${op} (${p(cur.value)}::${s.cast}, ${p(cur.id)})`);
+  }
+  if (since) where.add((p) => `created_at >= ${p(since)}`);
+  where.params.push(r.limit + 1, r.offset);
+  const n = where.params.length;
+  const page = `select ${PAYMENT_COLUMNS} from payments ${where.text()}
+    order by ${s.column} ${s.dir}, id ${s.dir}
+    limit $${String(n - 1)} offset $${String(n)}`;
+  if (!withTotal) {
+    return { rows: (await db.query<PaymentRow>(prepared(page, where.params))).rows, total: undefined };
+  }
+  return pageWithCount(db, r, page, where.params);
 }
 
 /**
