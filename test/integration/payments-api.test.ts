@@ -347,6 +347,18 @@ describe('transactions API over HTTP against real PostgreSQL and Redis', () => {
       expect(byPayer.body.pagination.total).toBe(7);
     });
   });
+  it('when transactions are listed and read, then request metrics carry the route templates, never raw ids', async () => {
+    const tx = await create();
+    expect((await h.call('GET', `/api/v1/transactions/${tx.id}`, { role: 'viewer' })).status).toBe(200);
+    expect((await h.call('GET', '/api/v1/transactions?limit=1', { role: 'viewer' })).status).toBe(200);
+    const text = await h.api.deps.registry.metrics();
+    expect(text).toMatch(
+      /http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/transactions\/:transactionId"/,
+    );
+    expect(text).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/transactions"/);
+    expect(text).not.toContain(tx.id);
+  });
+
   describe('newest-first pages over recent and old months', () => {
     const merchant = `merchant_window_${String(Date.now())}`;
     const ids: string[] = []; // newest first

@@ -84,7 +84,8 @@ function httpMetrics(registry: Registry): RequestHandler {
     res.on('finish', () => {
       // Route templates, never raw URLs: ids must not become labels.
       const route = (req.route as { path?: string } | undefined)?.path;
-      const template = route ? `${req.baseUrl}${route}` : 'unmatched';
+      // Routes are mounted per resource: `/api/v1/transactions` + `/` is `/api/v1/transactions`.
+      const template = route ? `${req.baseUrl}${route === '/' && req.baseUrl ? '' : route}` : 'unmatched';
       end({ method: req.method, route: template, status_code: String(res.statusCode) });
     });
     next();

@@ -78,9 +78,13 @@ function batchedIncrement(
   const flush = (): void => {
     const batch = queue;
     queue = [];
-    const pipeline = redis.pipeline();
-    for (const p of batch) pipeline.eval(INCREMENT, 1, p.key, String(windowMs));
-    withTimeout(pipeline.exec(), timeoutMs).then(
+    // Runs outside any request: whatever goes wrong, even synchronously, must reach the callers.
+    const sent = Promise.resolve().then(() => {
+      const pipeline = redis.pipeline();
+      for (const p of batch) pipeline.eval(INCREMENT, 1, p.key, String(windowMs));
+      return pipeline.exec();
+    });
+    withTimeout(sent, timeoutMs).then(
       (replies) => {
         batch.forEach((p, i) => {
           const [err, count] = replies?.[i] ?? [new Error('redis returned no reply'), null];

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response, Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { Forbidden, Unauthorized, ValidationError } from '../domain/errors.ts';
 import { issuesFromZod } from '../domain/validation.ts';
@@ -84,25 +84,54 @@ function send(res: Response, result: RouteResult | undefined): void {
   else res.status(result.status).json(result.body);
 }
 
-/** Mounts a table of routes on a router: authenticate, check the role, validate, run, send. */
-export function mountRoutes(router: Router, routes: readonly AnyRoute[], authenticate: Authenticator): void {
-  for (const route of routes) {
-    router[route.method](route.path, (req: Request, res: Response, next: NextFunction) => {
-      const run = async (): Promise<void> => {
-        const principal = await authorize(route, req, authenticate);
-        req.principal = principal;
-        const ctx: RouteContext<unknown, unknown, unknown> = {
-          params: parsePart<unknown>(route.params, req.params, ''),
-          query: parsePart<unknown>(route.query, req.query, ''),
-          body: parsePart<unknown>(route.body, req.body, ''),
-          principal,
-          req,
-          res,
-        };
-        send(res, await route.handler(ctx));
+function handlerFor(route: AnyRoute, authenticate: Authenticator) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const run = async (): Promise<void> => {
+      const principal = await authorize(route, req, authenticate);
+      req.principal = principal;
+      const ctx: RouteContext<unknown, unknown, unknown> = {
+        params: parsePart<unknown>(route.params, req.params, ''),
+        query: parsePart<unknown>(route.query, req.query, ''),
+        body: parsePart<unknown>(route.body, req.body, ''),
+        principal,
+        req,
+        res,
       };
-      run().catch(next);
-    });
+      send(res, await route.handler(ctx));
+    };
+    run().catch(next);
+  };
+}
+
+/** `/api/v1/<resource>` of a path whose first three segments are literal, else undefined. */
+function resourceOf(path: string): string | undefined {
+  const [root, ...rest] = path.split('/');
+  const head = rest.slice(0, 3);
+  if (root !== '' || head.length < 3 || head.some((p) => p === '' || /[:*?(){}]/.test(p))) return undefined;
+  return `/${head.join('/')}`;
+}
+
+/**
+ * Mounts a table of routes on a router: authenticate, check the role, validate, run, send.
+ * Routes are grouped by resource (`/api/v1/transactions`, `/api/v1/auth`, …) into one
+ * sub-router each, so that a request is matched against its own resource's routes only instead
+ * of every route of the API in turn; within a resource the table's order is kept. (Paths that
+ * do not start with three literal segments keep the flat mounting, for the whole table.)
+ */
+export function mountRoutes(router: Router, routes: readonly AnyRoute[], authenticate: Authenticator): void {
+  const groups = new Map<string, AnyRoute[]>();
+  for (const route of routes) {
+    const resource = resourceOf(route.path);
+    if (resource === undefined) {
+      for (const r of routes) router[r.method](r.path, handlerFor(r, authenticate));
+      return;
+    }
+    groups.set(resource, [...(groups.get(resource) ?? []), route]);
+  }
+  for (const [resource, list] of groups) {
+    const sub = express.Router();
+    for (const r of list) sub[r.method](r.path.slice(resource.length) || '/', handlerFor(r, authenticate));
+    router.use(resource, sub);
   }
 }
 
