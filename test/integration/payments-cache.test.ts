@@ -3,7 +3,8 @@
 // (what the worker does); the cache hears of it only through the payflow_payments notification.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newPayment, startPaymentsApi, type PaymentsHarness } from './payments-support.ts';
+import { idTimestamp, newId } from '@payflow/api/domain';
+import { startPaymentsApi, type PaymentsHarness } from './payments-support.ts';
 
 interface Tx {
   id: string;
@@ -28,10 +29,21 @@ describe('payment cache of GET /transactions/:id', () => {
     await h.close();
   });
 
+  /**
+   * A payment written straight into the table, with no notification: the API's own create
+   * would notify, and that notification, arriving at any moment after the test has cached the
+   * payment, would make the assertions below race with it.
+   */
   async function create(): Promise<Tx> {
-    const res = await h.call<Tx>('POST', '/api/v1/transactions', { body: newPayment() });
-    expect(res.status).toBe(201);
-    return res.body;
+    const id = newId('pay');
+    const at = new Date(idTimestamp(id));
+    await other.query(
+      `insert into payments (id, created_at, updated_at, merchant_id, payer_id, amount_minor, currency,
+         current_state, metadata)
+       values ($1, $2, $2, 'merchant_cache', 'payer_cache', 1000, 'USD', 'pending', '{}')`,
+      [id, at],
+    );
+    return get(id);
   }
 
   async function get(id: string): Promise<Tx> {
