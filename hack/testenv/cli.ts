@@ -23,6 +23,8 @@ async function up(): Promise<void> {
   export REDIS_URL=${i.redis.url}
   export SQS_ENDPOINT=${i.sqs.endpoint}
   export SQS_EVENTS_QUEUE_URL=${i.sqs.queues.events}
+  export SQS_EVENTS_DLQ_URL=${i.sqs.queues.eventsDlq}
+  export SQS_UPDATES_QUEUE_URL=${i.sqs.queues.updates}
   export KUBECONFIG=${i.kube?.kubeconfig ?? ''}
 Ctrl-C or \`npm run env:down\` stops it.`);
   const stop = (): void => {
