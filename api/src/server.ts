@@ -11,6 +11,7 @@ import { createRegistry } from './observability/metrics.ts';
 import { apiRoutes } from './routes/index.ts';
 import { createPool } from './store/db.ts';
 import { migrate } from './store/migrate.ts';
+import { ensurePaymentPartitions, keepPaymentPartitions } from './store/partitions.ts';
 
 export interface RunningApi {
   readonly server: Server;
@@ -72,9 +73,18 @@ export async function startApi(config: ApiConfig, opts: StartOptions = {}): Prom
   if (opts.migrate ?? true) {
     const result = await migrate(pool);
     logger.info({ applied: result.applied, schema: result.current }, 'migrations');
+    const made = await ensurePaymentPartitions(pool);
+    if (made > 0) logger.info({ made }, 'payment partitions created');
   }
   const registry = createRegistry('api');
   const closers: (() => Promise<void>)[] = [];
+  const stopPartitions = keepPaymentPartitions(pool, (err) => {
+    logger.warn({ err }, 'could not create the next payment partitions');
+  });
+  closers.push(async () => {
+    stopPartitions();
+    return Promise.resolve();
+  });
   const deps: ApiDeps = {
     config,
     pool,

@@ -83,6 +83,10 @@ export async function seedPayments(url: string, rows: number): Promise<string[]>
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
+    // One partition per month of the seeded history, before any row lands in the default one.
+    await client.query(
+      `select ensure_payment_partitions((date_trunc('month', now()) - interval '12 months')::date, 16)`,
+    );
     await client.query(
       `copy payments (id, created_at, updated_at, merchant_id, payer_id, amount_minor, currency,
          refunded_minor, current_state, version, card_fingerprint) from '${file}' with (format csv)`,

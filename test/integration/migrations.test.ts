@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPool, loadMigrations, migrate } from '@payflow/api/store';
+import { createPool, ensurePaymentPartitions, loadMigrations, migrate } from '@payflow/api/store';
 import { freshDatabase } from '../support/env.ts';
 
 describe('migration runner against PostgreSQL', () => {
@@ -58,6 +58,52 @@ describe('migration runner against PostgreSQL', () => {
       await expect(migrate(pool, [bad])).rejects.toThrow(/9999_broken failed: division by zero/);
       const { rows } = await pool.query("select to_regclass('public.half') as t");
       expect(rows[0]).toEqual({ t: null });
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
+describe('payment partitions, made on demand', () => {
+  it('when migrated, then only the months around now have partitions; ensure adds the next ones once', async () => {
+    const pool = createPool({ url: await freshDatabase('part') });
+    try {
+      await migrate(pool);
+      const count = async (): Promise<number> =>
+        Number(
+          (
+            await pool.query<{ n: bigint }>(
+              "select count(*) as n from pg_inherits where inhparent = 'payments'::regclass",
+            )
+          ).rows[0]?.n,
+        );
+      expect(await count()).toBe(5); // default + previous, current and the next two months
+      expect(await ensurePaymentPartitions(pool, { monthsBack: 1, monthsAhead: 5 })).toBe(3);
+      expect(await ensurePaymentPartitions(pool, { monthsBack: 1, monthsAhead: 5 })).toBe(0);
+      expect(await count()).toBe(8);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('when rows of a month already sit in the default partition, then that month is skipped, not an error', async () => {
+    const pool = createPool({ url: await freshDatabase('part') });
+    try {
+      await migrate(pool);
+      const old = new Date(Date.UTC(2020, 5, 15));
+      await pool.query(
+        `insert into payments (id, created_at, merchant_id, payer_id, amount_minor, currency, current_state)
+         values ('pay_old', $1, 'm', 'p', 100, 'USD', 'pending')`,
+        [old],
+      );
+      const made = await pool.query<{ made: number }>(
+        "select ensure_payment_partitions('2020-05-01', 3) as made",
+      );
+      expect(made.rows[0]?.made).toBe(2); // May and July; June holds a row in the default partition
+      const where = await pool.query<{ part: string }>(
+        "select tableoid::regclass::text as part from payments where id = 'pay_old'",
+      );
+      expect(where.rows[0]?.part).toBe('payments_default');
     } finally {
       await pool.end();
     }

@@ -8,3 +8,4 @@ export {
   type AuditRow,
   type OutboxMessage,
 } from './tx.ts';
+export { ensurePaymentPartitions, keepPaymentPartitions, type PartitionWindow } from './partitions.ts';

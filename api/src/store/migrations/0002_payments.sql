@@ -28,7 +28,11 @@ create table payments (
 
 create table payments_default partition of payments default;
 
--- Monthly partitions; called by migrations and at API start-up to stay ahead.
+-- Monthly partitions, made on demand: every partition costs every query that cannot prune at
+-- plan time (prepared plans lock them all), so only months that hold or will soon hold payments
+-- get one. The API keeps the next months ready (api/src/store/partitions.ts); loaders of history
+-- call this for their range first. A month whose rows already sit in the default partition is
+-- skipped (a partition cannot be created over them), never an error.
 create function ensure_payment_partitions(from_month date, months integer) returns integer
 language plpgsql as $$
 declare
@@ -38,7 +42,9 @@ declare
 begin
   for i in 0 .. months - 1 loop
     name := format('payments_%s', to_char(m, 'YYYY_MM'));
-    if to_regclass(name) is null then
+    if to_regclass(name) is null and not exists (
+      select 1 from payments_default where created_at >= m and created_at < (m + interval '1 month')
+    ) then
       execute format('create table %I partition of payments for values from (%L) to (%L)',
                      name, m, (m + interval '1 month')::date);
       made := made + 1;
@@ -48,7 +54,7 @@ begin
   return made;
 end $$;
 
-select ensure_payment_partitions((now() - interval '24 months')::date, 37);
+select ensure_payment_partitions((now() - interval '1 month')::date, 4);
 
 create index payments_created      on payments (created_at desc, id desc);
 create index payments_merchant     on payments (merchant_id, created_at desc, id desc);
