@@ -191,3 +191,10 @@ export class IdempotencyMismatch extends DomainError {
     });
   }
 }
+
+/** 503: a dependency the request needs is not configured or not reachable; the caller may retry. */
+export class ServiceUnavailable extends DomainError {
+  constructor(detail: string, options: { readonly cause?: unknown } = {}) {
+    super({ code: 'service_unavailable', status: 503, title: 'Service unavailable', detail, ...options });
+  }
+}

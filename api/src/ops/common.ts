@@ -2,7 +2,7 @@
 // offset or keyset cursors, a tiny parameter binder for filters, and version preconditions.
 import type pg from 'pg';
 import { z } from 'zod';
-import { DomainError, PreconditionFailed, ValidationError } from '../domain/errors.ts';
+import { PreconditionFailed, ValidationError } from '../domain/errors.ts';
 import { actorOf, type Principal } from '../http/principal.ts';
 import type { AuditEntry } from '../store/tx.ts';
 
@@ -15,13 +15,6 @@ export interface Actor {
 /** The actor part of an audit entry. */
 export function auditBy(actor: Actor): Pick<AuditEntry, 'actorType' | 'actorId' | 'requestId'> {
   return { ...actorOf(actor.principal), requestId: actor.requestId };
-}
-
-/** 503: a dependency the request needs is not configured or not reachable. */
-export class ServiceUnavailable extends DomainError {
-  constructor(detail: string) {
-    super({ code: 'service_unavailable', status: 503, title: 'Service unavailable', detail });
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 // subscribed, and closes with the process. Notifications arrive only for committed changes.
 import pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
-import { ServiceUnavailable } from './common.ts';
+import { ServiceUnavailable } from '../domain/errors.ts';
 
 /** Channels the stream relays: alerts and batch jobs (triggers), payments (the payments store). */
 export const LIVE_CHANNELS = ['payflow_events', 'payflow_payments'] as const;

@@ -3,7 +3,7 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { ServiceUnavailable } from './common.ts';
+import { ServiceUnavailable } from '../domain/errors.ts';
 
 const CHECK_TIMEOUT_MS = 2000;
 /** A worker whose heartbeat is older than this is not counted as live. */

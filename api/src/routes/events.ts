@@ -3,18 +3,11 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
-import { DomainError } from '../domain/errors.ts';
+import { ServiceUnavailable } from '../domain/errors.ts';
 import { parsePaymentEvent, type PaymentEvent } from '../domain/events.ts';
 import { unwrap } from '../domain/validation.ts';
 import { idempotent } from '../http/idempotency.ts';
 import { defineRoute, problemSchema, type AnyRoute } from '../http/route.ts';
-
-/** 503: a dependency the request needs is not configured or not reachable. */
-export class ServiceUnavailable extends DomainError {
-  constructor(detail: string, options: { cause?: unknown } = {}) {
-    super({ code: 'service_unavailable', status: 503, title: 'Service unavailable', detail, ...options });
-  }
-}
 
 function sendCommand(queueUrl: string, event: PaymentEvent): SendMessageCommand {
   const fifo = queueUrl.endsWith('.fifo');
