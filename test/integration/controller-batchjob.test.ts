@@ -14,17 +14,13 @@ import {
   uniqueName,
   type TestController,
 } from '../../controller/src/testing/harness.ts';
-import { migratedDatabase, testenv } from '../support/env.ts';
+import { migratedDatabase, testKube } from '../support/env.ts';
 
 const ns = uniqueName('ctl-batch');
 let client: KubeClient;
 let ctl: TestController;
 
-function kubeconfig(): string {
-  const kube = testenv().kube;
-  if (!kube) throw new Error('the test environment was started without kube-apiserver');
-  return kube.kubeconfig;
-}
+const kubeconfig = (): string => testKube().kubeconfig;
 
 function batchJob(name: string, spec: Record<string, unknown> = {}): BatchJobObject {
   return {

@@ -1,11 +1,10 @@
 import { ApiextensionsV1Api, CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { installCrds, readCrds, serverSideApply } from '../../controller/src/crds.ts';
-import { testenv } from '../support/env.ts';
+import { testenv, testKube } from '../support/env.ts';
 
 function kubeConfig(): KubeConfig {
-  const kube = testenv().kube;
-  if (!kube) throw new Error('the test environment was started without kube-apiserver');
+  const kube = testKube();
   const kc = new KubeConfig();
   kc.loadFromFile(kube.kubeconfig);
   return kc;

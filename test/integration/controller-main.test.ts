@@ -13,7 +13,7 @@ import {
   loadKubeConfig,
   uniqueName,
 } from '../../controller/src/testing/harness.ts';
-import { migratedDatabase, testenv } from '../support/env.ts';
+import { migratedDatabase, testKube } from '../support/env.ts';
 
 const ns = uniqueName('ctl-main');
 let client: KubeClient;
@@ -39,8 +39,7 @@ async function get(path: string): Promise<number | undefined> {
 }
 
 beforeAll(async () => {
-  const kube = testenv().kube;
-  if (!kube) throw new Error('the test environment was started without kube-apiserver');
+  const kube = testKube();
   client = new KubeClient(loadKubeConfig(kube.kubeconfig));
   await installCrds(loadKubeConfig(kube.kubeconfig), readCrds());
   await ensureNamespace(client, ns);

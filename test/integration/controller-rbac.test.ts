@@ -20,7 +20,7 @@ import {
   uniqueName,
   type TestController,
 } from '../../controller/src/testing/harness.ts';
-import { migratedDatabase, testenv } from '../support/env.ts';
+import { migratedDatabase, testKube } from '../support/env.ts';
 
 // The restricted user of the test environment has no rights of its own. Bound (in this file's
 // namespace only) to the roles of manifests/base/controller-rbac.yaml, it must be able to run
@@ -46,8 +46,7 @@ function binding(name: string, roleKind: string, roleName: string): KubeObject {
 }
 
 beforeAll(async () => {
-  const kube = testenv().kube;
-  if (!kube) throw new Error('the test environment was started without kube-apiserver');
+  const kube = testKube();
   const kc = loadKubeConfig(kube.kubeconfig);
   admin = new KubeClient(kc);
   restricted = new KubeClient(loadKubeConfig(kube.restrictedKubeconfig));

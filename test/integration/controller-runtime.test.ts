@@ -13,18 +13,14 @@ import {
   uniqueName,
   type TestController,
 } from '../../controller/src/testing/harness.ts';
-import { migratedDatabase, testenv } from '../support/env.ts';
+import { migratedDatabase, testenv, testKube } from '../support/env.ts';
 
 const ns = uniqueName('ctl-runtime');
 let client: KubeClient;
 let databaseUrl: string;
 const started: TestController[] = [];
 
-function kubeconfig(): string {
-  const kube = testenv().kube;
-  if (!kube) throw new Error('the test environment was started without kube-apiserver');
-  return kube.kubeconfig;
-}
+const kubeconfig = (): string => testKube().kubeconfig;
 
 const FAST_LEASE = { durationMs: 4000, renewDeadlineMs: 3000, retryPeriodMs: 300 };
 

@@ -14,7 +14,7 @@ import {
   uniqueName,
   type TestController,
 } from '../../controller/src/testing/harness.ts';
-import { migratedDatabase, testenv } from '../support/env.ts';
+import { migratedDatabase, testenv, testKube } from '../support/env.ts';
 
 const SAMPLES = join(import.meta.dirname, '..', '..', 'manifests', 'samples');
 const ns = uniqueName('ctl-samples');
@@ -37,8 +37,7 @@ const isTrue = (o: WithConditions | undefined, type: string): boolean =>
   o?.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
 
 beforeAll(async () => {
-  const kube = testenv().kube;
-  if (!kube) throw new Error('the test environment was started without kube-apiserver');
+  const kube = testKube();
   const kc = loadKubeConfig(kube.kubeconfig);
   client = new KubeClient(kc);
   await installCrds(kc, readCrds());

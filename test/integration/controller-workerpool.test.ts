@@ -18,7 +18,7 @@ import {
   type TestController,
 } from '../../controller/src/testing/harness.ts';
 import { sqsClient } from '../../hack/testenv/index.ts';
-import { migratedDatabase, testenv } from '../support/env.ts';
+import { migratedDatabase, testenv, testKube } from '../support/env.ts';
 
 const ns = uniqueName('ctl-pool');
 const queueName = uniqueName('ctl-pool-queue');
@@ -27,11 +27,7 @@ let ctl: TestController;
 let sqs: SQSClient;
 let queueUrl: string;
 
-function kubeconfig(): string {
-  const kube = testenv().kube;
-  if (!kube) throw new Error('the test environment was started without kube-apiserver');
-  return kube.kubeconfig;
-}
+const kubeconfig = (): string => testKube().kubeconfig;
 
 function pool(name: string, spec: Record<string, unknown> = {}): WorkerPoolObject {
   return {
@@ -204,15 +200,22 @@ describe('WorkerPool reconciler against a real kube-apiserver and SQS endpoint',
   it('when the queue drains, then the Deployment scales down to minReplicas after the stabilization window', async () => {
     await drain();
     await replicas('payments', 1);
-    const p = await getPool('payments');
-    expect(p?.status?.backlog).toMatchObject({ visible: 0, inFlight: 0 });
-    const events = await client.request<{
-      items: { reason: string; note: string; regarding: { name: string } }[];
-    }>({
-      method: 'GET',
-      path: `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
-    });
-    const notes = events.items.filter((e) => e.reason === 'Scaled').map((e) => e.note);
+    // The status and the Event are written after the Deployment patch: wait for them too.
+    const p = await eventually(async () => {
+      const x = await getPool('payments');
+      return x?.status?.desiredReplicas === 1 ? x : undefined;
+    }, 'status desiredReplicas 1');
+    expect(p.status?.backlog).toMatchObject({ visible: 0, inFlight: 0 });
+    const notes = await eventually(async () => {
+      const events = await client.request<{
+        items: { reason: string; note: string; regarding: { name: string } }[];
+      }>({
+        method: 'GET',
+        path: `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
+      });
+      const scaled = events.items.filter((e) => e.reason === 'Scaled').map((e) => e.note);
+      return scaled.some((n) => n.startsWith('scaled from 5 to 1')) ? scaled : undefined;
+    }, 'Scaled events');
     expect(notes).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^scaled from 1 to 5/),

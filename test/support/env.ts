@@ -7,6 +7,13 @@ export function testenv(): TestEnvInfo {
   return inject('testenv');
 }
 
+/** The kube-apiserver of the test environment (kubeconfigs, version). */
+export function testKube(): NonNullable<TestEnvInfo['kube']> {
+  const kube = testenv().kube;
+  if (!kube) throw new Error('the test environment was started without kube-apiserver');
+  return kube;
+}
+
 /** A new empty database on the shared PostgreSQL, so that test files never see each other's rows. */
 export async function freshDatabase(prefix = 't'): Promise<string> {
   return createDatabase(testenv().postgres.url, `${prefix}_${randomBytes(6).toString('hex')}`);
