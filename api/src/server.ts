@@ -68,6 +68,7 @@ export async function startApi(config: ApiConfig, opts: StartOptions = {}): Prom
     url: config.DATABASE_URL,
     max: config.DATABASE_POOL_MAX,
     applicationName: 'payflow-api',
+    genericPlans: true,
   });
   const redis = await connectRedis(config, logger);
   if (opts.migrate ?? true) {

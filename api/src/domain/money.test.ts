@@ -17,6 +17,7 @@ import {
   parseMinorAmount,
   subtractMoney,
   toJsonAmount,
+  toJsonAmountByText,
 } from './money.ts';
 
 function validationIssue(fn: () => unknown): { field: string; message: string } {
@@ -166,6 +167,24 @@ describe('parseDecimalAmount', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('when an amount has at most 15 digits, then the arithmetic fast path equals the conversion through text', () => {
+    const digits = fc
+      .integer({ min: 1, max: 15 })
+      .chain((d) => fc.bigInt({ min: 1n, max: 10n ** BigInt(d) - 1n }));
+    fc.assert(
+      fc.property(currencyArb, digits, fc.boolean(), (currency, magnitude, negative) => {
+        const value = money(negative ? -magnitude : magnitude, currency);
+        expect(toJsonAmount(value)).toBe(toJsonAmountByText(value));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const n of [1n, 999_999_999_999_999n, -999_999_999_999_999n, 100n, 10n ** 15n, 10n ** 15n + 1n]) {
+      for (const c of ['USD', 'JPY', 'KWD', 'CLF'] as const) {
+        expect(toJsonAmount(money(n, c))).toBe(toJsonAmountByText(money(n, c)));
+      }
+    }
   });
 
   it('when a digit beyond the currency exponent is not zero, then the amount is always rejected', () => {

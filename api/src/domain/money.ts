@@ -211,6 +211,19 @@ export function formatMoney(value: Money): string {
  * Use `formatMinor` where the canonical text ("100.00") is wanted.
  */
 export function toJsonAmount(value: Money): number | string {
+  const n = value.amountMinor;
+  // Up to 15 significant digits every decimal is the shortest text of its nearest double, and
+  // the quotient of two exact doubles is that nearest double: no text to make or compare.
+  if (n < EXACT_DOUBLE_LIMIT && n > -EXACT_DOUBLE_LIMIT) {
+    return Number(n) / 10 ** currencyExponent(value.currency);
+  }
+  return toJsonAmountByText(value);
+}
+
+const EXACT_DOUBLE_LIMIT = 10n ** 15n;
+
+/** toJsonAmount through the decimal text: any size (exported for the property test). */
+export function toJsonAmountByText(value: Money): number | string {
   const text = formatMoney(value);
   const asNumber = Number(text);
   return sameAmount(String(asNumber), text) ? asNumber : text;

@@ -1,13 +1,25 @@
 import pg from 'pg';
+import { parseTimestamptz } from './timestamptz.ts';
 
 // Postgres bigint (int8) and numeric arrive as strings by default; money is
 // bigint minor units, so parse int8 to BigInt and never to a float.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => BigInt(v));
+const generalTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ) as (text: string) => unknown;
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => parseTimestamptz(v, generalTimestamptz));
 
 export interface PoolSettings {
   url: string;
   max?: number;
   applicationName?: string;
+  /**
+   * Plan prepared statements generically from their first execution (`plan_cache_mode =
+   * force_generic_plan`). Postgres otherwise plans the first five executions of each statement
+   * on each connection for their parameters; on the partitioned payments table (a partition per
+   * month, a dozen indexes each) one such plan costs milliseconds, so every new pooled
+   * connection paid tens of milliseconds of planning per list statement before its plan was
+   * cached. Generic plans prune partitions at execution time from the parameters.
+   */
+  genericPlans?: boolean;
 }
 
 export function createPool(s: PoolSettings): pg.Pool {
@@ -17,6 +29,7 @@ export function createPool(s: PoolSettings): pg.Pool {
     application_name: s.applicationName ?? 'payflow',
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
+    ...(s.genericPlans ? { options: '-c plan_cache_mode=force_generic_plan' } : {}),
   });
   // An idle client losing its connection must not crash the process.
   pool.on('error', () => undefined);
