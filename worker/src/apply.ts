@@ -390,6 +390,8 @@ function finishRow(row: Row, before: Row, after: Payment): void {
   row.outbox = { topic: PAYMENT_UPDATES_TOPIC };
   row.notify = JSON.stringify({
     id: after.id,
+    merchant_id: after.merchantId,
+    payer_id: after.payerId,
     type: row.type,
     current_state: after.state,
     version: after.version,

@@ -5,11 +5,13 @@
 // as "at least TOTAL_CAP" (`totalExact: false`): the count never scans an unbounded set.
 // The count runs in the same statement as the page (one round trip: under load the per-query
 // socket writes cost the API more than the count costs Postgres). Callers that do not need a
-// total (`includeTotal: false`) skip the count altogether.
+// total (`includeTotal: false`) skip the count altogether, and with a `TotalCache` a total
+// counted before for the same filter is reused while no payment it could include has changed.
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../domain/errors.ts';
 import type { CurrencyCode } from '../domain/money.ts';
 import type { PaymentState } from '../domain/states.ts';
+import type { TotalCache } from './total-cache.ts';
 import { PAYMENT_COLUMNS, paymentFromRow, type Payment, type PaymentRow, type Queryable } from './store.ts';
 
 export const PAYMENT_SORTS = ['-created_at', 'created_at', '-amount', 'amount'] as const;
@@ -157,8 +159,16 @@ function cursorOf(p: Payment, sort: PaymentSort): string {
  * table's planning cost (every monthly partition) is paid once, not on every page.
  */
 function prepared(text: string, values: unknown[]): { name: string; text: string; values: unknown[] } {
-  return { name: `pay_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`, text, values };
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `pay_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    // The texts are made from a few fixed shapes (filters present, sort, cursor): a small set.
+    if (statementNames.size < 4096) statementNames.set(text, name);
+  }
+  return { name, text, values };
 }
+
+const statementNames = new Map<string, string>();
 
 /**
  * Newest-first pages look at recent months first. Every monthly partition costs Postgres an
@@ -180,15 +190,16 @@ function recentSince(r: PaymentListRequest): Date | undefined {
   return since;
 }
 
-/** One page of payments matching the filter. */
-export async function listPayments(db: Queryable, r: PaymentListRequest): Promise<PaymentPage> {
-  const withTotal = r.includeTotal !== false;
-  const since = recentSince(r);
-  let fetched = await fetchPage(db, r, since, withTotal);
-  if (since && fetched.rows.length <= r.limit) {
-    fetched = { rows: (await fetchPage(db, r, undefined, false)).rows, total: fetched.total };
-  }
-  const { rows, total } = fetched;
+/**
+ * One page of payments matching the filter. With `totals`, a total counted before for the same
+ * filter (and not invalidated since) is reused and only the page is read.
+ */
+export async function listPayments(
+  db: Queryable,
+  r: PaymentListRequest,
+  totals?: TotalCache,
+): Promise<PaymentPage> {
+  const { rows, total } = await rowsAndTotal(db, r, totals);
   const items = rows.slice(0, r.limit).map(paymentFromRow);
   const last = items.at(-1);
   const more = rows.length > r.limit && last !== undefined;
@@ -198,6 +209,40 @@ export async function listPayments(db: Queryable, r: PaymentListRequest): Promis
     totalExact: total !== undefined && total <= TOTAL_CAP,
     nextCursor: more ? cursorOf(last, r.sort) : undefined,
   };
+}
+
+/** The page's rows and the total: the cached total when there is one, else counted with the page. */
+async function rowsAndTotal(
+  db: Queryable,
+  r: PaymentListRequest,
+  totals: TotalCache | undefined,
+): Promise<{ rows: PaymentRow[]; total: number | undefined }> {
+  if (r.includeTotal === false) return readPage(db, r, false);
+  const cached = totals?.lookup(r.filter);
+  if (cached !== undefined) return { rows: (await readPage(db, r, false)).rows, total: cached };
+  const ticket = totals?.begin(r.filter);
+  let counted: number | undefined;
+  try {
+    const page = await readPage(db, r, true);
+    counted = page.total;
+    return page;
+  } finally {
+    if (ticket) totals?.end(ticket, counted);
+  }
+}
+
+/** The page's rows (limit + 1), newest months first when that suffices, and the count if asked. */
+async function readPage(
+  db: Queryable,
+  r: PaymentListRequest,
+  withTotal: boolean,
+): Promise<{ rows: PaymentRow[]; total: number | undefined }> {
+  const since = recentSince(r);
+  const fetched = await fetchPage(db, r, since, withTotal);
+  if (since && fetched.rows.length <= r.limit) {
+    return { rows: (await fetchPage(db, r, undefined, false)).rows, total: fetched.total };
+  }
+  return fetched;
 }
 
 /** limit + 1 rows from the offset (created_at >= since when given), with the count if asked. */

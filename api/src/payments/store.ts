@@ -18,7 +18,7 @@ import type { AuditEntry } from '../store/tx.ts';
 
 /** Outbox topic of payment changes (published to the payment-updates queue). */
 export const PAYMENT_UPDATES_TOPIC = 'payment-updates';
-/** Postgres NOTIFY channel carrying `{ id, type, current_state, version }` after each change. */
+/** Postgres NOTIFY channel carrying `{ id, merchant_id, payer_id, type, current_state, version }` after each change. */
 export const PAYMENTS_NOTIFY_CHANNEL = 'payflow_payments';
 
 /** A payment as stored (camelCase, money in bigint minor units). */
@@ -234,7 +234,14 @@ async function recordHistory(client: pg.ClientBase, h: HistoryEntry, ctx: Change
   const p = h.payment;
   const after = paymentJson(p);
   const message = { event_id: eventId, type: h.type, from_state: h.from, payment: after };
-  const note = { id: p.id, type: h.type, current_state: p.state, version: p.version };
+  const note = {
+    id: p.id,
+    merchant_id: p.merchantId,
+    payer_id: p.payerId,
+    type: h.type,
+    current_state: p.state,
+    version: p.version,
+  };
   const { rowCount } = await client.query({
     name: 'payments_history',
     text: HISTORY_SQL,

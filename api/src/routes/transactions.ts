@@ -7,9 +7,17 @@ import { parseCurrency, parseDecimalAmount, parseMinorAmount, type CurrencyCode 
 import { isPaymentState, type PaymentState } from '../domain/states.ts';
 import { idempotent } from '../http/idempotency.ts';
 import { actorOf } from '../http/principal.ts';
-import { defineRoute, problemSchema, type AnyRoute, type RouteContext } from '../http/route.ts';
+import {
+  defineRoute,
+  problemSchema,
+  type AnyRoute,
+  type RouteContext,
+  type RouteResult,
+} from '../http/route.ts';
 import { auditTrail } from '../payments/audit.ts';
 import { PaymentCache, registerPaymentCacheMetrics } from '../payments/cache.ts';
+import { PaymentChangeFeed } from '../payments/change-feed.ts';
+import { TotalCache, registerTotalCacheMetrics } from '../payments/total-cache.ts';
 import {
   PAYMENT_SORTS,
   decodeCursor,
@@ -195,7 +203,7 @@ function who(
   return { ...actorOf(ctx.principal), requestId: ctx.req.id };
 }
 
-function commandRoute(deps: ApiDeps, kind: CommandKind, cache: PaymentCache): AnyRoute {
+function commandRoute(deps: ApiDeps, kind: CommandKind, c: Caches): AnyRoute {
   const handler = idempotent(
     deps.pool,
     async (ctx: RouteContext<z.output<typeof idParams>, unknown, unknown>, tx) => {
@@ -225,10 +233,10 @@ function commandRoute(deps: ApiDeps, kind: CommandKind, cache: PaymentCache): An
     },
     handler: async (ctx) => {
       try {
-        return await handler(ctx);
+        return await afterChange(c, handler)(ctx);
       } finally {
         // After the commit (or the rollback): this process's next read sees the change.
-        cache.invalidate(ctx.params.transactionId);
+        c.payments.invalidate(ctx.params.transactionId);
       }
     },
   });
@@ -247,16 +255,49 @@ function jsonOfCached(payment: Payment): Record<string, unknown> {
   return json;
 }
 
-/** The payments cache of this process, closed with the API; its counters are on /metrics. */
-function paymentCache(deps: ApiDeps): PaymentCache {
-  const cache = new PaymentCache({ connectionString: deps.config.DATABASE_URL, logger: deps.logger });
-  deps.onClose?.(() => cache.close());
-  registerPaymentCacheMetrics(cache, deps.registry);
-  return cache;
+interface Caches {
+  readonly payments: PaymentCache;
+  readonly totals: TotalCache;
+}
+
+/** This process's payment and list-total caches on one change feed, closed with the API. */
+function caches(deps: ApiDeps): Caches {
+  const feed = new PaymentChangeFeed({ connectionString: deps.config.DATABASE_URL, logger: deps.logger });
+  deps.onClose?.(() => feed.close());
+  const payments = new PaymentCache({ feed });
+  const totals = new TotalCache({ feed });
+  registerPaymentCacheMetrics(payments, deps.registry);
+  registerTotalCacheMetrics(totals, deps.registry);
+  return { payments, totals };
+}
+
+/** After this process commits a change to a payment: its next reads see it, without the notification. */
+function changedHere(c: Caches, body: unknown): void {
+  const payment = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (typeof payment.id === 'string') c.payments.invalidate(payment.id);
+  const change =
+    typeof payment.id === 'string' &&
+    typeof payment.merchant_id === 'string' &&
+    typeof payment.payer_id === 'string'
+      ? { id: payment.id, merchantId: payment.merchant_id, payerId: payment.payer_id }
+      : undefined;
+  c.totals.changed(change);
+}
+
+/** The handler, then `changedHere` with the payment it answers (its commit is done by then). */
+function afterChange<C>(
+  c: Caches,
+  handler: (ctx: C) => Promise<RouteResult>,
+): (ctx: C) => Promise<RouteResult> {
+  return async (ctx) => {
+    const result = await handler(ctx);
+    changedHere(c, result.body);
+    return result;
+  };
 }
 
 export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
-  const cache = paymentCache(deps);
+  const c = caches(deps);
   return [
     defineRoute({
       method: 'get',
@@ -270,14 +311,18 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
         400: problem('Bad filter'),
       },
       handler: async ({ query }) => {
-        const page = await listPayments(deps.pool, {
-          filter: toFilter(query),
-          sort: query.sort,
-          limit: query.limit,
-          offset: query.offset,
-          ...(query.cursor === undefined ? {} : { cursor: cursorOf(query, query.sort) }),
-          includeTotal: query.include_total,
-        });
+        const page = await listPayments(
+          deps.pool,
+          {
+            filter: toFilter(query),
+            sort: query.sort,
+            limit: query.limit,
+            offset: query.offset,
+            ...(query.cursor === undefined ? {} : { cursor: cursorOf(query, query.sort) }),
+            includeTotal: query.include_total,
+          },
+          c.totals,
+        );
         return {
           status: 200,
           body: {
@@ -306,7 +351,7 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
       },
       handler: async ({ params }) => ({
         status: 200,
-        body: jsonOfCached(await getPaymentCached(deps.pool, cache, params.transactionId)),
+        body: jsonOfCached(await getPaymentCached(deps.pool, c.payments, params.transactionId)),
       }),
     }),
     defineRoute({
@@ -322,14 +367,17 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
         409: problem('The same Idempotency-Key is in flight'),
         422: problem('Idempotency-Key reused with another request'),
       },
-      handler: idempotent(deps.pool, async (ctx, tx) => {
-        const w = who(ctx);
-        const payment = await createPayment(tx, ctx.body, {
-          actor: { actorType: w.actorType, actorId: w.actorId },
-          requestId: w.requestId,
-        });
-        return { status: 201, body: paymentJson(payment), headers: { Location: `${BASE}/${payment.id}` } };
-      }),
+      handler: afterChange(
+        c,
+        idempotent(deps.pool, async (ctx, tx) => {
+          const w = who(ctx);
+          const payment = await createPayment(tx, ctx.body, {
+            actor: { actorType: w.actorType, actorId: w.actorId },
+            requestId: w.requestId,
+          });
+          return { status: 201, body: paymentJson(payment), headers: { Location: `${BASE}/${payment.id}` } };
+        }),
+      ),
     }),
     defineRoute({
       method: 'get',
@@ -344,8 +392,8 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
         return { status: 200, body: { data: await auditTrail(deps.pool, 'payment', payment.id) } };
       },
     }),
-    commandRoute(deps, 'capture', cache),
-    commandRoute(deps, 'void', cache),
-    commandRoute(deps, 'refund', cache),
+    commandRoute(deps, 'capture', c),
+    commandRoute(deps, 'void', c),
+    commandRoute(deps, 'refund', c),
   ];
 }
