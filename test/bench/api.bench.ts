@@ -9,8 +9,11 @@
 //   2. get by id       GET /api/v1/transactions/:id          (random ids among 10,000 sampled)
 //   3. get by id, cold GET /api/v1/transactions/:id          (each id once, from ~100,000 sampled:
 //                                                            the database path, cache misses)
-//   4. filtered list   GET /api/v1/transactions?merchant_id=…&state=settled&limit=50
-//      and the same with &include_total=false (no count)
+//   4. filtered list   GET /api/v1/transactions?merchant_id=…&state=settled&limit=50 (random
+//                      merchant among 1,000); the total of a filter seen before comes from the
+//                      API's list total cache (its hit ratio is printed); then the same with a
+//                      filter never seen before on every request (the total always counted), and
+//                      with &include_total=false (no total)
 //   5. create          POST /api/v1/transactions             (unique Idempotency-Key each)
 // and prints req/s, p50 and p99 latency for each, with req/s as a ratio to the baseline.
 // Targets: get by id ≥ 40% of the baseline's req/s; filtered list p99 ≤ 50 ms.
@@ -19,11 +22,13 @@
 //
 // The API runs with a test Authenticator (header `x-test-role`), injected through startApi's
 // options as in the integration tests; auth cost is not what this measures. The rate limiter
-// stays on with a limit it never reaches. Knobs: BENCH_ROWS, BENCH_DURATION (s), BENCH_POOL_MAX
+// stays on with a limit it never reaches. Every scenario, the baseline included, first runs
+// unmeasured for BENCH_WARMUP seconds (default 2: JIT, pooled connections, cached plans).
+// Knobs: BENCH_ROWS, BENCH_DURATION (s), BENCH_POOL_MAX
 // (default 6), BENCH_RATE_LIMIT (0 turns the limiter off), BENCH_DATABASE_URL (reuse a seeded
 // database instead of seeding; with BENCH_REDIS_URL too, no test environment is started at all,
 // which saves the 1-2 minutes of seeding between runs), BENCH_ONLY (comma-separated scenarios
-// to run besides the baseline: byid, cold, list, list-nototal, create), BENCH_SERVER_NODE_ARGS (extra node
+// to run besides the baseline: byid, cold, list, list-counted, list-nototal, create), BENCH_SERVER_NODE_ARGS (extra node
 // flags for the server process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -40,8 +45,11 @@ import { MERCHANTS, seedPayments } from './seed-payments.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+const WARMUP_S = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = 50;
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'byid,cold,list,list-nototal,create').split(','));
+const ONLY = new Set(
+  (process.env.BENCH_ONLY ?? 'byid,cold,list,list-counted,list-nototal,create').split(','),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Server mode: the API and the baseline in one process, as a child of the runner.
@@ -86,15 +94,19 @@ async function serve(): Promise<void> {
   });
 }
 
-/** The payment cache's counters (the server prints them when the runner asks, between scenarios). */
+/** The caches' counters (the server prints them when the runner asks, between scenarios). */
 function printCacheStats(api: RunningApi): void {
-  void api.deps.registry
-    .getSingleMetric('payflow_payment_cache_lookups')
-    ?.get()
-    .then((m) => {
-      const of = (result: string): number => m.values.find((v) => v.labels.result === result)?.value ?? 0;
-      console.log(`CACHE ${JSON.stringify({ hits: of('hit'), misses: of('miss') })}`);
-    });
+  const counts = async (metric: string): Promise<{ hits: number; misses: number }> => {
+    const m = await api.deps.registry.getSingleMetric(metric)?.get();
+    const of = (result: string): number => m?.values.find((v) => v.labels.result === result)?.value ?? 0;
+    return { hits: of('hit'), misses: of('miss') };
+  };
+  void Promise.all([
+    counts('payflow_payment_cache_lookups'),
+    counts('payflow_list_total_cache_lookups'),
+  ]).then(([payments, totals]) => {
+    console.log(`CACHE ${JSON.stringify({ payments, totals })}`);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -109,7 +121,16 @@ interface Figures {
   errors: number;
 }
 
-async function load(name: string, url: string, request: autocannon.Request): Promise<Figures> {
+async function load(
+  name: string,
+  url: string,
+  request: autocannon.Request,
+  afterWarmup?: () => Promise<void>,
+): Promise<Figures> {
+  if (WARMUP_S > 0) {
+    await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_S, requests: [request] });
+  }
+  await afterWarmup?.();
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -153,16 +174,48 @@ function startServer(
 
 const cacheLines: string[] = [];
 
+interface CacheCounts {
+  hits: number;
+  misses: number;
+}
+interface CacheStats {
+  payments: CacheCounts;
+  totals: CacheCounts;
+}
+
 /** Asks the server for its cache counters; resolves with them (or null). */
-async function cacheStats(child: ChildProcess): Promise<{ hits: number; misses: number } | null> {
+async function cacheStats(child: ChildProcess): Promise<CacheStats | null> {
   const before = cacheLines.length;
   child.kill('SIGUSR2');
   for (let i = 0; i < 50 && cacheLines.length === before; i++) await new Promise((r) => setTimeout(r, 20));
   const line = cacheLines.at(-1);
-  return line === undefined || cacheLines.length === before
-    ? null
-    : (JSON.parse(line) as { hits: number; misses: number } | null);
+  return line === undefined || cacheLines.length === before ? null : (JSON.parse(line) as CacheStats);
 }
+
+/** Runs a scenario and notes the hit ratio of one of the server's caches over its measured part. */
+async function withHitRatio(
+  child: ChildProcess,
+  cache: keyof CacheStats,
+  label: string,
+  run: (afterWarmup: () => Promise<void>) => Promise<Figures>,
+): Promise<Figures> {
+  const seen: { start: CacheStats | null } = { start: null };
+  const figures = await run(async () => {
+    seen.start = await cacheStats(child);
+  });
+  const after = await cacheStats(child);
+  const start = seen.start;
+  if (start && after) {
+    const hits = after[cache].hits - start[cache].hits;
+    const misses = after[cache].misses - start[cache].misses;
+    hitRatios.push(
+      `${figures.name.trim()}: ${label} hit ratio ${(hits / Math.max(1, hits + misses)).toFixed(2)}`,
+    );
+  }
+  return figures;
+}
+
+const hitRatios: string[] = [];
 
 /** A random sample of `percent` % of the seeded ids, at most `max`. */
 async function sampleIds(
@@ -211,22 +264,20 @@ async function main(): Promise<void> {
     const results: Figures[] = [];
     results.push(await load('baseline (bare express)', s.baseline, { method: 'GET', path: '/baseline' }));
     if (ONLY.has('byid')) {
-      const before = await cacheStats(s.child);
       results.push(
-        await load('GET /transactions/:id', s.api, {
-          method: 'GET',
-          headers: viewer,
-          setupRequest: (req) => ({ ...req, path: `/api/v1/transactions/${pickOne(ids)}` }),
-        }),
+        await withHitRatio(s.child, 'payments', 'payment cache', (warm) =>
+          load(
+            'GET /transactions/:id',
+            s.api,
+            {
+              method: 'GET',
+              headers: viewer,
+              setupRequest: (req) => ({ ...req, path: `/api/v1/transactions/${pickOne(ids)}` }),
+            },
+            warm,
+          ),
+        ),
       );
-      const after = await cacheStats(s.child);
-      if (before && after) {
-        const hits = after.hits - before.hits;
-        const misses = after.misses - before.misses;
-        console.log(
-          `GET /transactions/:id: payment cache hit ratio ${(hits / Math.max(1, hits + misses)).toFixed(2)}`,
-        );
-      }
     }
     if (ONLY.has('cold')) {
       let next = 0;
@@ -245,11 +296,36 @@ async function main(): Promise<void> {
       `/api/v1/transactions?merchant_id=merchant_${String(Math.floor(Math.random() * MERCHANTS)).padStart(4, '0')}&state=settled&limit=50${extra}`;
     if (ONLY.has('list')) {
       results.push(
-        await load('GET /transactions?merchant_id&state&limit=50', s.api, {
-          method: 'GET',
-          headers: viewer,
-          setupRequest: (req) => ({ ...req, path: listPath('') }),
-        }),
+        await withHitRatio(s.child, 'totals', 'list total cache', (warm) =>
+          load(
+            'GET /transactions?merchant_id&state&limit=50',
+            s.api,
+            { method: 'GET', headers: viewer, setupRequest: (req) => ({ ...req, path: listPath('') }) },
+            warm,
+          ),
+        ),
+      );
+    }
+    if (ONLY.has('list-counted')) {
+      // A created_from far before the data, different on every request: the same page, but a
+      // filter never seen before, so its total is always counted.
+      let n = 0;
+      results.push(
+        await withHitRatio(s.child, 'totals', 'list total cache', (warm) =>
+          load(
+            '  same, total counted every time',
+            s.api,
+            {
+              method: 'GET',
+              headers: viewer,
+              setupRequest: (req) => ({
+                ...req,
+                path: listPath(`&created_from=${new Date(Date.UTC(2000, 0, 1) + ++n).toISOString()}`),
+              }),
+            },
+            warm,
+          ),
+        ),
       );
     }
     if (ONLY.has('list-nototal')) {
@@ -263,6 +339,7 @@ async function main(): Promise<void> {
     }
     if (ONLY.has('create')) results.push(await loadCreate(s.api));
     report(results);
+    for (const line of hitRatios) console.log(line);
   } finally {
     server?.kill('SIGTERM');
     if (server) await once(server, 'exit').catch(() => undefined);
