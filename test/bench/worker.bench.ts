@@ -126,6 +126,8 @@ function pgbench(binDir: string, url: string): number {
 }
 
 interface RunResult {
+  /** When the sender had sent the last event, from the first send. */
+  sentSeconds: number;
   eventsPerSecond: number;
   p50: number;
   p99: number;
@@ -197,6 +199,7 @@ async function runConsumer(
       }
     }),
   );
+  const sentAfter = Date.now() - started;
   for (;;) {
     const { rows } = await db.query<{ n: string }>(
       "select count(*)::text as n from processed_events where outcome = 'applied'",
@@ -216,6 +219,7 @@ async function runConsumer(
   await db.end();
   client.destroy();
   return {
+    sentSeconds: sentAfter / 1000,
     eventsPerSecond: events / ((last - started) / 1000),
     p50: quantile(lat, 0.5),
     p99: quantile(lat, 0.99),
@@ -244,7 +248,8 @@ async function main(): Promise<void> {
     const print = (name: string, r: RunResult): void => {
       console.log(
         `${name}: ${r.eventsPerSecond.toFixed(0)} events/s end to end (${String(r.committed)} events), ` +
-          `send→commit p50 ${String(r.p50)} ms, p99 ${String(r.p99)} ms, peak RSS ${String(r.peakRss)} MiB`,
+          `send→commit p50 ${String(r.p50)} ms, p99 ${String(r.p99)} ms, peak RSS ${String(r.peakRss)} MiB; ` +
+          `all sent after ${r.sentSeconds.toFixed(1)} s of ${(r.committed / r.eventsPerSecond).toFixed(1)} s`,
       );
     };
     print('peer (one transaction per event)', peerR);

@@ -13,6 +13,7 @@ import { startHeartbeat, startOpsServer } from './ops.ts';
 import { runRelay } from './relay.ts';
 import { RuleCache } from './rules.ts';
 import { createSqsClient } from './sqs.ts';
+import { SqsHotPath } from './sqs-hot-path.ts';
 
 export const WORKER_VERSION = '0.1.0';
 
@@ -44,8 +45,10 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     doneTtlSeconds: config.DEDUPE_TTL_SECONDS,
   });
   const rules = new RuleCache(config.RULES_TTL_MS, logger);
+  const hot = new SqsHotPath(sqs, config.SQS_ENDPOINT);
   const worker = new EventWorker({
     sqs,
+    hot,
     queueUrl: config.SQS_EVENTS_QUEUE_URL,
     dlqUrl: config.SQS_EVENTS_DLQ_URL,
     apply: {
@@ -133,6 +136,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       await new Promise((r) => server.close(r));
       dedupe.close();
       sqs.destroy();
+      hot.close();
       await pool.end();
       logger.info('worker stopped');
     },

@@ -16,11 +16,14 @@ import type { Logger } from '@payflow/api/observability';
 import { applyBatch, parseBody, type ApplyContext, type BatchItem, type Verdict } from './apply.ts';
 import { backoffSeconds } from './backoff.ts';
 import { Batcher } from './batcher.ts';
+import type { SqsHotPath } from './sqs-hot-path.ts';
 import type { Dedupe, Precheck } from './dedupe.ts';
 import type { WorkerMetrics } from './metrics.ts';
 
 export interface EventWorkerOptions {
   readonly sqs: SQSClient;
+  /** Receives and deletes without the SDK's middleware (sqs-hot-path.ts); else through `sqs`. */
+  readonly hot?: SqsHotPath;
   readonly queueUrl: string;
   readonly dlqUrl: string;
   readonly apply: ApplyContext;
@@ -142,23 +145,8 @@ export class EventWorker {
 
   /** Receives one batch and settles every message of it. */
   async pollOnce(): Promise<number> {
-    const out = await this.o.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: this.o.queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: this.o.waitTimeSeconds,
-        VisibilityTimeout: this.o.visibilityTimeout,
-        MessageSystemAttributeNames: [
-          'ApproximateReceiveCount',
-          'ApproximateFirstReceiveTimestamp',
-          'SentTimestamp',
-        ],
-        MessageAttributeNames: ['All'],
-      }),
-      { abortSignal: this.abort.signal },
-    );
+    const messages = await this.receive();
     this.lastPollAt = Date.now();
-    const messages = out.Messages ?? [];
     if (messages.length === 0) return 0;
     const now = Date.now();
     const flights = messages.map((message): InFlight => {
@@ -177,6 +165,24 @@ export class EventWorker {
       for (const f of flights) this.inFlight.delete(f);
     }
     return messages.length;
+  }
+
+  private async receive(): Promise<Message[]> {
+    const input = {
+      QueueUrl: this.o.queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: this.o.waitTimeSeconds,
+      VisibilityTimeout: this.o.visibilityTimeout,
+      MessageSystemAttributeNames: [
+        'ApproximateReceiveCount' as const,
+        'ApproximateFirstReceiveTimestamp' as const,
+        'SentTimestamp' as const,
+      ],
+      MessageAttributeNames: ['All'],
+    };
+    if (this.o.hot) return this.o.hot.receive(input, this.abort.signal);
+    const out = await this.o.sqs.send(new ReceiveMessageCommand(input), { abortSignal: this.abort.signal });
+    return out.Messages ?? [];
   }
 
   private async process(flights: InFlight[]): Promise<Verdict[]> {
@@ -228,12 +234,12 @@ export class EventWorker {
 
   private async delete(flights: InFlight[]): Promise<void> {
     for (const part of chunks(flights, 10)) {
-      const out = await this.o.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: this.o.queueUrl,
-          Entries: part.map((f, i) => ({ Id: String(i), ReceiptHandle: f.message.ReceiptHandle })),
-        }),
-      );
+      const entries = part.map((f, i) => ({ Id: String(i), ReceiptHandle: f.message.ReceiptHandle }));
+      const out = this.o.hot
+        ? await this.o.hot.deleteBatch(this.o.queueUrl, entries)
+        : await this.o.sqs.send(
+            new DeleteMessageBatchCommand({ QueueUrl: this.o.queueUrl, Entries: entries }),
+          );
       // A failed delete is redelivered later and found processed: a duplicate, never a double effect.
       if (out.Failed?.length) this.o.logger.warn({ failed: out.Failed }, 'some deletes failed');
     }
