@@ -234,6 +234,8 @@ class SigningServer {
         ...(headers['x-amz-security-token'] ? { sessionToken: headers['x-amz-security-token'] } : {}),
       },
       sha256: Sha,
+      // Only what the client signed: the server must not add a payload-hash header of its own.
+      applyChecksum: false,
     });
     const [hostname = '', port] = (headers.host ?? '').split(':');
     const again = await signer.sign(

@@ -1,12 +1,13 @@
 // The consumer's two hot calls, ReceiveMessage and DeleteMessageBatch, spoken directly in SQS's
-// AWS JSON 1.0 protocol over a keep-alive HTTP agent, signed by the SDK's own SigV4 signer
-// (@smithy/signature-v4) with the SQS client's own credentials, region and endpoint. Every other
+// AWS JSON 1.0 protocol over a keep-alive HTTP agent, signed with AWS Signature Version 4
+// (sigv4.ts, checked against the SDK's signer) with the SQS client's own credential provider,
+// region and endpoint. Every other
 // call (dead-letter sends, visibility changes, queue attributes, redrive) goes through the
 // @aws-sdk/client-sqs client as before.
 //
 // Why: the worker makes one receive and one delete per ten events. Through the SDK's middleware
 // stack (endpoint rules, retry strategy, schema-driven serde, user agent) each call cost about
-// 0.4 ms of the worker's CPU, the largest single share of it; here a call costs the signature,
+// 0.4 ms of the worker's CPU, the largest single share of it; here a call costs three hashes,
 // one JSON.stringify / JSON.parse and the HTTP request.
 //
 // Same behaviour as the SDK where it matters: a non-2xx answer becomes an error named by the
@@ -14,7 +15,6 @@
 // `$metadata.httpStatusCode`; throttling, 5xx and connection failures are retried (up to three
 // attempts, jittered backoff), like the SDK's standard retry mode; an aborted receive rejects
 // with an AbortError. Messages come back in the SDK's `Message` shape.
-import { createHash, createHmac, type BinaryLike } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type {
@@ -23,7 +23,7 @@ import type {
   Message,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { signRequest } from './sigv4.ts';
 
 export interface ReceiveInput {
   readonly QueueUrl: string;
@@ -54,34 +54,6 @@ export class SqsError extends Error {
   }
 }
 
-/** SHA-256 and HMAC-SHA-256 for the signer, from node:crypto. */
-class NodeSha256 {
-  private hash: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  private readonly secret: BinaryLike | undefined;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.secret = secret === undefined ? undefined : toBinary(secret);
-    this.hash = this.fresh();
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(toBinary(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-  private fresh(): ReturnType<typeof createHash> | ReturnType<typeof createHmac> {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', this.secret);
-  }
-}
-
-function toBinary(data: string | ArrayBuffer | ArrayBufferView): BinaryLike {
-  if (typeof data === 'string') return data;
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return new Uint8Array(data);
-}
-
 const RETRIES = 3;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
@@ -94,7 +66,7 @@ export class SqsHotPath {
   private readonly client: SQSClient;
   private readonly endpoint: string | undefined;
   private target: Promise<Target> | undefined;
-  private signer: SignatureV4 | undefined;
+  private region: string | undefined;
 
   /** `endpoint`: the SQS-compatible endpoint the client was made with; unset for AWS itself. */
   constructor(client: SQSClient, endpoint?: string) {
@@ -146,30 +118,22 @@ export class SqsHotPath {
   }
 
   private async sign(url: URL, action: string, body: string): Promise<Record<string, string>> {
-    this.signer ??= new SignatureV4({
-      service: 'sqs',
-      region: await this.client.config.region(),
-      credentials: this.client.config.credentials,
-      sha256: NodeSha256,
-      uriEscapePath: true,
-      applyChecksum: true,
-    });
-    const signed = await this.signer.sign({
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port === '' ? {} : { port: Number(url.port) }),
-      path: url.pathname,
-      query: {},
+    const c = this.client.config;
+    this.region ??= await c.region();
+    // The client's memoized provider: the same credentials until they near expiry, then fresh ones.
+    const credentials = await c.credentials();
+    return signRequest({
+      url,
       headers: {
-        host: url.host,
         'content-type': 'application/x-amz-json-1.0',
         'x-amz-target': `AmazonSQS.${action}`,
         'content-length': String(Buffer.byteLength(body)),
       },
       body,
+      credentials,
+      region: this.region,
+      service: 'sqs',
     });
-    return signed.headers;
   }
 
   private resolveTarget(): Promise<Target> {
