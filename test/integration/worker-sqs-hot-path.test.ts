@@ -13,8 +13,8 @@ import {
   SQSClient,
   type Message,
 } from '@aws-sdk/client-sqs';
+import { Sha256Node } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsError, SqsHotPath } from '../../worker/src/sqs-hot-path.ts';
 import { createSqsClient } from '../../worker/src/sqs.ts';
@@ -209,22 +209,6 @@ class SigningServer {
     const date = new Date(
       amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
     );
-    class Sha {
-      private h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-      constructor(secret?: unknown) {
-        this.h =
-          secret === undefined ? createHash('sha256') : createHmac('sha256', secret as Uint8Array | string);
-      }
-      update(d: unknown): void {
-        this.h.update(d as Uint8Array | string);
-      }
-      digest(): Promise<Uint8Array> {
-        return Promise.resolve(new Uint8Array(this.h.digest()));
-      }
-      reset(): void {
-        throw new Error('not used');
-      }
-    }
     const signer = new SignatureV4({
       service: 'sqs',
       region: this.region,
@@ -233,7 +217,7 @@ class SigningServer {
         secretAccessKey: this.secret,
         ...(headers['x-amz-security-token'] ? { sessionToken: headers['x-amz-security-token'] } : {}),
       },
-      sha256: Sha,
+      sha256: Sha256Node,
       // Only what the client signed: the server must not add a payload-hash header of its own.
       applyChecksum: false,
     });

@@ -1,26 +1,8 @@
-import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
+import { Sha256Node } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 import { signRequest, type Credentials } from './sigv4.ts';
-
-/** SHA-256 / HMAC for the SDK's signer, the reference. */
-class Sha {
-  private readonly h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  constructor(secret?: unknown) {
-    this.h =
-      secret === undefined ? createHash('sha256') : createHmac('sha256', secret as Uint8Array | string);
-  }
-  update(d: unknown): void {
-    this.h.update(d as Uint8Array | string);
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.h.digest()));
-  }
-  reset(): void {
-    throw new Error('not used');
-  }
-}
 
 /** The SDK's signature of the same request (the headers ours signed, at the same instant). */
 interface Signed {
@@ -40,7 +22,7 @@ async function sdkAuthorization(r: Signed): Promise<string | undefined> {
     service: 'sqs',
     region,
     credentials: c,
-    sha256: Sha,
+    sha256: Sha256Node,
     applyChecksum: false,
   });
   const signed = await signer.sign(
