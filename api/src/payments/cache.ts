@@ -14,7 +14,7 @@
 // few milliseconds after commit). Entries also expire after `ttlMs`, and the cache holds at
 // most `maxEntries` (oldest dropped first): a safety net, not the mechanism.
 import { Gauge, type Registry } from 'prom-client';
-import { metricName } from '../observability/metrics.ts';
+import { metricName, registerCacheGauges } from '../observability/metrics.ts';
 import type { ChangeSource, PaymentChange } from './change-feed.ts';
 import type { Payment } from './store.ts';
 
@@ -134,27 +134,13 @@ export class PaymentCache {
  * `payflow_payment_cache_listening` (1 while the LISTEN connection is active).
  */
 export function registerPaymentCacheMetrics(cache: PaymentCache, registry: Registry): void {
-  // A route table built twice on one registry (tests do) keeps the first cache's metrics.
-  if (registry.getSingleMetric(metricName('payment_cache_lookups'))) return;
-  new Gauge({
-    name: metricName('payment_cache_lookups'),
-    help: 'Payment cache lookups since the process started, by result (hit or miss).',
-    labelNames: ['result'],
-    registers: [registry],
-    collect() {
-      const s = cache.stats();
-      this.set({ result: 'hit' }, s.hits);
-      this.set({ result: 'miss' }, s.misses);
-    },
+  const fresh = registerCacheGauges(registry, {
+    name: 'payment_cache',
+    lookups: 'Payment cache lookups',
+    entries: 'Payments held by the cache.',
+    stats: () => cache.stats(),
   });
-  new Gauge({
-    name: metricName('payment_cache_entries'),
-    help: 'Payments held by the cache.',
-    registers: [registry],
-    collect() {
-      this.set(cache.stats().size);
-    },
-  });
+  if (!fresh) return;
   new Gauge({
     name: metricName('payment_cache_listening'),
     help: '1 while the cache hears payment changes (LISTEN active) and may serve; else 0.',

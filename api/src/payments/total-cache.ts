@@ -13,8 +13,8 @@
 //   - this process's own writes drop totals synchronously after commit (`changed`).
 // A total can thus lag a change made elsewhere by the notification's delay (milliseconds); the
 // page itself is always read fresh. Entries also expire after `ttlMs` (default 30 s).
-import { Gauge, type Registry } from 'prom-client';
-import { metricName } from '../observability/metrics.ts';
+import type { Registry } from 'prom-client';
+import { registerCacheGauges } from '../observability/metrics.ts';
 import type { ChangeSource, PaymentChange } from './change-feed.ts';
 import type { PaymentFilter } from './queries.ts';
 
@@ -167,24 +167,10 @@ export class TotalCache {
 
 /** `payflow_list_total_cache_lookups{result="hit"|"miss"}` and `payflow_list_total_cache_entries`. */
 export function registerTotalCacheMetrics(cache: TotalCache, registry: Registry): void {
-  if (registry.getSingleMetric(metricName('list_total_cache_lookups'))) return;
-  new Gauge({
-    name: metricName('list_total_cache_lookups'),
-    help: 'Payment list total lookups since the process started, by result (hit or miss).',
-    labelNames: ['result'],
-    registers: [registry],
-    collect() {
-      const s = cache.stats();
-      this.set({ result: 'hit' }, s.hits);
-      this.set({ result: 'miss' }, s.misses);
-    },
-  });
-  new Gauge({
-    name: metricName('list_total_cache_entries'),
-    help: 'Payment list totals held by the cache.',
-    registers: [registry],
-    collect() {
-      this.set(cache.stats().size);
-    },
+  registerCacheGauges(registry, {
+    name: 'list_total_cache',
+    lookups: 'Payment list total lookups',
+    entries: 'Payment list totals held by the cache.',
+    stats: () => cache.stats(),
   });
 }
