@@ -3,6 +3,7 @@ import { Sha256Node } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 import { signRequest, type Credentials } from './sigv4.ts';
+import { jsonProtocolHeaders } from './sqs-hot-path.ts';
 
 /** The SDK's signature of the same request (the headers ours signed, at the same instant). */
 interface Signed {
@@ -72,11 +73,7 @@ describe('signRequest (SigV4)', () => {
           const body = JSON.stringify({ QueueUrl: `${endpoint}000000000000/q`, text });
           const headers = signRequest({
             url,
-            headers: {
-              'content-type': 'application/x-amz-json-1.0',
-              'x-amz-target': `AmazonSQS.${action}`,
-              'content-length': String(Buffer.byteLength(body)),
-            },
+            headers: jsonProtocolHeaders(action, body),
             body,
             credentials,
             region,

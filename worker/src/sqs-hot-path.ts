@@ -54,6 +54,15 @@ export class SqsError extends Error {
   }
 }
 
+/** The AWS JSON 1.0 protocol's headers for one SQS action (signed with the request). */
+export function jsonProtocolHeaders(action: string, body: string): Record<string, string> {
+  return {
+    'content-type': 'application/x-amz-json-1.0',
+    'x-amz-target': `AmazonSQS.${action}`,
+    'content-length': String(Buffer.byteLength(body)),
+  };
+}
+
 const RETRIES = 3;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
@@ -124,11 +133,7 @@ export class SqsHotPath {
     const credentials = await c.credentials();
     return signRequest({
       url,
-      headers: {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': `AmazonSQS.${action}`,
-        'content-length': String(Buffer.byteLength(body)),
-      },
+      headers: jsonProtocolHeaders(action, body),
       body,
       credentials,
       region: this.region,
