@@ -1,0 +1,69 @@
+// `npm start` in smoke mode: the demo starts its own services on free ports, the whole product
+// on them, checks that the parts work together through what it prints, and stops.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { testenv } from '../support/env.ts';
+
+const START = join(import.meta.dirname, '..', '..', 'hack', 'demo', 'start.ts');
+let child: ChildProcess | undefined;
+
+afterAll(() => {
+  // Only when the test failed before the demo stopped itself: SIGTERM stops it cleanly.
+  if (child?.exitCode === null) child.kill('SIGTERM');
+});
+
+async function runSmoke(): Promise<{ code: number | null; output: string }> {
+  const proc = spawn(process.execPath, [START], {
+    env: { ...process.env, PAYFLOW_DEMO_SMOKE: '1', PAYFLOW_DEMO_API_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child = proc;
+  let output = '';
+  proc.stdout.on('data', (b: Buffer) => (output += b.toString()));
+  proc.stderr.on('data', (b: Buffer) => (output += b.toString()));
+  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  return { code, output };
+}
+
+describe('npm start (PAYFLOW_DEMO_SMOKE=1)', () => {
+  it('when run in smoke mode, then it prints how to reach and use the product, passes every check and exits 0', async () => {
+    const { code, output } = await runSmoke();
+    expect(code, output).toBe(0);
+
+    const api = /^API: +(http:\/\/127\.0\.0\.1:\d+)$/m.exec(output)?.[1];
+    expect(api, output).toBeDefined();
+    expect(output).toContain(`OpenAPI:  ${api ?? ''}/api/v1/openapi.json`);
+    expect(output).toMatch(/^Login: +admin@payflow\.local \/ payflow-demo /m);
+    expect(output).toMatch(/^Token: +export TOKEN=[\w-]+\.[\w-]+\.[\w-]+$/m);
+    expect(output).toMatch(/^API key: +pk_\S+ /m);
+    expect(output).toContain(
+      `curl -s -H "Authorization: Bearer $TOKEN" '${api ?? ''}/api/v1/transactions?limit=5'`,
+    );
+    expect(output).toMatch(/^ {2}api +http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
+    expect(output).toMatch(/^ {2}worker +http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
+    expect(output).toMatch(/^Data: +\d+ payments seeded/m);
+    expect(output).toMatch(
+      /smoke: ok {2}the printed token is admin@payflow\.local \(admin\); the API lists \d+ payments/,
+    );
+    expect(output).toMatch(
+      /smoke: ok {2}payment pay_\w+ moved pending -> authorized: event sent through POST \/api\/v1\/events/,
+    );
+    expect(output).toContain('smoke: ok  metrics served by api, worker');
+
+    // Kubernetes runs wherever the integration project's own environment has it (Go and the
+    // cached binaries are there): then the controller runs and the Rule check is not skipped.
+    if (testenv().kube) {
+      expect(output).toMatch(/^ {2}controller +http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
+      expect(output).toMatch(/^ {2}export KUBECONFIG=\/\S+\/kubeconfig$/m);
+      expect(output).toContain('hack/demo/apply.ts');
+      expect(output).toMatch(
+        /smoke: ok {2}Rule default\/high-value applied to the kube-apiserver is in the API's rules \(source kubernetes\)/,
+      );
+    } else {
+      expect(output).toContain('smoke: skip  Kubernetes is not running');
+    }
+    expect(output).toContain('smoke: passed');
+    expect(output).toMatch(/PayFlow stopped\.\n$/);
+  }, 120_000);
+});
