@@ -4,11 +4,13 @@ import { SEED_PATHS } from './seed.ts';
 import { NEXT_EVENT, nextEvent } from './traffic.ts';
 
 const { PAYMENT_STATE_TABLE } = await loadDomain();
+/** The state table read with plain strings (the demo's paths and traffic are written as text). */
+const TABLE = PAYMENT_STATE_TABLE as Readonly<Record<string, Readonly<Record<string, string>> | undefined>>;
 const REFUND_STATES = ['refunded', 'partially_refunded'];
 
 /** The states an event may lead to from `state` (refund events: either refund state). */
 function targets(state: string, type: string): string[] {
-  const to = PAYMENT_STATE_TABLE[state]?.[type];
+  const to = TABLE[state]?.[type];
   if (to === undefined) return [];
   return REFUND_STATES.includes(to) ? REFUND_STATES : [to];
 }
