@@ -103,6 +103,12 @@ describe('payment cache of GET /transactions/:id', () => {
     const after = await lookups();
     expect(second).toEqual(first);
     expect(after.hit - before.hit).toBe(1);
+    // Served from the cached JSON text: the same content type as any JSON answer, the same
+    // fields as the payment in a list page.
+    const hit = await h.call<Tx>('GET', `/api/v1/transactions/${tx.id}`, { role: 'viewer' });
+    expect(hit.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const list = await h.call<{ data: Tx[] }>('GET', `/api/v1/transactions?q=${tx.id}`, { role: 'viewer' });
+    expect(list.body.data).toEqual([hit.body]);
   });
 
   it('when another process changes a payment and notifies, then the next reads see the change', async () => {

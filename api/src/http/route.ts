@@ -19,6 +19,8 @@ export interface RouteContext<P, Q, B> {
 export interface RouteResult {
   status: number;
   body?: unknown;
+  /** The body already serialized as JSON (sent as is, as application/json); instead of `body`. */
+  json?: string;
   headers?: Record<string, string>;
 }
 
@@ -80,7 +82,8 @@ async function authorize(
 function send(res: Response, result: RouteResult | undefined): void {
   if (!result || res.headersSent) return;
   if (result.headers) res.set(result.headers);
-  if (result.body === undefined) res.status(result.status).end();
+  if (result.json !== undefined) res.status(result.status).type('application/json').send(result.json);
+  else if (result.body === undefined) res.status(result.status).end();
   else res.status(result.status).json(result.body);
 }
 

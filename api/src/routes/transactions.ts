@@ -242,14 +242,16 @@ function commandRoute(deps: ApiDeps, kind: CommandKind, c: Caches): AnyRoute {
   });
 }
 
-// The JSON of cached payments, made once per cached object (a hit returns the same object).
-// The objects are only ever serialised, never changed.
-const cachedJson = new WeakMap<Payment, Record<string, unknown>>();
+// The JSON text of cached payments, made once per cached object (a hit returns the same object).
+// Kept as text, not as an object: objects retained for long from the allocation sites that also
+// serve every list row make V8 allocate those rows straight in the old generation (allocation-site
+// pretenuring), and list requests then paid for frequent full collections.
+const cachedJson = new WeakMap<Payment, string>();
 
-function jsonOfCached(payment: Payment): Record<string, unknown> {
+function jsonOfCached(payment: Payment): string {
   let json = cachedJson.get(payment);
-  if (!json) {
-    json = paymentJson(payment);
+  if (json === undefined) {
+    json = JSON.stringify(paymentJson(payment));
     cachedJson.set(payment, json);
   }
   return json;
@@ -351,7 +353,7 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
       },
       handler: async ({ params }) => ({
         status: 200,
-        body: jsonOfCached(await getPaymentCached(deps.pool, c.payments, params.transactionId)),
+        json: jsonOfCached(await getPaymentCached(deps.pool, c.payments, params.transactionId)),
       }),
     }),
     defineRoute({
