@@ -154,89 +154,76 @@ function watch(service: Service): void {
   });
 }
 
-async function startApi(p: Plan): Promise<string> {
+/** What the API and the worker both read: the database, Redis and the queues. */
+function servicesEnv(p: Plan): Record<string, string> {
   const i = p.env.info;
-  const url = `http://127.0.0.1:${String(p.apiPort)}`;
-  const api = startNode({
-    name: 'api',
-    script: entry('api', 'src', 'main.ts'),
-    logFile: join(p.logDir, 'api.log'),
-    env: {
-      PORT: String(p.apiPort),
-      HOST: '127.0.0.1',
-      DATABASE_URL: p.databaseUrl,
-      REDIS_URL: i.redis.url,
-      AWS_REGION: i.sqs.region,
-      SQS_ENDPOINT: i.sqs.endpoint,
-      SQS_EVENTS_QUEUE_URL: i.sqs.queues.events,
-      SQS_EVENTS_DLQ_URL: i.sqs.queues.eventsDlq,
-      SQS_UPDATES_QUEUE_URL: i.sqs.queues.updates,
-      JWT_PRIVATE_KEY: jwtPrivateKey(),
-      ACCESS_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS),
-      APP_BASE_URL: url,
-      LOG_LEVEL: 'info',
-    },
+  return {
+    DATABASE_URL: p.databaseUrl,
+    REDIS_URL: i.redis.url,
+    AWS_REGION: i.sqs.region,
+    SQS_ENDPOINT: i.sqs.endpoint,
+    SQS_EVENTS_QUEUE_URL: i.sqs.queues.events,
+    SQS_EVENTS_DLQ_URL: i.sqs.queues.eventsDlq,
+    SQS_UPDATES_QUEUE_URL: i.sqs.queues.updates,
+    LOG_LEVEL: 'info',
+  };
+}
+
+/** Starts one product process, watches it, and waits until its /readyz answers; its base URL. */
+async function launch(p: Plan, name: string, port: number, env: Record<string, string>): Promise<string> {
+  const url = `http://127.0.0.1:${String(port)}`;
+  const service = startNode({
+    name,
+    script: entry(name, 'src', 'main.ts'),
+    logFile: join(p.logDir, `${name}.log`),
+    env,
   });
-  watch(api);
-  await waitReady(api, `${url}/readyz`);
+  watch(service);
+  await waitReady(service, `${url}/readyz`);
   return url;
 }
 
-async function startWorker(p: Plan): Promise<string> {
-  const i = p.env.info;
-  const url = `http://127.0.0.1:${String(p.workerPort)}`;
-  const worker = startNode({
-    name: 'worker',
-    script: entry('worker', 'src', 'main.ts'),
-    logFile: join(p.logDir, 'worker.log'),
-    env: {
-      DATABASE_URL: p.databaseUrl,
-      REDIS_URL: i.redis.url,
-      AWS_REGION: i.sqs.region,
-      SQS_ENDPOINT: i.sqs.endpoint,
-      SQS_EVENTS_QUEUE_URL: i.sqs.queues.events,
-      SQS_EVENTS_DLQ_URL: i.sqs.queues.eventsDlq,
-      SQS_UPDATES_QUEUE_URL: i.sqs.queues.updates,
-      METRICS_PORT: String(p.workerPort),
-      METRICS_HOST: '127.0.0.1',
-      // A demo: short polls and backoffs, rules picked up within a second, a quick stop.
-      WAIT_TIME_SECONDS: '2',
-      BACKOFF_BASE_SECONDS: '0.5',
-      BACKOFF_CAP_SECONDS: '5',
-      GRACE_SECONDS: '60',
-      RULES_TTL_MS: '1000',
-      HEARTBEAT_INTERVAL_MS: '2000',
-      SHUTDOWN_TIMEOUT_MS: '5000',
-      LOG_LEVEL: 'info',
-    },
+async function startApi(p: Plan): Promise<string> {
+  const url = `http://127.0.0.1:${String(p.apiPort)}`;
+  return launch(p, 'api', p.apiPort, {
+    ...servicesEnv(p),
+    PORT: String(p.apiPort),
+    HOST: '127.0.0.1',
+    JWT_PRIVATE_KEY: jwtPrivateKey(),
+    ACCESS_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS),
+    APP_BASE_URL: url,
   });
-  watch(worker);
-  await waitReady(worker, `${url}/readyz`);
-  return url;
+}
+
+async function startWorker(p: Plan): Promise<string> {
+  return launch(p, 'worker', p.workerPort, {
+    ...servicesEnv(p),
+    METRICS_PORT: String(p.workerPort),
+    METRICS_HOST: '127.0.0.1',
+    // A demo: short polls and backoffs, rules picked up within a second, a quick stop.
+    WAIT_TIME_SECONDS: '2',
+    BACKOFF_BASE_SECONDS: '0.5',
+    BACKOFF_CAP_SECONDS: '5',
+    GRACE_SECONDS: '60',
+    RULES_TTL_MS: '1000',
+    HEARTBEAT_INTERVAL_MS: '2000',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+  });
 }
 
 async function startController(p: Plan, kubeconfig: string): Promise<string> {
   const crds = await installProductCrds(kubeconfig);
   say(`  CRDs installed: ${crds.join(', ')}`);
-  const url = `http://127.0.0.1:${String(p.controllerPort)}`;
-  const controller = startNode({
-    name: 'controller',
-    script: entry('controller', 'src', 'main.ts'),
-    logFile: join(p.logDir, 'controller.log'),
-    env: {
-      KUBECONFIG: kubeconfig,
-      DATABASE_URL: p.databaseUrl,
-      AWS_REGION: p.env.info.sqs.region,
-      SQS_ENDPOINT: p.env.info.sqs.endpoint,
-      HEALTH_PORT: String(p.controllerPort),
-      HEALTH_HOST: '127.0.0.1',
-      RULE_HITS_REFRESH_SECONDS: '10',
-      LOG_LEVEL: 'info',
-    },
+  return launch(p, 'controller', p.controllerPort, {
+    KUBECONFIG: kubeconfig,
+    DATABASE_URL: p.databaseUrl,
+    AWS_REGION: p.env.info.sqs.region,
+    SQS_ENDPOINT: p.env.info.sqs.endpoint,
+    HEALTH_PORT: String(p.controllerPort),
+    HEALTH_HOST: '127.0.0.1',
+    RULE_HITS_REFRESH_SECONDS: '10',
+    LOG_LEVEL: 'info',
   });
-  watch(controller);
-  await waitReady(controller, `${url}/readyz`);
-  return url;
 }
 
 async function prepareDatabase(env: TestEnv, o: Options): Promise<{ url: string; seeded: SeedSummary }> {
