@@ -56,6 +56,16 @@ describe('API health endpoints against real PostgreSQL and Redis', () => {
     expect(body.checks.redis.status).toBe('failed');
   });
 
+  it('when the root is opened, then it points to the API document, the probes and the metrics, and each answers', async () => {
+    const res = await fetch(`${api.url}/`);
+    expect(res.status).toBe(200);
+    const { links } = (await res.json()) as { links: Record<string, string> };
+    expect(links.openapi).toBe('/api/v1/openapi.json');
+    for (const name of ['openapi', 'livez', 'readyz', 'metrics']) {
+      expect((await fetch(`${api.url}${links[name] ?? ''}`)).status, name).toBe(200);
+    }
+  });
+
   it('when a route does not exist, then the answer is a 404 problem+json', async () => {
     const res = await fetch(`${api.url}/nope`);
     expect(res.status).toBe(404);

@@ -114,6 +114,20 @@ export function createApp(deps: AppDeps): Express {
     );
   }
   app.get(OPENAPI_PATH, openApiHandler(deps.routes ?? []));
+  // Someone opening the API's address in a browser (or a client finding its way) gets directions.
+  app.get('/', (_req, res) => {
+    res.json({
+      service: 'payflow-api',
+      links: {
+        openapi: OPENAPI_PATH,
+        transactions: '/api/v1/transactions',
+        login: '/api/v1/auth/login',
+        livez: '/livez',
+        readyz: '/readyz',
+        metrics: '/metrics',
+      },
+    });
+  });
   app.use(express.json({ limit: deps.jsonLimit ?? '64kb', strict: true }));
   const api = express.Router();
   mountRoutes(api, deps.routes ?? [], authenticate);
