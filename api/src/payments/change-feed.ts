@@ -72,7 +72,6 @@ export class PaymentChangeFeed implements ChangeSource {
   private started = false;
   private closed = false;
   private backoffMs = 500;
-  private resetCount = 0;
 
   constructor(opts: PaymentChangeFeedOptions) {
     this.opts = opts;
@@ -81,11 +80,6 @@ export class PaymentChangeFeed implements ChangeSource {
   /** True while changes are heard: only then may a cache serve or store. */
   get listening(): boolean {
     return this.active;
-  }
-
-  /** Times the feed lost (or closed) its connection since the process started. */
-  get resets(): number {
-    return this.resetCount;
   }
 
   subscribe(listener: ChangeListener): void {
@@ -109,7 +103,6 @@ export class PaymentChangeFeed implements ChangeSource {
 
   private reset(): void {
     this.active = false;
-    this.resetCount++;
     for (const l of this.listeners) l.reset();
   }
 

@@ -273,27 +273,29 @@ function caches(deps: ApiDeps): Caches {
   return { payments, totals };
 }
 
-/** After this process commits a change to a payment: its next reads see it, without the notification. */
-function changedHere(c: Caches, body: unknown): void {
-  const payment = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  if (typeof payment.id === 'string') c.payments.invalidate(payment.id);
-  const change =
-    typeof payment.id === 'string' &&
-    typeof payment.merchant_id === 'string' &&
-    typeof payment.payer_id === 'string'
-      ? { id: payment.id, merchantId: payment.merchant_id, payerId: payment.payer_id }
-      : undefined;
-  c.totals.changed(change);
+/**
+ * After this process committed a change to the payment a route answers with (or replayed one):
+ * its next lists count afresh, without waiting for the notification. The payment cache needs
+ * nothing here: a created payment was never cached, and commands invalidate their payment.
+ */
+function totalsChanged(c: Caches, body: unknown): void {
+  const p = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const { id, merchant_id: merchantId, payer_id: payerId } = p;
+  c.totals.changed(
+    typeof id === 'string' && typeof merchantId === 'string' && typeof payerId === 'string'
+      ? { id, merchantId, payerId }
+      : undefined,
+  );
 }
 
-/** The handler, then `changedHere` with the payment it answers (its commit is done by then). */
+/** The handler, then `totalsChanged` with the payment it answers (its commit is done by then). */
 function afterChange<C>(
   c: Caches,
   handler: (ctx: C) => Promise<RouteResult>,
 ): (ctx: C) => Promise<RouteResult> {
   return async (ctx) => {
     const result = await handler(ctx);
-    changedHere(c, result.body);
+    totalsChanged(c, result.body);
     return result;
   };
 }
