@@ -36,7 +36,7 @@ const RECEIVE = {
 describe('SQS hot path against the SQS endpoint', () => {
   const env = testenv();
   const client = createSqsClient({ region: env.sqs.region, endpoint: env.sqs.endpoint });
-  const hot = new SqsHotPath(client, env.sqs.endpoint);
+  const hot = new SqsHotPath(client);
   afterAll(() => {
     hot.close();
     client.destroy();
@@ -262,7 +262,7 @@ describe('SQS hot path signing and retries', () => {
 
   it('when it calls SQS, then each request carries a valid SigV4 signature over what was sent', async () => {
     const client = clientWith('s3cr3t/key+value', 'session-token-1');
-    const hot = new SqsHotPath(client, endpoint);
+    const hot = new SqsHotPath(client);
     server.answers = [
       { status: 200, body: { Messages: [{ MessageId: 'm1', ReceiptHandle: 'r1', Body: '{"é":"✓"}' }] } },
       { status: 200, body: { Successful: [{ Id: '0' }] } },
@@ -288,7 +288,7 @@ describe('SQS hot path signing and retries', () => {
 
   it('when the signing secret is wrong, then the server refuses it and the call fails without retrying', async () => {
     const client = clientWith('wrong-secret');
-    const hot = new SqsHotPath(client, endpoint);
+    const hot = new SqsHotPath(client);
     const before = server.seen.length;
     const err = await hot.receive({ QueueUrl: `${endpoint}/q`, ...RECEIVE }).catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'InvalidSignature', $metadata: { httpStatusCode: 403 } });
@@ -300,7 +300,7 @@ describe('SQS hot path signing and retries', () => {
 
   it('when SQS throttles or fails with 5xx, then the call is retried; a 4xx is not', async () => {
     const client = clientWith('s3cr3t/key+value');
-    const hot = new SqsHotPath(client, endpoint);
+    const hot = new SqsHotPath(client);
     server.answers = [
       { status: 400, body: { __type: 'com.amazonaws.sqs#ThrottlingException', message: 'slow down' } },
       { status: 500, body: { __type: 'com.amazonaws.sqs#InternalError', message: 'oops' } },

@@ -45,7 +45,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     doneTtlSeconds: config.DEDUPE_TTL_SECONDS,
   });
   const rules = new RuleCache(config.RULES_TTL_MS, logger);
-  const hot = new SqsHotPath(sqs, config.SQS_ENDPOINT);
+  const hot = new SqsHotPath(sqs);
   const worker = new EventWorker({
     sqs,
     hot,

@@ -73,14 +73,12 @@ interface Target {
 
 export class SqsHotPath {
   private readonly client: SQSClient;
-  private readonly endpoint: string | undefined;
   private target: Promise<Target> | undefined;
   private region: string | undefined;
 
-  /** `endpoint`: the SQS-compatible endpoint the client was made with; unset for AWS itself. */
-  constructor(client: SQSClient, endpoint?: string) {
+  /** Credentials, region and endpoint all come from the client's own configuration. */
+  constructor(client: SQSClient) {
     this.client = client;
-    this.endpoint = endpoint;
   }
 
   async receive(input: ReceiveInput, signal?: AbortSignal): Promise<Message[]> {
@@ -143,12 +141,23 @@ export class SqsHotPath {
 
   private resolveTarget(): Promise<Target> {
     this.target ??= (async () => {
-      const url = new URL(this.endpoint ?? (await this.awsEndpoint()));
+      const url = new URL(await this.endpointUrl());
       const Agent = url.protocol === 'https:' ? https.Agent : http.Agent;
       // One socket per concurrent long poll: no request waits behind another for a socket.
       return { url, agent: new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 }) };
-    })();
+    })().catch((err: unknown) => {
+      this.target = undefined; // resolved again on the next call
+      throw err;
+    });
     return this.target;
+  }
+
+  /** The endpoint the client was configured with (an SQS-compatible one), else AWS's own. */
+  async endpointUrl(): Promise<string> {
+    const configured = this.client.config.endpoint;
+    if (!configured) return this.awsEndpoint();
+    const e = await configured();
+    return `${e.protocol}//${e.hostname}${e.port === undefined ? '' : `:${String(e.port)}`}${e.path}`;
   }
 
   /** The SQS endpoint the SDK itself would use for this client's region (FIPS, dual-stack). */
