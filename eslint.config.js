@@ -2,11 +2,12 @@
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '.tools/**', '.tmp/**', 'coverage/**', 'console/**'],
+    ignores: ['**/node_modules/**', '**/dist/**', '.tools/**', '.tmp/**', 'coverage/**'],
   },
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
@@ -33,6 +34,17 @@ export default defineConfig(
       'max-params': ['error', 4],
       eqeqeq: ['error', 'always'],
       'no-console': 'error',
+    },
+  },
+  {
+    // The console runs in the browser: DOM globals, the rules of hooks, and components (not
+    // functions of many parameters) as the unit of size.
+    files: ['console/src/**/*.{ts,tsx}'],
+    extends: [reactHooks.configs.flat['recommended-latest'] ?? reactHooks.configs.flat.recommended],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      complexity: ['error', 15],
+      'no-console': ['error', { allow: ['error'] }],
     },
   },
   {

@@ -1,0 +1,198 @@
+// The frame of every signed-in page: masthead (brand, global search, alerts badge, theme, user
+// menu), the grouped navigation, breadcrumbs, the live-stream banner, and the routed page.
+import {
+  Breadcrumb,
+  BreadcrumbItem,
+  Brand,
+  Masthead,
+  MastheadBrand,
+  MastheadContent,
+  MastheadLogo,
+  MastheadMain,
+  MastheadToggle,
+  Nav,
+  NavGroup,
+  NavItem,
+  Page,
+  PageSection,
+  PageSidebar,
+  PageSidebarBody,
+  PageToggleButton,
+  SkipToContent,
+  Skeleton,
+  Toolbar,
+  ToolbarContent,
+  ToolbarGroup,
+  ToolbarItem,
+} from '@patternfly/react-core';
+import { Suspense, useEffect } from 'react';
+import { Link, NavLink, Outlet, useLocation, matchPath } from 'react-router';
+import { usePreferences } from '../../lib/preferences';
+import { NAV, ROUTES } from '../routes';
+import { AlertsBadge } from './AlertsBadge';
+import { ErrorBoundary } from './ErrorBoundary';
+import { GlobalSearch } from './GlobalSearch';
+import { LiveBanner } from './LiveBanner';
+import { ThemeToggle } from './ThemeToggle';
+import { UserMenu } from './UserMenu';
+
+const MAIN_ID = 'payflow-main';
+
+function currentRoute(pathname: string) {
+  for (const r of ROUTES) {
+    const m = matchPath(r.path, pathname);
+    if (m) return { route: r, params: m.params };
+  }
+  return undefined;
+}
+
+function Crumbs() {
+  const { pathname } = useLocation();
+  const here = currentRoute(pathname);
+  if (!here) return null;
+  const parent = here.route.nav ? ROUTES.find((r) => r.path === here.route.nav) : undefined;
+  const id = Object.values(here.params)[0];
+  return (
+    <Breadcrumb>
+      <BreadcrumbItem
+        render={({ className }) => (
+          <Link className={className} to="/dashboard">
+            PayFlow
+          </Link>
+        )}
+      />
+      {parent && (
+        <BreadcrumbItem
+          render={({ className }) => (
+            <Link className={className} to={parent.path}>
+              {parent.title}
+            </Link>
+          )}
+        />
+      )}
+      <BreadcrumbItem isActive>{parent && id ? id : here.route.title}</BreadcrumbItem>
+    </Breadcrumb>
+  );
+}
+
+function useDocumentTitle() {
+  const { pathname } = useLocation();
+  const here = currentRoute(pathname);
+  useEffect(() => {
+    const id = here && Object.values(here.params)[0];
+    document.title = here ? `${id ?? here.route.title} · PayFlow` : 'PayFlow';
+  }, [here]);
+}
+
+function Sidebar() {
+  const { pathname } = useLocation();
+  const active = currentRoute(pathname);
+  const activePath = active?.route.nav ?? active?.route.path;
+  return (
+    <PageSidebar>
+      <PageSidebarBody>
+        <Nav aria-label="Console">
+          {NAV.map((group) => (
+            <NavGroup key={group.title} title={group.title}>
+              {group.items.map((item) => (
+                <NavItem
+                  key={item.path}
+                  isActive={activePath === item.path}
+                  component={({ className, ...rest }: { className?: string }) => (
+                    <NavLink
+                      {...rest}
+                      to={item.path}
+                      className={className}
+                      data-tour-id={`nav-${item.path.slice(1)}`}
+                    >
+                      {item.title}
+                    </NavLink>
+                  )}
+                >
+                  {item.title}
+                </NavItem>
+              ))}
+            </NavGroup>
+          ))}
+        </Nav>
+      </PageSidebarBody>
+    </PageSidebar>
+  );
+}
+
+function Header() {
+  const { preferences, update } = usePreferences();
+  return (
+    <Masthead>
+      <MastheadMain>
+        <MastheadToggle>
+          <PageToggleButton isHamburgerButton aria-label="Navigation" />
+        </MastheadToggle>
+        <MastheadBrand>
+          <MastheadLogo component={(props: object) => <Link {...props} to="/dashboard" />}>
+            <Brand src="/favicon.svg" alt="" heights={{ default: '28px' }}>
+              <source srcSet="/favicon.svg" />
+            </Brand>
+            <span className="payflow-brand-name">PayFlow</span>
+          </MastheadLogo>
+        </MastheadBrand>
+      </MastheadMain>
+      <MastheadContent>
+        <Toolbar isFullHeight isStatic>
+          <ToolbarContent>
+            <ToolbarGroup
+              variant="action-group-plain"
+              align={{ default: 'alignEnd' }}
+              gap={{ default: 'gapMd' }}
+            >
+              <ToolbarItem visibility={{ default: 'hidden', md: 'visible' }}>
+                <GlobalSearch />
+              </ToolbarItem>
+              <ToolbarItem>
+                <AlertsBadge />
+              </ToolbarItem>
+              <ToolbarItem>
+                <ThemeToggle theme={preferences.theme} onChange={(theme) => void update({ theme })} />
+              </ToolbarItem>
+              <ToolbarItem>
+                <UserMenu />
+              </ToolbarItem>
+            </ToolbarGroup>
+          </ToolbarContent>
+        </Toolbar>
+      </MastheadContent>
+    </Masthead>
+  );
+}
+
+function PageFallback() {
+  return (
+    <PageSection aria-busy="true">
+      <Skeleton width="30%" fontSize="2xl" screenreaderText="Loading page" />
+      <br />
+      <Skeleton height="12rem" />
+    </PageSection>
+  );
+}
+
+export function AppShell() {
+  const { pathname } = useLocation();
+  useDocumentTitle();
+  return (
+    <Page
+      masthead={<Header />}
+      sidebar={<Sidebar />}
+      isManagedSidebar
+      skipToContent={<SkipToContent href={`#${MAIN_ID}`}>Skip to content</SkipToContent>}
+      mainContainerId={MAIN_ID}
+      breadcrumb={<Crumbs />}
+      banner={<LiveBanner />}
+    >
+      <ErrorBoundary resetKey={pathname}>
+        <Suspense fallback={<PageFallback />}>
+          <Outlet />
+        </Suspense>
+      </ErrorBoundary>
+    </Page>
+  );
+}

@@ -1,0 +1,55 @@
+import { Divider, Dropdown, DropdownItem, DropdownList, MenuToggle } from '@patternfly/react-core';
+import UserIcon from '@patternfly/react-icons/dist/esm/icons/user-icon';
+import { useState } from 'react';
+import { useNavigate } from 'react-router';
+import { useAuth } from '../../lib/auth';
+
+export function UserMenu() {
+  const { user, signOut } = useAuth();
+  const navigate = useNavigate();
+  const [open, setOpen] = useState(false);
+  if (!user) return null;
+  return (
+    <Dropdown
+      isOpen={open}
+      onOpenChange={setOpen}
+      popperProps={{ position: 'right' }}
+      toggle={(ref) => (
+        <MenuToggle
+          ref={ref}
+          variant="plain"
+          icon={<UserIcon />}
+          isExpanded={open}
+          aria-label={`Account: ${user.name || user.email}`}
+          onClick={() => {
+            setOpen(!open);
+          }}
+        >
+          <span className="pf-v6-u-display-none pf-v6-u-display-inline-on-lg">{user.name || user.email}</span>
+        </MenuToggle>
+      )}
+    >
+      <DropdownList>
+        <DropdownItem isDisabled description={`${user.email} · ${user.role}`} key="who">
+          {user.name || user.email}
+        </DropdownItem>
+        <Divider component="li" key="d1" />
+        <DropdownItem key="profile" onClick={() => void navigate('/profile')}>
+          Profile
+        </DropdownItem>
+        <DropdownItem key="settings" onClick={() => void navigate('/settings')}>
+          Settings
+        </DropdownItem>
+        <Divider component="li" key="d2" />
+        <DropdownItem
+          key="signout"
+          onClick={() => {
+            void signOut().finally(() => void navigate('/login'));
+          }}
+        >
+          Sign out
+        </DropdownItem>
+      </DropdownList>
+    </Dropdown>
+  );
+}

@@ -1,0 +1,198 @@
+// Sessions for the console. The refresh token lives only in an HttpOnly, SameSite=Strict cookie
+// scoped to /api/v1/auth that the API sets when a request says `X-PayFlow-Session: cookie`; page
+// scripts never see it. The access token lives in memory only (never in storage), is renewed
+// shortly before it expires, and is shared between tabs over a BroadcastChannel. A refresh takes
+// a Web Lock first, so two tabs never present the same rotated cookie (which the API would treat
+// as reuse and revoke the whole session family).
+import { createContext, use, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { ApiError, request, setCredentials } from './api';
+import type { Role } from './roles';
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  email_verified: boolean;
+  created_at: string;
+}
+
+interface SignedIn {
+  user: SessionUser;
+  accessToken: string;
+  expiresIn: number;
+}
+
+interface Session {
+  user: SessionUser;
+  token: string;
+  /** Epoch ms when the access token expires. */
+  expiresAt: number;
+}
+
+export type AuthStatus = 'loading' | 'signed-out' | 'signed-in';
+
+export interface AuthState {
+  status: AuthStatus;
+  user: SessionUser | undefined;
+  signIn: (email: string, password: string) => Promise<void>;
+  signOut: () => Promise<void>;
+  /** After the OIDC redirect: the cookie is set, fetch the first access token. */
+  resume: () => Promise<boolean>;
+}
+
+const SESSION_HEADER = { 'X-PayFlow-Session': 'cookie' };
+/** Renew when this much of the token's life is left (or at 80 % of a short life). */
+const RENEW_MARGIN_MS = 60_000;
+const CHANNEL = 'payflow-session';
+
+const AuthContext = createContext<AuthState | undefined>(undefined);
+
+function sessionOf(s: SignedIn): Session {
+  return { user: s.user, token: s.accessToken, expiresAt: Date.now() + s.expiresIn * 1000 };
+}
+
+function renewDelay(s: Session): number {
+  const life = s.expiresAt - Date.now();
+  return Math.max(5_000, Math.min(life - RENEW_MARGIN_MS, life * 0.8));
+}
+
+async function withRefreshLock<T>(fn: () => Promise<T>): Promise<T> {
+  if (typeof navigator !== 'undefined' && 'locks' in navigator) {
+    return navigator.locks.request('payflow-refresh', fn);
+  }
+  return fn();
+}
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [session, setSession] = useState<Session | undefined>();
+  const [status, setStatus] = useState<AuthStatus>('loading');
+  const current = useRef<Session | undefined>(undefined);
+  const inflight = useRef<Promise<Session | undefined> | undefined>(undefined);
+  const channel = useMemo(
+    () => (typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(CHANNEL)),
+    [],
+  );
+
+  const adopt = useCallback((s: Session | undefined) => {
+    current.current = s;
+    setSession(s);
+    setStatus(s ? 'signed-in' : 'signed-out');
+  }, []);
+
+  const refresh = useCallback((): Promise<Session | undefined> => {
+    inflight.current ??= withRefreshLock(async () => {
+      // Another tab may have renewed while this one waited for the lock.
+      const have = current.current;
+      if (have && have.expiresAt - Date.now() > RENEW_MARGIN_MS) return have;
+      try {
+        const next = sessionOf(
+          await request<SignedIn>('/api/v1/auth/refresh', {
+            method: 'POST',
+            body: {},
+            headers: SESSION_HEADER,
+          }),
+        );
+        channel?.postMessage({ type: 'session', session: next });
+        return next;
+      } catch (err) {
+        if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return undefined;
+        throw err;
+      }
+    })
+      .then((s) => {
+        adopt(s);
+        return s;
+      })
+      .finally(() => {
+        inflight.current = undefined;
+      });
+    return inflight.current;
+  }, [adopt, channel]);
+
+  useEffect(() => {
+    setCredentials({
+      token: async () => {
+        const s = current.current;
+        if (s && s.expiresAt - Date.now() < 5_000) return (await refresh())?.token;
+        return s?.token;
+      },
+      renew: async () => (current.current ? (await refresh())?.token : undefined),
+    });
+  }, [refresh]);
+
+  // First load: a cookie from an earlier visit signs the user in silently.
+  useEffect(() => {
+    refresh().catch(() => {
+      adopt(undefined);
+    });
+  }, [refresh, adopt]);
+
+  // Renew before expiry.
+  useEffect(() => {
+    if (!session) return undefined;
+    const timer = setTimeout(() => {
+      refresh().catch(() => undefined);
+    }, renewDelay(session));
+    return () => {
+      clearTimeout(timer);
+    };
+  }, [session, refresh]);
+
+  // Other tabs: a renewed session is adopted, a sign-out signs this tab out too.
+  useEffect(() => {
+    if (!channel) return undefined;
+    const onMessage = (e: MessageEvent<{ type: string; session?: Session }>) => {
+      if (e.data.type === 'session' && e.data.session) adopt(e.data.session);
+      if (e.data.type === 'signed-out') adopt(undefined);
+    };
+    channel.addEventListener('message', onMessage);
+    return () => {
+      channel.removeEventListener('message', onMessage);
+    };
+  }, [channel, adopt]);
+
+  const value = useMemo<AuthState>(
+    () => ({
+      status,
+      user: session?.user,
+      signIn: async (email, password) => {
+        const s = sessionOf(
+          await request<SignedIn>('/api/v1/auth/login', {
+            method: 'POST',
+            body: { email, password },
+            headers: SESSION_HEADER,
+          }),
+        );
+        adopt(s);
+        channel?.postMessage({ type: 'session', session: s });
+      },
+      signOut: async () => {
+        try {
+          await request('/api/v1/auth/logout', { method: 'POST', body: {}, headers: SESSION_HEADER });
+        } finally {
+          adopt(undefined);
+          channel?.postMessage({ type: 'signed-out' });
+        }
+      },
+      resume: async () => {
+        return (await refresh()) !== undefined;
+      },
+    }),
+    [status, session, adopt, channel, refresh],
+  );
+  return <AuthContext value={value}>{children}</AuthContext>;
+}
+
+export function useAuth(): AuthState {
+  const ctx = use(AuthContext);
+  if (!ctx) throw new Error('useAuth outside AuthProvider');
+  return ctx;
+}
+
+/** The signed-in user; only for pages behind the sign-in guard. */
+export function useUser(): SessionUser {
+  const { user } = useAuth();
+  if (!user) throw new Error('useUser without a signed-in user');
+  return user;
+}
