@@ -49,6 +49,11 @@ export const apiConfigSchema = z.object({
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   EMAIL_FROM: z.string().min(3).default('PayFlow <no-reply@payflow.local>'),
   /** Failed logins allowed per (account, IP), per account, and per IP within one window. */
+  /**
+   * The console's build (`vite build` output: index.html, assets/) served on the API's origin;
+   * default: this repository's console/dist, when built. Without an index.html there, no console.
+   */
+  CONSOLE_DIST_DIR: z.string().min(1).optional(),
   LOGIN_MAX_FAILURES_ACCOUNT_IP: z.coerce.number().int().min(1).default(5),
   LOGIN_MAX_FAILURES_ACCOUNT: z.coerce.number().int().min(1).default(20),
   LOGIN_MAX_FAILURES_IP: z.coerce.number().int().min(1).default(100),

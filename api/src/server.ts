@@ -5,6 +5,7 @@ import type { ApiConfig } from './config.ts';
 import type { ApiDeps } from './deps.ts';
 import { authFor, authMiddleware } from './auth/index.ts';
 import { createApp } from './http/app.ts';
+import { consoleDistDir } from './http/console.ts';
 import type { Authenticator } from './http/principal.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createRegistry } from './observability/metrics.ts';
@@ -109,6 +110,7 @@ export async function startApi(config: ApiConfig, opts: StartOptions = {}): Prom
   });
   const server = app.listen(config.PORT, config.HOST);
   await listen(server);
+    consoleDir: consoleDistDir(config.CONSOLE_DIST_DIR, logger),
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
   const url = `http://127.0.0.1:${String(port)}`;

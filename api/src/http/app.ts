@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.ts';
 import { metricName } from '../observability/metrics.ts';
+import { consoleSite } from './console.ts';
 import { healthRouter } from './health.ts';
 import type { Authenticator, Principal } from './principal.ts';
 import { openApiHandler, OPENAPI_PATH } from './openapi.ts';
@@ -36,6 +37,8 @@ export interface AppDeps {
   middleware?: readonly RequestHandler[];
   /** Redis-backed rate limiting of /api/v1 per caller; absent or limit 0 turns it off. */
   rateLimit?: RateLimitSettings;
+  /** The console's build (a real path holding index.html) served outside /api, the probes and /metrics. */
+  consoleDir?: string;
 }
 
 const anonymous: Authenticator = async () => Promise.resolve(undefined);
@@ -92,6 +95,11 @@ function httpMetrics(registry: Registry): RequestHandler {
   };
 }
 
+/** The console for browsers (`/`, deep links, assets); JSON clients at `/` still get the links. */
+function mountConsole(app: Express, dir: string | undefined): void {
+  if (dir) app.use(consoleSite(dir));
+}
+
 /** Builds the express application; nothing listens until the caller says so. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -114,6 +122,7 @@ export function createApp(deps: AppDeps): Express {
     );
   }
   app.get(OPENAPI_PATH, openApiHandler(deps.routes ?? []));
+  mountConsole(app, deps.consoleDir);
   // Someone opening the API's address in a browser (or a client finding its way) gets directions.
   app.get('/', (_req, res) => {
     res.json({
