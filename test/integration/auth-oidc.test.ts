@@ -112,7 +112,7 @@ describe('sign-in with any OpenID Connect issuer (a real oidc-provider, configur
     expect(refresh.status).toBe(200);
   });
 
-  it('when the browser asks for HTML, then the callback redirects to the console with the tokens in the fragment', async () => {
+  it('when the browser asks for HTML, then the callback sets the refresh cookie and redirects to the console with no token in the URL', async () => {
     const sub = idp.addAccount({ email: uniqueEmail('oidc-html'), email_verified: true });
     const { authUrl, jar } = await begin();
     const cb = await atProvider(authUrl, sub);
@@ -124,8 +124,12 @@ describe('sign-in with any OpenID Connect issuer (a real oidc-provider, configur
     expect(res.status).toBe(303);
     const location = new URL(res.headers.get('location') ?? '');
     expect(location.origin).toBe('http://console.test:5173');
+    expect(location.pathname).toBe('/oauth/callback');
     expect(location.search).toBe('');
-    expect(new URLSearchParams(location.hash.slice(1)).get('refreshToken')).toMatch(/^rt_/);
+    expect(location.hash).toBe('');
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('pf_refresh='));
+    expect(cookie).toMatch(/^pf_refresh=rt_/);
+    expect(cookie).toMatch(/HttpOnly/);
   });
 
   it('when a password account with the same verified email signs in with the provider, then it is linked, not duplicated', async () => {

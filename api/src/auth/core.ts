@@ -33,6 +33,8 @@ export interface SignedIn {
   refreshToken: string;
   tokenType: 'Bearer';
   expiresIn: number;
+  /** When the refresh-token family ends (absolute; the cookie's lifetime). Not part of any response body. */
+  refreshExpiresAt: Date;
 }
 
 /** 503: signing in is impossible because the server has no signing key. */
@@ -67,6 +69,7 @@ export async function signIn(
     refreshToken,
     tokenType: 'Bearer',
     expiresIn: access.expiresIn,
+    refreshExpiresAt: new Date(family.familyExpiresAt),
   };
 }
 

@@ -26,7 +26,8 @@ export function securityHeaders(): RequestHandler {
 }
 
 const ALLOWED_METHODS = 'GET, POST, PUT, PATCH, DELETE';
-const ALLOWED_HEADERS = 'Authorization, Content-Type, Idempotency-Key, If-Match, X-API-Key, X-Request-Id';
+const ALLOWED_HEADERS =
+  'Authorization, Content-Type, Idempotency-Key, If-Match, X-API-Key, X-PayFlow-Session, X-Request-Id';
 
 /** CORS for the console's origin only; a preflight from any other origin is refused. */
 export function cors(consoleOrigin: string | undefined): RequestHandler {

@@ -4,6 +4,7 @@ import type { ApiDeps } from '../deps.ts';
 import { NotFound } from '../domain/errors.ts';
 import { defineRoute, problemSchema, type AnyRoute } from '../http/route.ts';
 import { metaOf } from './authenticator.ts';
+import { answerSession, setRefreshCookie } from './cookie-session.ts';
 import { authFor } from './index.ts';
 import { OIDC_COOKIE, type OidcLogin } from './oidc.ts';
 
@@ -23,6 +24,26 @@ function wantsJson(req: Request): boolean {
   return req.accepts(['html', 'json']) === 'json';
 }
 
+const providersSchema = z
+  .object({
+    password: z.boolean().describe('Email and password sign-in (POST /api/v1/auth/login)'),
+    oidc: z
+      .array(
+        z.object({
+          id: z.string(),
+          name: z.string().describe('For the sign-in button'),
+          login_url: z.string().describe('Where the browser goes to start (a redirect to the provider)'),
+        }),
+      )
+      .describe('The configured OpenID Connect providers; empty when none is'),
+  })
+  .meta({ id: 'AuthProviders' });
+
+/** The button label of a provider: Google for `google`, else its id capitalised. */
+export function providerName(id: string): string {
+  return id === 'google' ? 'Google' : `${id.slice(0, 1).toUpperCase()}${id.slice(1)}`;
+}
+
 /**
  * `GET /api/v1/auth/oauth/:provider` and its callback, for the configured
  * OpenID Connect issuer (named `google` by default; any issuer works).
@@ -35,6 +56,19 @@ export function oidcRoutes(deps: ApiDeps): AnyRoute[] {
   };
   const tags = ['auth'];
   return [
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/auth/providers',
+      access: 'public',
+      summary: 'How one can sign in here: password, and the configured OpenID Connect providers',
+      tags,
+      responses: { 200: { description: 'Sign-in methods', schema: providersSchema } },
+      handler: () => {
+        const id = auth.oidc?.settings.provider;
+        const oidc = id ? [{ id, name: providerName(id), login_url: `/api/v1/auth/oauth/${id}` }] : [];
+        return Promise.resolve({ status: 200, body: { password: true, oidc } });
+      },
+    }),
     defineRoute({
       method: 'get',
       path: '/api/v1/auth/oauth/:provider',
@@ -57,12 +91,16 @@ export function oidcRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/auth/oauth/:provider/callback',
       access: 'public',
-      summary: 'The provider redirects here; answers tokens (JSON) or redirects to the console',
+      summary:
+        'The provider redirects here; answers tokens (JSON), or for a browser sets the HttpOnly refresh cookie pf_refresh and redirects to the console (which then calls POST /api/v1/auth/refresh with X-PayFlow-Session: cookie)',
       tags,
       params: provider,
       responses: {
         200: { description: 'Signed in (Accept: application/json)' },
-        303: { description: 'Signed in; to the console with tokens in the fragment' },
+        303: {
+          description:
+            'Signed in; the refresh cookie set, to <console>/oauth/callback (no tokens in the URL)',
+        },
         401: { description: 'State, nonce or code refused', schema: problemSchema },
         403: { description: 'Email not verified by the provider', schema: problemSchema },
       },
@@ -72,13 +110,12 @@ export function oidcRoutes(deps: ApiDeps): AnyRoute[] {
         res.clearCookie(OIDC_COOKIE, cookieOptions(oidc));
         const query = new URL(req.originalUrl, 'http://callback').search;
         const session = await oidc.finish(query, cookies[OIDC_COOKIE], metaOf(req));
-        if (wantsJson(req)) return { status: 200, body: session };
+        const ctx = { req, res, config: deps.config };
+        if (wantsJson(req)) return { status: 200, body: answerSession(ctx, session, false) };
+        // No token in the URL (history, logs, Referer): the cookie carries the session.
+        setRefreshCookie(ctx, session);
         const base = deps.config.CONSOLE_ORIGIN ?? deps.config.APP_BASE_URL;
-        const fragment = new URLSearchParams({
-          accessToken: session.accessToken,
-          refreshToken: session.refreshToken,
-        });
-        return { status: 303, headers: { Location: `${base}/oauth/callback#${fragment.toString()}` } };
+        return { status: 303, headers: { Location: `${base}/oauth/callback` } };
       },
     }),
   ];

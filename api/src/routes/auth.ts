@@ -2,6 +2,15 @@ import { z } from 'zod';
 import * as accounts from '../auth/accounts.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys.ts';
 import { metaOf } from '../auth/authenticator.ts';
+import {
+  answerSession,
+  clearRefreshCookie,
+  cookieMode,
+  orClearCookie,
+  presentedToken,
+  REFRESH_COOKIE,
+  SESSION_HEADER,
+} from '../auth/cookie-session.ts';
 import { authFor } from '../auth/index.ts';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../auth/passwords.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -33,7 +42,12 @@ export const signedInSchema = z
   .object({
     user: userSchema,
     accessToken: z.string(),
-    refreshToken: z.string(),
+    refreshToken: z
+      .string()
+      .optional()
+      .describe(
+        `Absent when the request sent ${SESSION_HEADER}: cookie; the refresh token is then only in the HttpOnly cookie ${REFRESH_COOKIE} (Path=/api/v1/auth, SameSite=Strict).`,
+      ),
     tokenType: z.literal('Bearer'),
     expiresIn: z.number().int(),
   })
@@ -43,6 +57,10 @@ const acceptedSchema = z
   .object({ status: z.literal('accepted'), message: z.string() })
   .meta({ id: 'Accepted' });
 const problem = (description: string) => ({ description, schema: problemSchema });
+
+/** The refresh token in the body (API clients), or nothing in cookie mode (the console). */
+const tokenBody = z.strictObject({ refreshToken: opaque.optional() }).optional();
+const COOKIE_NOTE = `With ${SESSION_HEADER}: cookie, the refresh token is the ${REFRESH_COOKIE} cookie, never the body`;
 
 const apiKeySchema = z
   .object({
@@ -65,6 +83,7 @@ function userOf(p: Principal | undefined): Principal {
 
 function accountRoutes(deps: ApiDeps): AnyRoute[] {
   const core = authFor(deps).core;
+  const config = deps.config;
   const tags = ['auth'];
   return [
     defineRoute({
@@ -84,43 +103,58 @@ function accountRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/auth/login',
       access: 'public',
-      summary: 'Sign in with email and password',
+      summary: `Sign in with email and password. ${COOKIE_NOTE} (set as the cookie, left out of the answer)`,
       tags,
       body: z.strictObject({ email, password: anyPassword }),
       responses: {
         200: { description: 'Signed in', schema: signedInSchema },
+        400: problem(`Invalid input, or an ${SESSION_HEADER} value other than cookie`),
         401: problem('Wrong email or password'),
         403: problem('Email not verified'),
         429: problem('Too many failed attempts'),
       },
-      handler: async ({ body, req }) => ({
-        status: 200,
-        body: await accounts.login(core, body, metaOf(req)),
-      }),
+      handler: async ({ body, req, res }) => {
+        const cookie = cookieMode(req);
+        const session = await accounts.login(core, body, metaOf(req));
+        return { status: 200, body: answerSession({ req, res, config }, session, cookie) };
+      },
     }),
     defineRoute({
       method: 'post',
       path: '/api/v1/auth/refresh',
       access: 'public',
-      summary: 'Exchange a refresh token for new tokens (the old one stops working)',
+      summary: `Exchange a refresh token for new tokens (the old one stops working; presenting it again ends the session). ${COOKIE_NOTE}: send {} or no body; the cookie is rotated`,
       tags,
-      body: z.strictObject({ refreshToken: opaque }),
-      responses: { 200: { description: 'New tokens', schema: signedInSchema }, 401: problem('Not valid') },
-      handler: async ({ body, req }) => ({
-        status: 200,
-        body: await accounts.refresh(core, body.refreshToken, metaOf(req)),
-      }),
+      body: tokenBody,
+      responses: {
+        200: { description: 'New tokens', schema: signedInSchema },
+        401: problem('Not valid (in cookie mode: no or refused cookie, which is then cleared)'),
+      },
+      handler: async ({ body, req, res }) => {
+        const ctx = { req, res, config };
+        const cookie = cookieMode(req);
+        const token = presentedToken(req, cookie, body?.refreshToken);
+        const rotate = async () => {
+          if (token === undefined) throw new Unauthorized('No session cookie; sign in again.');
+          return accounts.refresh(core, token, metaOf(req));
+        };
+        const session = cookie ? await orClearCookie(ctx, rotate) : await rotate();
+        return { status: 200, body: answerSession(ctx, session, cookie) };
+      },
     }),
     defineRoute({
       method: 'post',
       path: '/api/v1/auth/logout',
       access: 'public',
-      summary: 'End the session the refresh token belongs to',
+      summary: `End the session the refresh token belongs to. ${COOKIE_NOTE}: send {} or no body; the cookie is cleared`,
       tags,
-      body: z.strictObject({ refreshToken: opaque }),
+      body: tokenBody,
       responses: { 204: { description: 'Signed out' } },
-      handler: async ({ body, req }) => {
-        await accounts.logout(core, body.refreshToken, metaOf(req));
+      handler: async ({ body, req, res }) => {
+        const cookie = cookieMode(req);
+        const token = presentedToken(req, cookie, body?.refreshToken);
+        if (token !== undefined) await accounts.logout(core, token, metaOf(req));
+        if (cookie) clearRefreshCookie({ req, res, config });
         return { status: 204 };
       },
     }),
@@ -189,17 +223,18 @@ function accountRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/auth/change-password',
       access: 'viewer',
-      summary: 'Change your password; every other session ends and new tokens are returned',
+      summary: `Change your password; every other session ends and new tokens are returned. ${COOKIE_NOTE} (set as the cookie)`,
       tags,
       body: z.strictObject({ currentPassword: anyPassword, newPassword }),
       responses: {
         200: { description: 'Changed; new tokens', schema: signedInSchema },
         400: problem('Current password wrong or new one invalid'),
       },
-      handler: async ({ body, principal, req }) => ({
-        status: 200,
-        body: await accounts.changePassword(core, userOf(principal).id, body, metaOf(req)),
-      }),
+      handler: async ({ body, principal, req, res }) => {
+        const cookie = cookieMode(req);
+        const session = await accounts.changePassword(core, userOf(principal).id, body, metaOf(req));
+        return { status: 200, body: answerSession({ req, res, config }, session, cookie) };
+      },
     }),
   ];
 }
