@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` (beside the code, no services) and `integration`
-// (under test/, against the real services the test environment starts).
+// Three projects: `unit` (beside the code, no services), `console` (the console's components and
+// hooks in jsdom) and `integration` (under test/, against the real services the test environment
+// starts, including the browser tests of test/browser/ in Chromium against the built console).
 export default defineConfig({
   test: {
     reporters: ['default', './test/setup/summary-reporter.ts'],
@@ -16,10 +17,18 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'console',
+          include: ['console/src/**/*.test.{ts,tsx}'],
+          environment: 'jsdom',
+          setupFiles: ['console/src/test-setup.ts'],
+        },
+      },
+      {
+        test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'],
           environment: 'node',
-          globalSetup: ['test/setup/global-setup.ts'],
+          globalSetup: ['test/setup/global-setup.ts', 'test/setup/console-build.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // The services are shared by every file; run files one after another.

@@ -1,0 +1,98 @@
+// The console's frame in Chromium against the real API: sign-in, deep links, the theme, sign-out.
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launch, openPage, settled, signIn } from './support/browser.ts';
+import { startConsoleStack, type ConsoleStack } from './support/stack.ts';
+
+let stack: ConsoleStack;
+let browser: Browser;
+
+beforeAll(async () => {
+  stack = await startConsoleStack({ payments: 150, worker: false });
+  browser = await launch();
+});
+
+afterAll(async () => {
+  await browser.close();
+  await stack.close();
+});
+
+describe('console shell', () => {
+  it('when the password is wrong, then the sign-in page says so and stays', async () => {
+    const { page, context } = await openPage(browser);
+    await page.goto(`${stack.url}/login`);
+    await page.getByLabel('Email').fill('admin@payflow.local');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(async () => page.getByText('The email or password is not right.').count()).toBe(1);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await context.close();
+  });
+
+  it('when a signed-out person opens a deep link, then they sign in and land on it', async () => {
+    const { page, context } = await openPage(browser);
+    await page.goto(`${stack.url}/payments?state=settled`);
+    await page.waitForURL(/\/login\?next=/);
+    await page.getByLabel('Email').fill('operator@payflow.local');
+    await page.getByLabel('Password').fill('browser-tests-pass');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((u) => u.pathname === '/payments');
+    expect(new URL(page.url()).searchParams.get('state')).toBe('settled');
+    await context.close();
+  });
+
+  it('when signed in and the page is reloaded, then the session resumes from the HttpOnly cookie alone', async () => {
+    const { page, context } = await openPage(browser);
+    await signIn(page, stack, 'viewer');
+    const cookies = await context.cookies();
+    const refresh = cookies.find((c) => c.name === 'pf_refresh');
+    expect(refresh?.httpOnly).toBe(true);
+    expect(refresh?.sameSite).toBe('Strict');
+    // Page scripts see no token anywhere.
+    expect(await page.evaluate(() => document.cookie)).not.toContain('pf_refresh');
+    expect(await page.evaluate(() => JSON.stringify({ ...localStorage }))).not.toMatch(/eyJ|refresh/i);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/dashboard');
+    await context.close();
+  });
+
+  it('when the user switches to dark mode and reloads, then the console stays dark and the preference is saved', async () => {
+    const { page, context } = await openPage(browser, { scheme: 'light' });
+    await signIn(page, stack, 'operator');
+    await settled(page);
+    expect(await page.evaluate(() => document.documentElement.classList.contains('pf-v6-theme-dark'))).toBe(false);
+    await page.getByRole('button', { name: 'Dark theme' }).click();
+    expect(await page.evaluate(() => document.documentElement.classList.contains('pf-v6-theme-dark'))).toBe(true);
+    await expect
+      .poll(async () => {
+        const { rows } = await stack.db.query<{ theme: string }>(
+          `select p.theme from user_preferences p join users u on u.id = p.user_id where u.email = 'operator@payflow.local'`,
+        );
+        return rows[0]?.theme;
+      })
+      .toBe('dark');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.classList.contains('pf-v6-theme-dark'))).toBe(true);
+    // Another browser (no localStorage) gets the theme from the server after sign-in.
+    const other = await openPage(browser, { scheme: 'light' });
+    await signIn(other.page, stack, 'operator');
+    await expect
+      .poll(async () => other.page.evaluate(() => document.documentElement.classList.contains('pf-v6-theme-dark')))
+      .toBe(true);
+    await other.context.close();
+    await context.close();
+  });
+
+  it('when the user signs out, then the session is gone and pages ask for sign-in again', async () => {
+    const { page, context } = await openPage(browser);
+    await signIn(page, stack, 'admin');
+    await page.getByRole('button', { name: /^Account:/ }).click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/login/);
+    await page.goto(`${stack.url}/alerts`);
+    await page.waitForURL(/\/login\?next=%2Falerts/);
+    await context.close();
+  });
+});

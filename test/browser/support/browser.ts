@@ -1,0 +1,106 @@
+// Chromium from Debian driven by playwright-core: pages signed in as a demo user, screenshots
+// into test/screenshots/ (kept by CI, ignored by git), and axe-core scans.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { CHROMIUM } from '../../setup/console-build.ts';
+import { PASSWORD, USERS, type ConsoleStack, type DemoRole } from './stack.ts';
+
+export const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'screenshots');
+
+export const VIEWPORTS = {
+  desktop: { width: 1440, height: 900 },
+  phone: { width: 360, height: 780 },
+} as const;
+export type Viewport = keyof typeof VIEWPORTS;
+export type Scheme = 'light' | 'dark';
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface ConsolePage {
+  context: BrowserContext;
+  page: Page;
+  /** Everything the page printed as console errors or warnings, and uncaught exceptions. */
+  problems: string[];
+}
+
+/** A new browser context (own cookies) with a page that records console errors. */
+export async function openPage(
+  browser: Browser,
+  opts: { viewport?: Viewport; scheme?: Scheme } = {},
+): Promise<ConsolePage> {
+  const context = await browser.newContext({
+    viewport: VIEWPORTS[opts.viewport ?? 'desktop'],
+    colorScheme: opts.scheme ?? 'light',
+    reducedMotion: 'reduce',
+  });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  return { context, page, problems };
+}
+
+/** Signs in through the sign-in page as a person does. */
+export async function signIn(page: Page, stack: ConsoleStack, role: DemoRole = 'admin', next = '/dashboard'): Promise<void> {
+  await page.goto(`${stack.url}/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('Email').fill(USERS[role]);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((u) => u.pathname === next.split('?')[0]);
+}
+
+/** Waits until no skeleton or spinner is left on the page (data has arrived). */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForLoadState('networkidle').catch(() => undefined);
+  await expect
+    .poll(async () => page.locator('.pf-v6-c-skeleton, .pf-v6-c-spinner').count(), { timeout: 15_000 })
+    .toBe(0);
+}
+
+export async function shoot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[]; html: string }[];
+}
+
+/** axe-core over the whole page; answers the serious and critical violations. */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  // Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not govern.
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations;
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ ...v, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, html: n.html.slice(0, 200) })) }));
+}

@@ -1,0 +1,106 @@
+// The product as the browser tests meet it: a fresh database with the demo's seed (payments over
+// the last days, the three demo users), the real API serving the built console, and a real
+// worker consuming private queues, so that rules raise alerts from real payments.
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { loadApiConfig } from '@payflow/api/config';
+import { createPool } from '@payflow/api/store';
+import type pg from 'pg';
+import { DEMO_RULES, DEMO_USERS, seed } from '../../../hack/demo/seed.ts';
+import { startApi, type RunningApi } from '../../../api/src/server.ts';
+import { newSigningKey, randomIp } from '../../support/auth.ts';
+import { migratedDatabase, testenv } from '../../support/env.ts';
+import { createTestQueues, exited, spawnWorker, sqs } from '../../integration/worker-support.ts';
+
+export const PASSWORD = 'browser-tests-pass';
+export const USERS = {
+  admin: DEMO_USERS[0].email,
+  operator: DEMO_USERS[1].email,
+  viewer: DEMO_USERS[2].email,
+} as const;
+export type DemoRole = keyof typeof USERS;
+
+export interface ConsoleStack {
+  /** Where the console and the API answer (same origin). */
+  readonly url: string;
+  readonly api: RunningApi;
+  readonly db: pg.Pool;
+  /** A bearer token for setting things up through the API (admin). */
+  readonly token: string;
+  call<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const DIST = join(import.meta.dirname, '..', '..', '..', 'console', 'dist');
+
+export async function startConsoleStack(opts: { payments?: number; worker?: boolean } = {}): Promise<ConsoleStack> {
+  const env = testenv();
+  const databaseUrl = await migratedDatabase('browser');
+  await seed({ databaseUrl, payments: opts.payments ?? 400, days: 7, password: PASSWORD });
+  const client = sqs(env.sqs.endpoint, env.sqs.region);
+  const queues = await createTestQueues(client);
+  const api = await startApi(
+    loadApiConfig({
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: env.redis.url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      JWT_PRIVATE_KEY: newSigningKey(),
+      AWS_REGION: env.sqs.region,
+      SQS_ENDPOINT: env.sqs.endpoint,
+      SQS_EVENTS_QUEUE_URL: queues.events,
+      SQS_EVENTS_DLQ_URL: queues.dlq,
+      SQS_UPDATES_QUEUE_URL: queues.updates,
+      CONSOLE_DIST_DIR: DIST,
+      RATE_LIMIT_PER_MINUTE: '0',
+    }),
+  );
+  const worker: ChildProcess | undefined =
+    opts.worker === false
+      ? undefined
+      : spawnWorker({ databaseUrl, redisUrl: env.redis.url, endpoint: env.sqs.endpoint, region: env.sqs.region, queues });
+  const db = createPool({ url: databaseUrl, max: 2 });
+  const ip = randomIp();
+  const call = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, token?: string) => {
+    const res = await fetch(`${api.url}${path}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        'x-forwarded-for': ip,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → ${String(res.status)}: ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  };
+  const { accessToken } = await call<{ accessToken: string }>('POST', '/api/v1/auth/login', {
+    email: USERS.admin,
+    password: PASSWORD,
+  });
+  return {
+    url: api.url,
+    api,
+    db,
+    token: accessToken,
+    call: async <T>(method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+      call<T>(method, path, body, headers, accessToken),
+    async close() {
+      if (worker) {
+        worker.kill('SIGTERM');
+        await exited(worker);
+      }
+      client.destroy();
+      await db.end();
+      await api.close();
+    },
+  };
+}
+
+/** The demo's rules, created through the API (the worker evaluates them on every event). */
+export async function createDemoRules(stack: ConsoleStack): Promise<void> {
+  for (const rule of DEMO_RULES) await stack.call('POST', '/api/v1/rules', rule);
+}
