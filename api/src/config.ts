@@ -19,6 +19,10 @@ export const apiConfigSchema = z.object({
   SQS_EVENTS_QUEUE_URL: z.url().optional(),
   SQS_EVENTS_DLQ_URL: z.url().optional(),
   SQS_UPDATES_QUEUE_URL: z.url().optional(),
+  /** The updates queue's dead-letter queue, for health; unset: found through the queue's RedrivePolicy. */
+  SQS_UPDATES_DLQ_URL: z.url().optional(),
+  /** How often this instance writes its row in service_heartbeats (read by /api/v1/health), ms. */
+  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
   /** Requests per minute per caller (principal, or client IP when anonymous) on /api/v1; 0 turns it off. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(6000),
 
@@ -45,15 +49,15 @@ export const apiConfigSchema = z.object({
   APP_BASE_URL: z.url().default('http://localhost:8080'),
   /** The console's origin, the only one CORS allows; unset allows none. */
   CONSOLE_ORIGIN: z.url().optional(),
-  /** SMTP server for verification and reset emails (`smtp://user:pass@host:port`); unset drops mail with a warning. */
-  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
-  EMAIL_FROM: z.string().min(3).default('PayFlow <no-reply@payflow.local>'),
-  /** Failed logins allowed per (account, IP), per account, and per IP within one window. */
   /**
    * The console's build (`vite build` output: index.html, assets/) served on the API's origin;
    * default: this repository's console/dist, when built. Without an index.html there, no console.
    */
   CONSOLE_DIST_DIR: z.string().min(1).optional(),
+  /** SMTP server for verification and reset emails (`smtp://user:pass@host:port`); unset drops mail with a warning. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  EMAIL_FROM: z.string().min(3).default('PayFlow <no-reply@payflow.local>'),
+  /** Failed logins allowed per (account, IP), per account, and per IP within one window. */
   LOGIN_MAX_FAILURES_ACCOUNT_IP: z.coerce.number().int().min(1).default(5),
   LOGIN_MAX_FAILURES_ACCOUNT: z.coerce.number().int().min(1).default(20),
   LOGIN_MAX_FAILURES_IP: z.coerce.number().int().min(1).default(100),

@@ -9,6 +9,7 @@ import { consoleDistDir } from './http/console.ts';
 import type { Authenticator } from './http/principal.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createRegistry } from './observability/metrics.ts';
+import { startApiHeartbeat } from './ops/api-heartbeat.ts';
 import { apiRoutes } from './routes/index.ts';
 import { createPool } from './store/db.ts';
 import { migrate } from './store/migrate.ts';
@@ -19,6 +20,8 @@ export interface RunningApi {
   readonly url: string;
   readonly logger: Logger;
   readonly deps: ApiDeps;
+  /** This instance's id in service_heartbeats. */
+  readonly instanceId: string;
   close(): Promise<void>;
 }
 
@@ -107,19 +110,24 @@ export async function startApi(config: ApiConfig, opts: StartOptions = {}): Prom
     authenticate: opts.authenticate ?? auth.authenticate,
     middleware: authMiddleware(config.CONSOLE_ORIGIN),
     rateLimit: { limit: config.RATE_LIMIT_PER_MINUTE, windowSeconds: 60 },
+    consoleDir: consoleDistDir(config.CONSOLE_DIST_DIR, logger),
   });
   const server = app.listen(config.PORT, config.HOST);
   await listen(server);
-    consoleDir: consoleDistDir(config.CONSOLE_DIST_DIR, logger),
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
   const url = `http://127.0.0.1:${String(port)}`;
+  // Every instance reports itself (health lists it); the row goes on close, before the pool ends.
+  const heartbeat = startApiHeartbeat(server, pool, { intervalMs: config.HEARTBEAT_INTERVAL_MS, logger });
+  await heartbeat.ready;
+  closers.push(async () => heartbeat.stop());
   logger.info({ url }, 'api listening');
   return {
     server,
     url,
     logger,
     deps,
+    instanceId: heartbeat.instanceId,
     async close() {
       await Promise.all(closers.map((fn) => fn()));
       const closed = new Promise<void>((resolve) =>
