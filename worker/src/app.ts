@@ -9,13 +9,13 @@ import type { WorkerConfig } from './config.ts';
 import { Dedupe } from './dedupe.ts';
 import { EventWorker } from './event-worker.ts';
 import { createWorkerMetrics } from './metrics.ts';
-import { startHeartbeat, startOpsServer } from './ops.ts';
+import { startOpsServer, startWorkerHeartbeat, WORKER_VERSION } from './ops.ts';
 import { runRelay } from './relay.ts';
 import { RuleCache } from './rules.ts';
 import { createSqsClient } from './sqs.ts';
 import { SqsHotPath } from './sqs-hot-path.ts';
 
-export const WORKER_VERSION = '0.1.0';
+export { WORKER_VERSION };
 
 export interface RunningWorker {
   readonly worker: EventWorker;
@@ -82,11 +82,12 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.METRICS_PORT;
-  const heartbeat = startHeartbeat(pool, {
+  const heartbeat = startWorkerHeartbeat(pool, {
     instanceId,
-    version: WORKER_VERSION,
     intervalMs: config.HEARTBEAT_INTERVAL_MS,
-    details: () => ({ in_flight: worker.inFlightCount, redis: dedupe.available, pid: process.pid }),
+    worker,
+    redis: () => dedupe.available,
+    logger,
   });
   const backlogTimer = setInterval(() => {
     sqs

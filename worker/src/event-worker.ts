@@ -72,6 +72,10 @@ export class EventWorker {
   private heartbeat: NodeJS.Timeout | undefined;
   /** Last successful receive or time of start; readiness looks at it. */
   lastPollAt = Date.now();
+  /** Cumulative counts for the heartbeat (plain integers: nothing more on the hot path). */
+  readonly totals = { settled: 0, applied: 0, batches: 0 };
+  /** Largest age at receive (receive time − SentTimestamp) since the last takeOldestAge(), ms. */
+  private oldestAgeMs: number | undefined;
 
   constructor(o: EventWorkerOptions) {
     this.o = o;
@@ -82,6 +86,7 @@ export class EventWorker {
       run: async (items) => {
         const verdicts = await applyBatch(o.apply, items);
         o.metrics.batchSize.observe(items.length);
+        this.totals.batches++;
         if (o.fault === 'after-commit') crash();
         // Committed: remembered in Redis as done, for the whole batch in one call.
         await o.dedupe.markDone(verdicts.flatMap((v) => (v.kind === 'done' ? [v.eventId] : [])));
@@ -106,6 +111,13 @@ export class EventWorker {
 
   get inFlightCount(): number {
     return this.inFlight.size;
+  }
+
+  /** The oldest age at receive seen since the previous call (undefined when nothing came), ms. */
+  takeOldestAge(): number | undefined {
+    const age = this.oldestAgeMs;
+    this.oldestAgeMs = undefined;
+    return age;
   }
 
   /**
@@ -149,7 +161,9 @@ export class EventWorker {
     this.lastPollAt = Date.now();
     if (messages.length === 0) return 0;
     const now = Date.now();
+    let oldestSent = now;
     const flights = messages.map((message): InFlight => {
+      oldestSent = Math.min(oldestSent, Number(message.Attributes?.SentTimestamp ?? now));
       const item: BatchItem = {
         body: message.Body ?? '',
         messageId: message.MessageId ?? '',
@@ -157,6 +171,8 @@ export class EventWorker {
       };
       return { message, receivedAt: now, item, eventId: parseBody(item).eventId, settled: false };
     });
+    const age = Math.max(0, now - oldestSent);
+    if (age > (this.oldestAgeMs ?? -1)) this.oldestAgeMs = age;
     for (const f of flights) this.inFlight.add(f);
     try {
       const verdicts = await this.process(flights);
@@ -217,6 +233,8 @@ export class EventWorker {
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     });
     for (const [outcome, n] of outcomes) this.o.metrics.processed.inc({ outcome }, n);
+    this.totals.settled += done.length + dead.length;
+    this.totals.applied += outcomes.get('applied') ?? 0;
     await this.deadLetter(dead);
     // Rejections are not final (a redriven copy is decided again): free their claims, while
     // deleting (the applied ones were marked done in Redis right after their commit).

@@ -1,8 +1,18 @@
 // Operations: the HTTP endpoint (/livez, /readyz, /metrics) and heartbeats into
 // service_heartbeats (component 'worker'), which the API's health endpoint reads.
 import { createServer, type Server } from 'node:http';
+import {
+  packageVersion,
+  RecentMax,
+  RecentRate,
+  startHeartbeat,
+  type Heartbeat,
+} from '@payflow/api/heartbeat';
+import type { Logger } from '@payflow/api/observability';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
+
+export const WORKER_VERSION = packageVersion(new URL('../package.json', import.meta.url));
 
 export interface OpsServerOptions {
   readonly host: string;
@@ -52,33 +62,53 @@ export async function startOpsServer(o: OpsServerOptions): Promise<Server> {
   return server;
 }
 
-export interface Heartbeat {
-  stop(): Promise<void>;
+export interface WorkerHeartbeatSource {
+  readonly inFlightCount: number;
+  readonly totals: { readonly settled: number; readonly applied: number; readonly batches: number };
+  takeOldestAge(): number | undefined;
 }
 
-/** Upserts this instance's row every `intervalMs`; `details()` goes into the row. */
-export function startHeartbeat(
+/**
+ * This worker's row in service_heartbeats (the shared writer of @payflow/api/heartbeat): events
+ * settled and applied and Postgres batches over the last minute, events per second, and the age
+ * at receive of the oldest message received in the last minute (now − SentTimestamp, the
+ * attribute the receive already asks for).
+ */
+export function startWorkerHeartbeat(
   pool: pg.Pool,
-  o: { instanceId: string; version: string; intervalMs: number; details: () => Record<string, unknown> },
+  o: {
+    instanceId: string;
+    intervalMs: number;
+    worker: WorkerHeartbeatSource;
+    redis: () => boolean;
+    logger: Logger;
+  },
 ): Heartbeat {
-  const beat = async (): Promise<void> => {
-    await pool
-      .query(
-        `insert into service_heartbeats (instance_id, component, version, details)
-         values ($1, 'worker', $2, $3::jsonb)
-         on conflict (instance_id) do update set last_seen_at = now(), details = excluded.details`,
-        [o.instanceId, o.version, JSON.stringify(o.details())],
-      )
-      .catch(() => undefined);
-  };
-  void beat();
-  const timer = setInterval(() => void beat(), o.intervalMs);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await pool
-        .query('delete from service_heartbeats where instance_id = $1', [o.instanceId])
-        .catch(() => undefined);
+  const settled = new RecentRate();
+  const applied = new RecentRate();
+  const batches = new RecentRate();
+  const oldest = new RecentMax();
+  return startHeartbeat(pool, {
+    component: 'worker',
+    instanceId: o.instanceId,
+    version: WORKER_VERSION,
+    intervalMs: o.intervalMs,
+    details: () => {
+      const t = o.worker.totals;
+      const events = settled.sample(t.settled);
+      const age = oldest.add(o.worker.takeOldestAge());
+      return {
+        in_flight: o.worker.inFlightCount,
+        redis: o.redis(),
+        events_last_minute: events.count,
+        events_per_second: events.perSecond,
+        applied_last_minute: applied.sample(t.applied).count,
+        batches_last_minute: batches.sample(t.batches).count,
+        oldest_message_age_seconds: age === null ? null : Math.round(age / 100) / 10,
+      };
     },
-  };
+    onError: (err: unknown) => {
+      o.logger.warn({ err: (err as Error).message }, 'could not write the heartbeat');
+    },
+  });
 }
