@@ -2,6 +2,7 @@
 // are warm), one controller per kind whose workers run only while this instance holds the
 // Lease, the health and metrics server, and the three reconcilers.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { startHeartbeat, type Heartbeat } from '@payflow/api/heartbeat';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
@@ -18,6 +19,7 @@ import { LeaderElector } from './runtime/leader.ts';
 import { createControllerMetrics, type ControllerMetrics } from './runtime/metrics.ts';
 import { controllingOwner } from './runtime/objects.ts';
 import { SqsMetricsReader } from './reconcilers/sqs-metrics.ts';
+import { CONTROLLER_VERSION, controllerDetails } from './runtime/heartbeat.ts';
 
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'payflow-controller' } as const;
 const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=payflow-controller';
@@ -34,6 +36,8 @@ export interface ManagerOptions {
   lease?: { durationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   /** Called when leadership is lost; a process should exit (as controller-runtime does). */
   onLeadershipLost?: () => void;
+  /** How often this instance writes its row in service_heartbeats (default five seconds). */
+  heartbeatIntervalMs?: number;
 }
 
 interface Wiring {
@@ -69,6 +73,7 @@ export class Manager {
   private readonly o: ManagerOptions;
   private leading = false;
   private readonly sqs: SqsMetricsReader;
+  private heartbeat: Heartbeat | undefined;
 
   constructor(o: ManagerOptions) {
     this.o = o;
@@ -188,6 +193,29 @@ export class Manager {
     }
     if (this.elector) this.elector.start();
     else this.lead();
+    this.heartbeat = this.startHeartbeat();
+  }
+
+  /** This instance's row in service_heartbeats: leadership and the API server's version and latency. */
+  private startHeartbeat(): Heartbeat {
+    const { config, log } = this.o;
+    return startHeartbeat(this.o.pool, {
+      component: 'controller',
+      instanceId: this.identity,
+      version: CONTROLLER_VERSION,
+      intervalMs: this.o.heartbeatIntervalMs ?? 5000,
+      details: async () =>
+        controllerDetails(this.client, {
+          leading: this.leading,
+          holder: this.elector ? this.elector.currentHolder : this.identity,
+          lease: config.LEADER_ELECTION
+            ? `${config.LEADER_ELECTION_NAMESPACE}/${config.LEADER_ELECTION_ID}`
+            : undefined,
+        }),
+      onError: (err: unknown) => {
+        log.warn({ err: (err as Error).message }, 'could not write the heartbeat');
+      },
+    });
   }
 
   private lead(): void {
@@ -196,12 +224,14 @@ export class Manager {
     for (const c of this.controllers) c.start();
     // Level-triggered: a new leader looks at every object it knows of.
     for (const w of this.wirings) for (const obj of w.informer.list()) w.controller.enqueue(objectKey(obj));
+    void this.heartbeat?.beat();
   }
 
   private unlead(): void {
     this.leading = false;
     this.metrics.leader(this.o.config.LEADER_ELECTION_ID, false);
     for (const c of this.controllers) void c.stop();
+    void this.heartbeat?.beat();
     this.o.onLeadershipLost?.();
   }
 
@@ -214,5 +244,6 @@ export class Manager {
     await Promise.all(this.informers.map(async (i) => i.stop()));
     await this.health?.close();
     this.sqs.close();
+    await this.heartbeat?.stop();
   }
 }
