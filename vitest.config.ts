@@ -28,7 +28,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/browser/**/*.test.ts'],
           environment: 'node',
-          globalSetup: ['test/setup/global-setup.ts', 'test/setup/console-build.ts'],
+          globalSetup: ['test/setup/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           // The services are shared by every file; run files one after another.

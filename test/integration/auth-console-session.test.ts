@@ -95,6 +95,25 @@ describe('console sessions: the refresh token only in an HttpOnly cookie', () =>
     expect(me.status).toBe(200);
   });
 
+  it('when the console signs in and out, then a readable pf_session hint (no secret, path /) is set beside the cookie and cleared with it', async () => {
+    const res = await h.call('POST', '/api/v1/auth/login', {
+      body: { email, password: PASSWORD },
+      headers: COOKIE_MODE,
+    });
+    const hint = res.headers.getSetCookie().find((c) => c.startsWith('pf_session='));
+    expect(hint).toMatch(/^pf_session=1;/);
+    expect(hint).toMatch(/Path=\/;/);
+    expect(hint).not.toMatch(/HttpOnly/i);
+    expect(hint).toMatch(/SameSite=Strict/);
+    const cookie = refreshCookieOf(res);
+    const out = await h.call('POST', '/api/v1/auth/logout', {
+      body: {},
+      headers: { ...COOKIE_MODE, cookie: `pf_refresh=${cookie?.value ?? ''}` },
+    });
+    expect(out.status).toBe(204);
+    expect(out.headers.getSetCookie().find((c) => c.startsWith('pf_session='))).toMatch(/01 Jan 1970/);
+  });
+
   it('when an API client signs in without the header, then nothing changes: the refresh token is in the body and no cookie is set', async () => {
     const res = await h.call('POST', '/api/v1/auth/login', { body: { email, password: PASSWORD } });
     expect(res.status).toBe(200);

@@ -49,14 +49,27 @@ function cookieOptions({ req, config }: CookieContext): CookieOptions {
   };
 }
 
-/** Sets the refresh cookie for the rest of the family's absolute lifetime. */
+/**
+ * A readable companion of the refresh cookie that holds no secret, only "a session may exist":
+ * the console asks for a silent refresh at start only when it is there, so a visitor who never
+ * signed in causes no 401.
+ */
+export const SESSION_HINT_COOKIE = 'pf_session';
+
+function hintOptions(ctx: CookieContext): CookieOptions {
+  return { ...cookieOptions(ctx), httpOnly: false, path: '/' };
+}
+
+/** Sets the refresh cookie (and its hint) for the rest of the family's absolute lifetime. */
 export function setRefreshCookie(ctx: CookieContext, session: SignedIn): void {
   const maxAge = Math.max(0, session.refreshExpiresAt.getTime() - Date.now());
   ctx.res.cookie(REFRESH_COOKIE, session.refreshToken, { ...cookieOptions(ctx), maxAge });
+  ctx.res.cookie(SESSION_HINT_COOKIE, '1', { ...hintOptions(ctx), maxAge });
 }
 
 export function clearRefreshCookie(ctx: CookieContext): void {
   ctx.res.clearCookie(REFRESH_COOKIE, cookieOptions(ctx));
+  ctx.res.clearCookie(SESSION_HINT_COOKIE, hintOptions(ctx));
 }
 
 /** The refresh cookie's value, if it looks like a token at all. */

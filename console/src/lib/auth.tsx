@@ -57,6 +57,12 @@ function renewDelay(s: Session): number {
   return Math.max(5_000, Math.min(life - RENEW_MARGIN_MS, life * 0.8));
 }
 
+function hasSessionHint(): boolean {
+  return (
+    typeof document !== 'undefined' && document.cookie.split(/;\s*/).some((c) => c.startsWith('pf_session='))
+  );
+}
+
 async function withRefreshLock<T>(fn: () => Promise<T>): Promise<T> {
   if (typeof navigator !== 'undefined' && 'locks' in navigator) {
     return navigator.locks.request('payflow-refresh', fn);
@@ -66,7 +72,7 @@ async function withRefreshLock<T>(fn: () => Promise<T>): Promise<T> {
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | undefined>();
-  const [status, setStatus] = useState<AuthStatus>('loading');
+  const [status, setStatus] = useState<AuthStatus>(() => (hasSessionHint() ? 'loading' : 'signed-out'));
   const current = useRef<Session | undefined>(undefined);
   const inflight = useRef<Promise<Session | undefined> | undefined>(undefined);
   const channel = useMemo(
@@ -121,8 +127,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     });
   }, [refresh]);
 
-  // First load: a cookie from an earlier visit signs the user in silently.
+  // First load: a cookie from an earlier visit signs the user in silently. The API sets the
+  // readable `pf_session` hint beside the HttpOnly refresh cookie; without it there is no session
+  // to resume, so no request is made (and no 401 is logged).
   useEffect(() => {
+    if (!hasSessionHint()) return;
     refresh().catch(() => {
       adopt(undefined);
     });

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { CHROMIUM } from '../../setup/console-build.ts';
+import { CHROMIUM } from './build.ts';
 import { PASSWORD, USERS, type ConsoleStack, type DemoRole } from './stack.ts';
 
 export const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'screenshots');
@@ -59,7 +59,12 @@ export async function openPage(
 }
 
 /** Signs in through the sign-in page as a person does. */
-export async function signIn(page: Page, stack: ConsoleStack, role: DemoRole = 'admin', next = '/dashboard'): Promise<void> {
+export async function signIn(
+  page: Page,
+  stack: ConsoleStack,
+  role: DemoRole = 'admin',
+  next = '/dashboard',
+): Promise<void> {
   await page.goto(`${stack.url}/login?next=${encodeURIComponent(next)}`);
   await page.getByLabel('Email').fill(USERS[role]);
   await page.getByLabel('Password').fill(PASSWORD);
@@ -96,11 +101,18 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   // Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not govern.
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, o: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: { run: (ctx: Document, o: object) => Promise<{ violations: AxeViolation[] }> };
+      }
+    ).axe;
     const r = await axe.run(document, { resultTypes: ['violations'] });
     return r.violations;
   });
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => ({ ...v, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, html: n.html.slice(0, 200) })) }));
+    .map((v) => ({
+      ...v,
+      nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, html: n.html.slice(0, 200) })),
+    }));
 }

@@ -11,6 +11,7 @@ import { startApi, type RunningApi } from '../../../api/src/server.ts';
 import { newSigningKey, randomIp } from '../../support/auth.ts';
 import { migratedDatabase, testenv } from '../../support/env.ts';
 import { createTestQueues, exited, spawnWorker, sqs } from '../../integration/worker-support.ts';
+import { ensureConsole } from './build.ts';
 
 export const PASSWORD = 'browser-tests-pass';
 export const USERS = {
@@ -33,7 +34,10 @@ export interface ConsoleStack {
 
 const DIST = join(import.meta.dirname, '..', '..', '..', 'console', 'dist');
 
-export async function startConsoleStack(opts: { payments?: number; worker?: boolean } = {}): Promise<ConsoleStack> {
+export async function startConsoleStack(
+  opts: { payments?: number; worker?: boolean } = {},
+): Promise<ConsoleStack> {
+  await ensureConsole();
   const env = testenv();
   const databaseUrl = await migratedDatabase('browser');
   await seed({ databaseUrl, payments: opts.payments ?? 400, days: 7, password: PASSWORD });
@@ -59,10 +63,22 @@ export async function startConsoleStack(opts: { payments?: number; worker?: bool
   const worker: ChildProcess | undefined =
     opts.worker === false
       ? undefined
-      : spawnWorker({ databaseUrl, redisUrl: env.redis.url, endpoint: env.sqs.endpoint, region: env.sqs.region, queues });
+      : spawnWorker({
+          databaseUrl,
+          redisUrl: env.redis.url,
+          endpoint: env.sqs.endpoint,
+          region: env.sqs.region,
+          queues,
+        });
   const db = createPool({ url: databaseUrl, max: 2 });
   const ip = randomIp();
-  const call = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, token?: string) => {
+  const call = async <T>(
+    method: string,
+    path: string,
+    body: unknown,
+    opts: { headers?: Record<string, string>; token?: string },
+  ) => {
+    const { headers = {}, token } = opts;
     const res = await fetch(`${api.url}${path}`, {
       method,
       headers: {
@@ -77,17 +93,19 @@ export async function startConsoleStack(opts: { payments?: number; worker?: bool
     if (!res.ok) throw new Error(`${method} ${path} → ${String(res.status)}: ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
   };
-  const { accessToken } = await call<{ accessToken: string }>('POST', '/api/v1/auth/login', {
-    email: USERS.admin,
-    password: PASSWORD,
-  });
+  const { accessToken } = await call<{ accessToken: string }>(
+    'POST',
+    '/api/v1/auth/login',
+    { email: USERS.admin, password: PASSWORD },
+    {},
+  );
   return {
     url: api.url,
     api,
     db,
     token: accessToken,
     call: async <T>(method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
-      call<T>(method, path, body, headers, accessToken),
+      call<T>(method, path, body, { headers, token: accessToken }),
     async close() {
       if (worker) {
         worker.kill('SIGTERM');
