@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '@payflow/api/domain';
+import { idTimestamp, newId } from '@payflow/api/domain';
 import { startOpsApi, type OpsApi } from '../support/ops-api.ts';
 
 interface AlertBody {
@@ -10,7 +10,17 @@ interface AlertBody {
   assignee_id: string | null;
   acknowledged_by: string | null;
   resolution: string | null;
+  resolution_note?: string | null;
   rule_name: string | null;
+  rule_version?: number | null;
+  rule_mode?: string | null;
+  details?: { reasons: string[] } & Record<string, unknown>;
+  explanation?: {
+    rule: { id: string; name: string | null; version: number | null } | null;
+    values: Record<string, unknown>;
+    conditions: Record<string, unknown>[];
+  };
+  payment?: Record<string, unknown> | null;
   notes?: { body: string; author_id: string }[];
 }
 interface PageBody {
@@ -175,7 +185,11 @@ describe('alerts API against real PostgreSQL', () => {
       body: { resolution: 'false positive' },
     });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'resolved', resolution: 'false positive' });
+    expect(res.body).toMatchObject({
+      status: 'resolved',
+      resolution: 'false_positive',
+      resolution_note: null,
+    });
     for (const [path, body] of [
       ['acknowledge', undefined],
       ['resolve', { resolution: 'again' }],
@@ -205,6 +219,160 @@ describe('alerts API against real PostgreSQL', () => {
     const detail = await t.call<AlertBody>('GET', `/api/v1/alerts/${id}`, { role: 'viewer' });
     expect(detail.body.notes).toMatchObject([{ body: 'looking into it', author_id: 'usr_op' }]);
     expect(await auditActions(id)).toEqual(['alert.assigned', 'alert.note_added']);
+  });
+
+  it('when an alert is resolved with a listed resolution and a note, then both are kept and the audit reason names them', async () => {
+    const id = await insertAlert();
+    const res = await t.call<AlertBody>('POST', `/api/v1/alerts/${id}/resolve`, {
+      role: 'operator',
+      user: 'usr_op',
+      body: { resolution: 'confirmed_fraud', note: '  chargeback filed  ' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      status: 'resolved',
+      resolution: 'confirmed_fraud',
+      resolution_note: 'chargeback filed',
+      resolved_by: 'usr_op',
+    });
+    const { rows } = await t.api.deps.pool.query<{ reason: string }>(
+      "select reason from audit_log where resource_id = $1 and action = 'alert.resolved'",
+      [id],
+    );
+    expect(rows).toEqual([{ reason: 'confirmed_fraud: chargeback filed' }]);
+  });
+
+  it('when an older client resolves with free text, then a spelling of a value counts as it and other text is kept as the note of other', async () => {
+    const cases: [unknown, string, string | null][] = [
+      [{ resolution: 'Confirmed fraud' }, 'confirmed_fraud', null],
+      [{ resolution: 'false-positive', note: 'test card' }, 'false_positive', 'test card'],
+      [{ resolution: 'duplicate of alt_1' }, 'other', 'duplicate of alt_1'],
+      [{ resolution: 'merchant error', note: 'refunded' }, 'other', 'merchant error\nrefunded'],
+      [{ resolution: 'other' }, 'other', null],
+    ];
+    for (const [body, resolution, note] of cases) {
+      const id = await insertAlert();
+      const res = await t.call<AlertBody>('POST', `/api/v1/alerts/${id}/resolve`, { role: 'operator', body });
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      expect(res.body, JSON.stringify(body)).toMatchObject({ resolution, resolution_note: note });
+    }
+    const id = await insertAlert();
+    const tooLong = await t.call('POST', `/api/v1/alerts/${id}/resolve`, {
+      role: 'operator',
+      body: { resolution: 'x'.repeat(2000), note: 'y'.repeat(2500) },
+    });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.field).toBe('note');
+    expect(await auditActions(id)).toEqual([]);
+  });
+
+  it('when the OpenAPI document is read, then resolve lists the resolutions and the alert shape has its explanation', async () => {
+    const res = await fetch(`${t.api.url}/api/v1/openapi.json`);
+    const doc = (await res.json()) as {
+      paths: Record<
+        string,
+        Record<string, { requestBody: { content: Record<string, { schema: unknown }> } }>
+      >;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    const resolve = doc.paths['/api/v1/alerts/{alertId}/resolve']!.post!;
+    const schema = JSON.stringify(resolve.requestBody.content['application/json']!.schema);
+    expect(schema).toContain('"enum":["false_positive","confirmed_fraud","other"]');
+    expect(Object.keys(doc.components.schemas.Alert!.properties)).toEqual(
+      expect.arrayContaining(['rule_version', 'rule_mode', 'explanation', 'resolution_note', 'details']),
+    );
+    expect(Object.keys(doc.components.schemas.AlertDetail!.properties)).toEqual(
+      expect.arrayContaining(['notes', 'payment']),
+    );
+    expect(doc.paths['/api/v1/alerts/next']).toBeDefined();
+    expect(doc.paths['/api/v1/alerts/acknowledge']).toBeDefined();
+    expect(doc.paths['/api/v1/users/directory']).toBeDefined();
+  });
+
+  it('when an alert is raised now, then it records the version and mode of its rule; older rows without them stay null', async () => {
+    const id = await insertAlert();
+    const res = await t.call<AlertBody>('GET', `/api/v1/alerts/${id}`, { role: 'viewer' });
+    expect(res.body).toMatchObject({ rule_version: 1, rule_mode: 'enforce' });
+    await t.api.deps.pool.query('update alerts set rule_version = null, rule_mode = null where id = $1', [
+      id,
+    ]);
+    await t.api.deps.pool.query("update rules set mode = 'shadow' where id = $1", [ruleId]);
+    const old = await t.call<AlertBody>('GET', `/api/v1/alerts/${id}`, { role: 'viewer' });
+    await t.api.deps.pool.query("update rules set mode = 'enforce' where id = $1", [ruleId]);
+    expect(old.body).toMatchObject({ rule_version: null, rule_mode: 'shadow' });
+    expect(old.body.explanation?.rule).toEqual({ id: ruleId, name: 'velocity', version: null });
+    expect(old.body.details).toEqual({ reasons: [] });
+    expect(old.body.explanation).toMatchObject({ values: {}, conditions: [] });
+  });
+
+  it('when recorded reasons have every shape the engine writes, then the explanation reads each back with the value seen', async () => {
+    const id = await insertAlert();
+    const reasons = [
+      'metadata.channel eq "web (was \\"x\\")" (was "web (was \\"x\\")")',
+      'amount_minor gt 9007199254740993 (was 9007199254740995)',
+      'metadata.vip eq true (was true)',
+      'country not_in ["US", "CA"] (was "FR")',
+      'sum(amount_minor) over 24h by card_fingerprint gte 500000 (was 750000)',
+      'distinct(country) over 10m by payer_id gt 2 (was 3)',
+      'not (state eq "failed")',
+      'all() is empty, so always true',
+    ];
+    await t.api.deps.pool.query(
+      `update alerts set details = jsonb_build_object('reasons', $2::jsonb, 'rule_name', 'velocity at raise') where id = $1`,
+      [id, JSON.stringify(reasons)],
+    );
+    const res = await t.call<AlertBody>('GET', `/api/v1/alerts/${id}`, { role: 'viewer' });
+    expect(res.body.details?.reasons).toEqual(reasons);
+    expect(res.body.explanation?.rule).toEqual({ id: ruleId, name: 'velocity at raise', version: 1 });
+    expect(res.body.explanation?.values).toEqual({
+      'metadata.channel': 'web (was "x")',
+      amount_minor: '9007199254740995',
+      'metadata.vip': true,
+      country: 'FR',
+      'sum(amount_minor) over 24h by card_fingerprint': 750000,
+      'distinct(country) over 10m by payer_id': 3,
+    });
+    const conditions = res.body.explanation?.conditions ?? [];
+    expect(conditions.map((c) => c.kind)).toEqual([
+      'comparison',
+      'comparison',
+      'comparison',
+      'comparison',
+      'aggregate',
+      'aggregate',
+      'other',
+      'other',
+    ]);
+    expect(conditions[1]).toMatchObject({ op: 'gt', expected: '9007199254740993' });
+    expect(conditions[3]).toMatchObject({ op: 'not_in', expected: ['US', 'CA'], actual: 'FR' });
+    expect(conditions[4]).toMatchObject({
+      aggregate: { function: 'sum', field: 'amount_minor', window: '24h', group_by: 'card_fingerprint' },
+      expected: 500000,
+    });
+    expect(conditions[6]).toEqual({ text: 'not (state eq "failed")', kind: 'other' });
+  });
+
+  it('when an alert is read by id, then it carries a summary of its payment, or null when there is none', async () => {
+    const payment = newId('pay');
+    await t.api.deps.pool.query(
+      `insert into payments (id, created_at, merchant_id, payer_id, amount_minor, currency, current_state)
+       values ($1, $2, 'mer_9', 'payer_9', 123456, 'KWD', 'captured')`,
+      [payment, new Date(idTimestamp(payment))],
+    );
+    const id = await insertAlert({ payment });
+    const res = await t.call<AlertBody>('GET', `/api/v1/alerts/${id}`, { role: 'viewer' });
+    expect(res.body.payment).toEqual({
+      id: payment,
+      amount: 123.456,
+      amount_minor: '123456',
+      currency: 'KWD',
+      current_state: 'captured',
+      merchant_id: 'mer_9',
+      payer_id: 'payer_9',
+    });
+    const orphan = await insertAlert();
+    const none = await t.call<AlertBody>('GET', `/api/v1/alerts/${orphan}`, { role: 'viewer' });
+    expect(none.body.payment).toBeNull();
   });
 
   it('when If-Match names an old version, then the change is a 412 and not applied', async () => {
