@@ -219,3 +219,42 @@ export async function changeUser(
   });
   return after;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Directory: the people alerts can be assigned to, readable by operators (the full user list
+// is admin-only).
+
+export const DIRECTORY_LIMIT = 50;
+
+export interface DirectoryEntry {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+}
+
+/**
+ * Active operators and admins (who can work alerts), by name then email. `q` matches the start
+ * of the email, of the name or of a word of the name, ignoring case.
+ */
+export async function listDirectory(
+  pool: pg.Pool,
+  q: string | undefined,
+  limit: number = DIRECTORY_LIMIT,
+): Promise<DirectoryEntry[]> {
+  const filter = new SqlFilter();
+  filter.where("t.disabled_at is null and t.role in ('operator', 'admin')");
+  if (q !== undefined) {
+    const prefix = likePattern(q).slice(1);
+    const start = filter.bind(prefix);
+    const word = filter.bind(`% ${prefix}`);
+    filter.where(`(t.email ilike ${start} or t.name ilike ${start} or t.name ilike ${word})`);
+  }
+  const { rows } = await pool.query<DirectoryEntry>(
+    `select t.id, t.name, t.email, t.role from users t ${filter.sql}
+      order by lower(coalesce(nullif(t.name, ''), t.email)), lower(t.email), t.id
+      limit ${String(Math.min(limit, DIRECTORY_LIMIT))}`,
+    filter.values,
+  );
+  return rows;
+}

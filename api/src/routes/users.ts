@@ -8,7 +8,9 @@ import { pageSchema, timestamp } from '../ops/schemas.ts';
 import {
   changeUser,
   DENSITIES,
+  DIRECTORY_LIMIT,
   getMe,
+  listDirectory,
   listUsers,
   THEMES,
   updateMyPreferences,
@@ -75,6 +77,19 @@ const userChange = z
   .strictObject({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() })
   .refine((c) => c.role !== undefined || c.disabled !== undefined, { error: 'name role or disabled' });
 
+const directoryQuery = z.strictObject({
+  q: textParam(200).optional().describe('Start of the email, of the name or of a word of the name'),
+  limit: z.coerce.number().int().min(1).max(DIRECTORY_LIMIT).default(DIRECTORY_LIMIT),
+});
+
+const directorySchema = z
+  .object({
+    data: z.array(
+      z.object({ id: z.string(), name: z.string(), email: z.string(), role: z.enum(['operator', 'admin']) }),
+    ),
+  })
+  .meta({ id: 'UserDirectory' });
+
 const tags = ['Users'];
 
 function actorOf(ctx: RouteContext<unknown, unknown, unknown>): Actor {
@@ -104,6 +119,19 @@ export function usersRoutes(deps: ApiDeps): AnyRoute[] {
       handler: async (ctx) => ({
         status: 200,
         body: await withTransaction(pool, (tx) => updateMyPreferences(tx, ctx.body, actorOf(ctx))),
+      }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/users/directory',
+      access: 'operator',
+      summary: 'Active operators and admins, to assign alerts to',
+      tags,
+      query: directoryQuery,
+      responses: { 200: { description: 'Up to 50 people, by name', schema: directorySchema } },
+      handler: async ({ query }) => ({
+        status: 200,
+        body: { data: await listDirectory(pool, query.q, query.limit) },
       }),
     }),
     defineRoute({
