@@ -96,11 +96,32 @@ async function metricsServed(c: SmokeContext): Promise<void> {
   c.say(`smoke: ok  metrics served by ${c.metrics.map((m) => m.name).join(', ')}`);
 }
 
+/** The console: the API's origin answers a browser with the built page and its script. */
+async function consoleServed(c: SmokeContext): Promise<void> {
+  const res = await fetch(`${c.api.base}/payments`, {
+    headers: { accept: 'text/html,application/xhtml+xml' },
+    signal: AbortSignal.timeout(5000),
+  });
+  const html = await res.text();
+  const script = /<script type="module"[^>]* src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+  if (res.status !== 200 || !html.includes('<div id="root">') || !script) {
+    throw new Error(
+      `the console at ${c.api.base}/ answered ${String(res.status)} without the console's page`,
+    );
+  }
+  const js = await fetch(`${c.api.base}${script}`, { signal: AbortSignal.timeout(5000) });
+  if (js.status !== 200 || !js.headers.get('cache-control')?.includes('immutable')) {
+    throw new Error(`the console's script ${script} answered ${String(js.status)}`);
+  }
+  c.say(`smoke: ok  console served at ${c.api.base}/ (deep link /payments, script ${script})`);
+}
+
 /** Runs every check; throws on the first that fails. */
 export async function smoke(c: SmokeContext): Promise<void> {
   await seededData(c);
   await eventApplied(c);
   await kubeRuleSynced(c);
   await metricsServed(c);
+  await consoleServed(c);
   c.say('smoke: passed');
 }

@@ -4,8 +4,9 @@
 //      SQS-compatible endpoint with the product's queues, etcd and kube-apiserver;
 //   2. the schema (the product's migrations) and demo data: payments over the last weeks,
 //      users with a known password;
-//   3. the API, the worker (with the outbox relay) and, when Kubernetes runs, the controller
-//      after the CRDs are installed;
+//   3. the console's production build (when its sources changed), the API serving it, the worker
+//      (with the outbox relay) and, when Kubernetes runs, the controller after the CRDs are
+//      installed;
 //   4. rules and an API key through the API, then live traffic: a payment every second and
 //      processor events that move earlier payments along;
 //   5. a summary of URLs, sign-in, a token and examples.
@@ -17,6 +18,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureConsoleBuilt } from '../console-build.ts';
 import { ensureKubeBinaries } from '../testenv/binaries.ts';
 import { createDatabase, startTestEnv, type TestEnv } from '../testenv/index.ts';
 import type { Service } from '../testenv/proc.ts';
@@ -280,7 +282,9 @@ async function up(o: Options): Promise<Started> {
     controllerPort: await pickPort(8081),
   };
   const kubeconfig = env.info.kube?.kubeconfig;
-  say(`Starting the API, the worker${kubeconfig ? ' and the controller' : ''}…`);
+  await ensureConsoleBuilt(indented);
+  checkpoint();
+  say(`Starting the API (with the console), the worker${kubeconfig ? ' and the controller' : ''}…`);
   const apiUrl = await startApi(plan);
   const workerUrl = await startWorker(plan);
   const metrics = [

@@ -50,6 +50,9 @@ describe('npm start (PAYFLOW_DEMO_SMOKE=1)', () => {
       /smoke: ok {2}payment pay_\w+ moved pending -> authorized: event sent through POST \/api\/v1\/events/,
     );
     expect(output).toContain('smoke: ok  metrics served by api, worker');
+    expect(output).toMatch(
+      /smoke: ok {2}console served at http:\/\/127\.0\.0\.1:\d+\/ \(deep link \/payments/,
+    );
 
     // Kubernetes runs wherever the integration project's own environment has it (Go and the
     // cached binaries are there): then the controller runs and the Rule check is not skipped.

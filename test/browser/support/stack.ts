@@ -2,7 +2,6 @@
 // the last days, the three demo users), the real API serving the built console, and a real
 // worker consuming private queues, so that rules raise alerts from real payments.
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { loadApiConfig } from '@payflow/api/config';
 import { createPool } from '@payflow/api/store';
 import type pg from 'pg';
@@ -11,6 +10,7 @@ import { startApi, type RunningApi } from '../../../api/src/server.ts';
 import { newSigningKey, randomIp } from '../../support/auth.ts';
 import { migratedDatabase, testenv } from '../../support/env.ts';
 import { createTestQueues, exited, spawnWorker, sqs } from '../../integration/worker-support.ts';
+import { CONSOLE_DIST } from '../../../hack/console-build.ts';
 import { ensureConsole } from './build.ts';
 
 export const PASSWORD = 'browser-tests-pass';
@@ -31,8 +31,6 @@ export interface ConsoleStack {
   call<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
   close(): Promise<void>;
 }
-
-const DIST = join(import.meta.dirname, '..', '..', '..', 'console', 'dist');
 
 export async function startConsoleStack(
   opts: { payments?: number; worker?: boolean } = {},
@@ -56,7 +54,7 @@ export async function startConsoleStack(
       SQS_EVENTS_QUEUE_URL: queues.events,
       SQS_EVENTS_DLQ_URL: queues.dlq,
       SQS_UPDATES_QUEUE_URL: queues.updates,
-      CONSOLE_DIST_DIR: DIST,
+      CONSOLE_DIST_DIR: CONSOLE_DIST,
       RATE_LIMIT_PER_MINUTE: '0',
     }),
   );
