@@ -15,6 +15,15 @@ import {
   type RouteResult,
 } from '../http/route.ts';
 import { auditTrail } from '../payments/audit.ts';
+import {
+  EXPORT_MAX_ROWS,
+  exportMetrics,
+  exportPaymentsCsv,
+  type ExportMetrics,
+  type ExportResult,
+} from '../payments/export.ts';
+import { paymentRuleHits } from '../payments/rule-hits.ts';
+import { paymentTimeline } from '../payments/timeline.ts';
 import { PaymentCache, registerPaymentCacheMetrics } from '../payments/cache.ts';
 import { PaymentChangeFeed } from '../payments/change-feed.ts';
 import { TotalCache, registerTotalCacheMetrics } from '../payments/total-cache.ts';
@@ -78,6 +87,13 @@ const listQuery = z.strictObject({
     .transform((v) => v === 'true'),
 });
 type ListQuery = z.output<typeof listQuery>;
+/** The filter part of the list query (shared with the export). */
+type FilterQuery = Omit<ListQuery, 'sort' | 'limit' | 'offset' | 'cursor' | 'include_total'>;
+
+/** The list's filters and sort, and how many rows at most (no paging: the export streams). */
+const exportQuery = listQuery.omit({ limit: true, offset: true, cursor: true, include_total: true }).extend({
+  limit: intParam(1, EXPORT_MAX_ROWS).default(EXPORT_MAX_ROWS),
+});
 
 const idParams = z.object({ transactionId: z.string().min(1).max(64) });
 
@@ -155,7 +171,7 @@ const problem = (description: string): { description: string; schema: typeof pro
 });
 
 function amountBound(
-  q: ListQuery,
+  q: FilterQuery,
   which: 'min' | 'max',
   currency: CurrencyCode | undefined,
 ): bigint | undefined {
@@ -171,7 +187,7 @@ function amountBound(
   return parseDecimalAmount(decimal, currency, { field: `amount_${which}` }).amountMinor;
 }
 
-function toFilter(q: ListQuery): PaymentFilter {
+function toFilter(q: FilterQuery): PaymentFilter {
   const currency = q.currency === undefined ? undefined : parseCurrency(q.currency);
   const min = amountBound(q, 'min', currency);
   const max = amountBound(q, 'max', currency);
@@ -241,6 +257,130 @@ function commandRoute(deps: ApiDeps, kind: CommandKind, c: Caches): AnyRoute {
     },
   });
 }
+
+/** `payments-20250131T120000Z.csv`: the export's UTC time, in a form every file system accepts. */
+function exportFileName(now: Date): string {
+  return `payments-${now
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replaceAll(/[-:]/g, '')}.csv`;
+}
+
+type ExportContext = RouteContext<unknown, z.output<typeof exportQuery>, unknown>;
+
+/**
+ * An export changes nothing, so it is not an audit row (the audit log records changes); it is
+ * one log line with the principal, the filter, the rows written and how it ended.
+ */
+function logExport(
+  ctx: ExportContext,
+  metrics: ExportMetrics,
+  result: ExportResult | undefined,
+  err?: unknown,
+): void {
+  const p = ctx.principal;
+  const line = {
+    principal: p ? { kind: p.kind, id: p.id, role: p.role } : null,
+    filter: ctx.query,
+    rows: result?.rows ?? 0,
+    outcome: result?.outcome ?? 'error',
+  };
+  metrics.exports.inc({ outcome: line.outcome });
+  metrics.rows.inc(line.rows);
+  if (err === undefined) ctx.req.log.info({ export: line }, 'payments exported');
+  else ctx.req.log.error({ export: line, err }, 'payments export failed');
+}
+
+async function runExport(deps: ApiDeps, metrics: ExportMetrics, ctx: ExportContext): Promise<undefined> {
+  const { query, res } = ctx;
+  const filter = toFilter(query);
+  const begin = (): void => {
+    res.status(200).set({
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${exportFileName(new Date())}"`,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+  };
+  try {
+    const result = await exportPaymentsCsv(
+      deps.pool,
+      { filter, sort: query.sort, limit: query.limit },
+      { out: res, begin },
+    );
+    logExport(ctx, metrics, result);
+  } catch (err) {
+    logExport(ctx, metrics, undefined, err);
+    // Before the first byte, the error is answered as a problem; after it, the transfer is cut
+    // so that the client sees a failed download rather than a short file.
+    if (!res.headersSent) throw err;
+    res.destroy();
+  }
+  return undefined;
+}
+
+function exportRoute(deps: ApiDeps, path: string): AnyRoute {
+  const metrics = exportMetrics(deps.registry);
+  return defineRoute({
+    method: 'get',
+    path,
+    access: 'viewer',
+    summary: 'Export payments as CSV (the list filters and sort), streamed',
+    tags: ['transactions'],
+    query: exportQuery,
+    streaming: true,
+    responses: {
+      200: {
+        description:
+          'text/csv; charset=utf-8 (RFC 4180, CRLF lines, header line first) as an attachment ' +
+          '`payments-<UTC timestamp>.csv`; columns ' +
+          'id, created_at, updated_at, merchant_id, payer_id, amount, currency, current_state, ' +
+          'refunded_amount, card_fingerprint, country, flagged, held. Amounts are exact decimals ' +
+          'with the currency’s exponent; a cell starting with = + - @ gets a leading apostrophe.',
+      },
+      400: problem('Bad filter (before any CSV is sent)'),
+    },
+    handler: async (ctx) => runExport(deps, metrics, ctx),
+  });
+}
+
+const timelineSchema = z.object({
+  data: z.array(
+    z.object({
+      at: z.string(),
+      kind: z.enum(['created', 'event', 'command']),
+      type: z.string().nullable(),
+      outcome: z.enum(['applied', 'rejected']),
+      from_state: z.string().nullable(),
+      to_state: z.string().nullable(),
+      event_id: z.string().nullable(),
+      source: z.string().nullable(),
+      occurred_at: z.string().nullable(),
+      actor: z.object({ type: z.string(), id: z.string().nullable() }).nullable(),
+      request_id: z.string().nullable(),
+      amount: z.union([z.number(), z.string()]).optional(),
+      amount_minor: z.string().optional(),
+      reason: z.string().optional(),
+    }),
+  ),
+});
+
+const ruleHitsSchema = z.object({
+  data: z.array(
+    z.object({
+      rule_id: z.string(),
+      rule_name: z.string().nullable(),
+      rule_version: z.number().nullable().meta({ description: 'Not recorded by the worker yet: null' }),
+      mode: z.string(),
+      action: z.string(),
+      acted: z.boolean(),
+      reasons: z.array(z.unknown()),
+      matched_at: z.string(),
+      event_id: z.string().nullable(),
+      alert_id: z.string().nullable(),
+    }),
+  ),
+});
 
 // The JSON text of cached payments, made once per cached object (a hit returns the same object).
 // Kept as text, not as an object: objects retained for long from the allocation sites that also
@@ -342,6 +482,9 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
         };
       },
     }),
+    // Before `/:transactionId`, which would take `export` for an id.
+    exportRoute(deps, `${BASE}/export`),
+    exportRoute(deps, `${BASE}/export.csv`),
     defineRoute({
       method: 'get',
       path: `${BASE}/:transactionId`,
@@ -394,6 +537,38 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
       handler: async ({ params }) => {
         const payment = await getPayment(deps.pool, params.transactionId);
         return { status: 200, body: { data: await auditTrail(deps.pool, 'payment', payment.id) } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${BASE}/:transactionId/timeline`,
+      access: 'viewer',
+      summary: "A payment's state timeline: creation, processor events applied or refused, commands",
+      tags: ['transactions'],
+      params: idParams,
+      responses: {
+        200: { description: 'Entries, oldest first', schema: timelineSchema },
+        404: problem('No such payment'),
+      },
+      handler: async ({ params }) => {
+        const payment = await getPayment(deps.pool, params.transactionId);
+        return { status: 200, body: { data: await paymentTimeline(deps.pool, payment) } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${BASE}/:transactionId/rule-hits`,
+      access: 'viewer',
+      summary: 'The rule hits of a payment, oldest first',
+      tags: ['transactions', 'Rules'],
+      params: idParams,
+      responses: {
+        200: { description: 'Rule hits', schema: ruleHitsSchema },
+        404: problem('No such payment'),
+      },
+      handler: async ({ params }) => {
+        const payment = await getPayment(deps.pool, params.transactionId);
+        return { status: 200, body: { data: await paymentRuleHits(deps.pool, payment.id) } };
       },
     }),
     commandRoute(deps, 'capture', c),
