@@ -10,10 +10,22 @@ interface Check {
   latency_ms: number;
   error?: string;
 }
+interface Component {
+  name: string;
+  kind: string;
+  status: string;
+  version?: string;
+  latency_ms?: number;
+  message?: string;
+  instances?: { instance_id: string; status: string }[];
+  queue?: { visible: number; oldest_age_seconds: number | null; oldest_age_source: string | null };
+}
 interface HealthBody {
   status: string;
   services: Record<string, number>;
-  components: {
+  components: Component[];
+  score: { value: number; inputs: { name: string; weight: number; value: number }[] };
+  checks: {
     database: Check;
     redis: Check;
     queue: Check & { depth?: number; dlq_depth?: number };
@@ -28,7 +40,7 @@ interface QueueBody {
     delayed: number;
     dlq_depth: number;
     oldest_age_seconds: null;
-    dlq: { visible: number };
+    dlq: { visible: number; oldest_age_seconds: number | null };
   }[];
 }
 
@@ -88,6 +100,8 @@ describe('health and queue stats against real PostgreSQL, Redis and SQS', () => 
       oldest_age_seconds: null,
       dlq: { visible: 1 },
     });
+    // The DLQ is peeked (VisibilityTimeout 0) for the age of its oldest message.
+    expect(res.body.queues[0]?.dlq.oldest_age_seconds).toBeGreaterThanOrEqual(0);
   });
 
   it('when no queue is configured, then queue stats is a 503 problem', async () => {
@@ -100,7 +114,7 @@ describe('health and queue stats against real PostgreSQL, Redis and SQS', () => 
   it('when a worker heartbeat is fresh, then health counts it live; a stale one is not counted', async () => {
     const pool = withQueue.api.deps.pool;
     const none = await withQueue.call<HealthBody>('GET', '/api/v1/health', { role: 'viewer' });
-    expect(none.body.components.workers).toMatchObject({ status: 'down', live: 0 });
+    expect(none.body.checks.workers).toMatchObject({ status: 'down', live: 0 });
     expect(none.body.status).toBe('degraded');
     await pool.query(
       `insert into service_heartbeats (instance_id, component, version, last_seen_at) values
@@ -110,20 +124,56 @@ describe('health and queue stats against real PostgreSQL, Redis and SQS', () => 
     const res = await withQueue.call<HealthBody>('GET', '/api/v1/health', { role: 'viewer' });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('healthy');
-    const c = res.body.components;
+    const c = res.body.checks;
     expect(c.database.status).toBe('up');
     expect(c.redis.status).toBe('up');
     expect(c.queue).toMatchObject({ status: 'up', dlq_depth: 1 });
     expect(c.workers.live).toBe(1);
     expect(c.workers.instances.map((i) => i.instance_id)).toEqual(['worker-a']);
-    expect(res.body.services).toEqual({ api: 1, worker: 1, controller: 0, relay: 0 });
+    // The API under test reports itself beside the row written here.
+    expect(res.body.services).toEqual({ api: 2, worker: 1, controller: 0, relay: 0 });
     for (const check of [c.database, c.redis, c.queue, c.workers])
       expect(check.latency_ms).toBeGreaterThanOrEqual(0);
   });
 
   it('when no queue is configured, then health says so rather than failing', async () => {
     const res = await noQueue.call<HealthBody>('GET', '/api/v1/health', { role: 'viewer' });
-    expect(res.body.components.queue.status).toBe('not_configured');
+    expect(res.body.checks.queue.status).toBe('not_configured');
+    const queues = res.body.components.filter((q) => q.name.includes('-queue') || q.name.includes('-dlq'));
+    expect(queues.map((q) => [q.name, q.status])).toEqual([
+      ['events-queue', 'not_configured'],
+      ['events-dlq', 'not_configured'],
+      ['updates-queue', 'not_configured'],
+      ['updates-dlq', 'not_configured'],
+    ]);
+    expect(res.body.score.inputs.find((i) => i.name === 'backlog')?.weight).toBe(0);
+  });
+
+  it('when health is read, then it lists every component in order, each with a kind and a status', async () => {
+    const res = await withQueue.call<HealthBody>('GET', '/api/v1/health', { role: 'viewer' });
+    expect(res.body.components.map((c) => [c.name, c.kind])).toEqual([
+      ['api', 'service'],
+      ['worker', 'service'],
+      ['controller', 'service'],
+      ['postgres', 'dependency'],
+      ['redis', 'dependency'],
+      ['events-queue', 'dependency'],
+      ['events-dlq', 'dependency'],
+      ['updates-queue', 'dependency'],
+      ['updates-dlq', 'dependency'],
+      ['kubernetes', 'dependency'],
+    ]);
+    const by = new Map(res.body.components.map((c) => [c.name, c]));
+    expect(by.get('api')?.instances?.map((i) => i.instance_id)).toContain(withQueue.api.instanceId);
+    expect(by.get('postgres')?.status).toBe('up');
+    expect(by.get('postgres')?.version).toMatch(/^\d+/);
+    expect(by.get('redis')?.status).toBe('up');
+    expect(by.get('redis')?.version).toMatch(/^\d+\.\d+/);
+    expect(by.get('controller')?.status).toBe('not_configured');
+    expect(by.get('kubernetes')?.status).toBe('not_configured');
+    expect(by.get('updates-queue')?.status).toBe('not_configured');
+    expect(res.body.score.value).toBeGreaterThanOrEqual(0);
+    expect(res.body.score.value).toBeLessThanOrEqual(100);
   });
 
   it('when anonymous, then health and queue stats are 401 (internals are for signed-in viewers)', async () => {
