@@ -6,6 +6,7 @@ import { authRoutes } from './auth.ts';
 import { batchJobsRoutes } from './batch-jobs.ts';
 import { eventsRoutes } from './events.ts';
 import { rulesRoutes } from './rules.ts';
+import { searchRoutes } from './search.ts';
 import { streamRoutes } from './stream.ts';
 import { systemRoutes } from './system.ts';
 import { transactionsRoutes } from './transactions.ts';
@@ -19,6 +20,7 @@ export function apiRoutes(deps: ApiDeps): AnyRoute[] {
     ...eventsRoutes(deps),
     ...alertsRoutes(deps),
     ...rulesRoutes(deps),
+    ...searchRoutes(deps),
     ...auditRoutes(deps),
     ...batchJobsRoutes(deps),
     ...usersRoutes(deps),
