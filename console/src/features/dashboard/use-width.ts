@@ -1,0 +1,22 @@
+import { useEffect, useState } from 'react';
+
+/**
+ * The width of an element, kept up to date with a ResizeObserver, so charts (which draw at a
+ * fixed size) fill their card at any screen width. 0 until the first measurement.
+ */
+export function useWidth(): [(el: HTMLElement | null) => void, number] {
+  const [el, setEl] = useState<HTMLElement | null>(null);
+  const [width, setWidth] = useState(0);
+  useEffect(() => {
+    if (!el || typeof ResizeObserver === 'undefined') return undefined;
+    const observer = new ResizeObserver((entries) => {
+      const w = Math.floor(entries[0]?.contentRect.width ?? 0);
+      setWidth((old) => (old === w ? old : w));
+    });
+    observer.observe(el);
+    return () => {
+      observer.disconnect();
+    };
+  }, [el]);
+  return [setEl, width];
+}
