@@ -447,6 +447,8 @@ function alertOf(hit: RuleHit, payment: Payment, row: Row): Row {
       reasons: hit.reasons,
       event_id: row.event_id,
       rule_name: hit.rule.name,
+      // The version the worker evaluated (its rule cache may lag an edit by RULES_TTL_MS).
+      rule_version: hit.rule.version,
       action: hit.rule.action,
     },
     dedupe_key: `${hit.rule.id}:${payment.id}`,

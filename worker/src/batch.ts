@@ -274,6 +274,8 @@ async function backtestRule(ctx: RunContext, job: JobRow): Promise<LoadedRule> {
   return {
     id: 'backtest',
     name: 'backtest',
+    // A draft being backtested has no stored version.
+    version: 0,
     mode: 'shadow',
     action: 'alert',
     severity: 'low',

@@ -17,6 +17,8 @@ import type { Logger } from '@payflow/api/observability';
 export interface LoadedRule {
   readonly id: string;
   readonly name: string;
+  /** The rule's version when it was read: kept on the alerts it raises. */
+  readonly version: number;
   readonly mode: 'enforce' | 'shadow';
   readonly action: 'alert' | 'flag' | 'hold' | 'decline';
   readonly severity: 'low' | 'medium' | 'high' | 'critical';
@@ -27,6 +29,7 @@ export interface LoadedRule {
 interface RuleRow {
   id: string;
   name: string;
+  version: number;
   mode: LoadedRule['mode'];
   action: LoadedRule['action'];
   severity: LoadedRule['severity'];
@@ -64,7 +67,7 @@ export async function loadRules(
   onInvalid: (id: string, why: string) => void,
 ): Promise<LoadedRule[]> {
   const { rows } = await db.query<RuleRow>(
-    `select id, name, mode, action, severity, definition from rules
+    `select id, name, version, mode, action, severity, definition from rules
       where enabled and deleted_at is null order by id`,
   );
   return parseRules(rows, onInvalid);
