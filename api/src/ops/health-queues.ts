@@ -98,15 +98,21 @@ export async function peekOldestAge(sqs: SQSClient, dlqUrl: string): Promise<num
   return Math.max(0, Math.round((Date.now() - Math.min(...sent)) / 100) / 10);
 }
 
-/** A DLQ's depth, then (when it holds anything) the age of its oldest message. */
+/** A DLQ's depth, then (when it holds anything and redrives nowhere itself) the age of its oldest message. */
 export async function readDlq(
   sqs: SQSClient,
   url: string,
 ): Promise<{ depth: QueueDepth; oldest: number | null }> {
-  const depth = await readDepth(sqs, url);
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: [...DEPTH_ATTRIBUTES, 'RedrivePolicy'] }),
+    bounded(),
+  );
+  const a = out.Attributes ?? {};
+  const depth = depthOf(url, a);
+  // A queue that redrives itself is no plain DLQ: each peek would count as a receive there.
   // In flight counts too: a peek elsewhere may just have touched the messages.
-  const oldest = depth.visible + depth.in_flight > 0 ? await peekOldestAge(sqs, url) : null;
-  return { depth, oldest };
+  const peek = !a.RedrivePolicy && depth.visible + depth.in_flight > 0;
+  return { depth, oldest: peek ? await peekOldestAge(sqs, url) : null };
 }
 
 interface MainRead {
