@@ -51,7 +51,13 @@ describe('users API against real PostgreSQL', () => {
       name: 'Vera Viewer',
       role: 'viewer',
       email_verified: true,
-      preferences: { theme: 'system', density: 'comfortable', notifications_enabled: true, timezone: 'UTC' },
+      preferences: {
+        theme: 'system',
+        density: 'comfortable',
+        notifications_enabled: true,
+        timezone: 'UTC',
+        tables: {},
+      },
     });
     expect(JSON.stringify(res.body)).not.toContain('secret-hash');
   });
@@ -67,6 +73,7 @@ describe('users API against real PostgreSQL', () => {
       density: 'comfortable',
       notifications_enabled: true,
       timezone: 'UTC',
+      tables: {},
     });
     const tz = await t.call('PATCH', '/api/v1/users/me/preferences', {
       ...me,
@@ -99,6 +106,128 @@ describe('users API against real PostgreSQL', () => {
     const got = await t.call<UserBody>('GET', '/api/v1/users/me', me);
     expect(got.body.role).toBe('viewer');
     expect(got.body.preferences).toMatchObject({ theme: 'dark' });
+  });
+
+  it('when table columns are patched, then they are stored per table, merged with the other tables and audited', async () => {
+    await t.api.deps.pool.query(
+      "insert into users (id, email, name, role) values ('usr_cols', 'cols@example.com', 'Col Picker', 'operator')",
+    );
+    const who = { role: 'operator' as const, user: 'usr_cols' };
+    const first = await t.call('PATCH', '/api/v1/users/me/preferences', {
+      ...who,
+      body: {
+        tables: {
+          payments: { columns: ['id', 'amount', 'current_state'] },
+          'alerts.queue': { columns: ['severity', 'title'] },
+        },
+      },
+    });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({
+      theme: 'system',
+      tables: {
+        payments: { columns: ['id', 'amount', 'current_state'] },
+        'alerts.queue': { columns: ['severity', 'title'] },
+      },
+    });
+    // One table changed (its columns replaced, in the new order), the other kept; then one forgotten.
+    const second = await t.call('PATCH', '/api/v1/users/me/preferences', {
+      ...who,
+      body: { density: 'compact', tables: { payments: { columns: ['created_at', 'id', 'merchant_id'] } } },
+    });
+    expect(second.body).toEqual({
+      theme: 'system',
+      density: 'compact',
+      notifications_enabled: true,
+      timezone: 'UTC',
+      tables: {
+        payments: { columns: ['created_at', 'id', 'merchant_id'] },
+        'alerts.queue': { columns: ['severity', 'title'] },
+      },
+    });
+    const themeOnly = await t.call('PATCH', '/api/v1/users/me/preferences', {
+      ...who,
+      body: { theme: 'light' },
+    });
+    expect(themeOnly.body.tables).toEqual(second.body.tables);
+    const forget = await t.call('PATCH', '/api/v1/users/me/preferences', {
+      ...who,
+      body: { tables: { 'alerts.queue': null } },
+    });
+    expect(forget.body.tables).toEqual({ payments: { columns: ['created_at', 'id', 'merchant_id'] } });
+    const me = await t.call<UserBody>('GET', '/api/v1/users/me', who);
+    expect(me.body.preferences).toEqual(forget.body);
+    // Another user's tables are their own.
+    const other = await t.call<UserBody>('GET', '/api/v1/users/me', { role: 'admin', user: 'usr_admin1' });
+    expect(other.body.preferences?.tables).toEqual({});
+    const { rows } = await t.api.deps.pool.query<{ before: { tables: unknown }; after: { tables: unknown } }>(
+      `select before, after from audit_log where resource_type = 'user' and resource_id = 'usr_cols'
+          and action = 'user.preferences_updated' order by chain_seq`,
+    );
+    expect(rows.map((r) => Object.keys(r.after.tables as object).sort())).toEqual([
+      ['alerts.queue', 'payments'],
+      ['alerts.queue', 'payments'],
+      ['alerts.queue', 'payments'],
+      ['payments'],
+    ]);
+    expect(rows[1]?.before.tables).toEqual(first.body.tables);
+    const extra = await t.api.deps.pool.query<{ extra: unknown }>(
+      "select extra from user_preferences where user_id = 'usr_cols'",
+    );
+    expect(extra.rows[0]?.extra).toEqual({ tables: forget.body.tables });
+  });
+
+  it('when table preferences are malformed or too many, then it is a 400 naming the field and nothing changes', async () => {
+    await t.api.deps.pool.query(
+      "insert into users (id, email, name, role) values ('usr_cols2', 'cols2@example.com', '', 'viewer')",
+    );
+    const who = { role: 'viewer' as const, user: 'usr_cols2' };
+    const columns = (n: number): string[] => Array.from({ length: n }, (_, i) => `col_${String(i)}`);
+    const tables = (n: number, from = 0): Record<string, { columns: string[] }> =>
+      Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [`table_${String(from + i)}`, { columns: ['id'] }]),
+      );
+    const cases: [unknown, string][] = [
+      [{ tables: { Payments: { columns: ['id'] } } }, 'tables.Payments'],
+      [{ tables: { 'my table': { columns: ['id'] } } }, 'tables["my table"]'],
+      [{ tables: { ['x'.repeat(65)]: { columns: ['id'] } } }, `tables.${'x'.repeat(65)}`],
+      [{ tables: { payments: { columns: ['id', 'Amount'] } } }, 'tables.payments.columns[1]'],
+      [{ tables: { payments: { columns: ['id', ''] } } }, 'tables.payments.columns[1]'],
+      [{ tables: { payments: { columns: ['id', 'id'] } } }, 'tables.payments.columns'],
+      [{ tables: { payments: { columns: [] } } }, 'tables.payments.columns'],
+      [{ tables: { payments: { columns: columns(41) } } }, 'tables.payments.columns'],
+      [{ tables: { payments: { columns: 'id,amount' } } }, 'tables.payments.columns'],
+      [{ tables: { payments: { columns: ['id'], width: 3 } } }, 'tables.payments.width'],
+      [{ tables: { payments: ['id'] } }, 'tables.payments'],
+      [{ tables: ['payments'] }, 'tables'],
+      [{ tables: tables(21) }, 'tables'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await t.call('PATCH', '/api/v1/users/me/preferences', { ...who, body });
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+      expect(res.body.field, JSON.stringify(body).slice(0, 80)).toBe(field);
+    }
+    // 20 tables are fine; one more, even in a later patch, is not.
+    const full = await t.call('PATCH', '/api/v1/users/me/preferences', {
+      ...who,
+      body: { tables: tables(20) },
+    });
+    expect(full.status).toBe(200);
+    const more = await t.call('PATCH', '/api/v1/users/me/preferences', {
+      ...who,
+      body: { tables: tables(1, 20) },
+    });
+    expect(more.status).toBe(400);
+    expect(more.body.field).toBe('tables');
+    // Replacing one of the 20 (and forgetting one to add another) is fine.
+    const swap = await t.call<{ tables: Record<string, unknown> }>('PATCH', '/api/v1/users/me/preferences', {
+      ...who,
+      body: { tables: { table_0: null, table_20: { columns: columns(40) } } },
+    });
+    expect(swap.status).toBe(200);
+    expect(Object.keys(swap.body.tables)).toHaveLength(20);
+    const got = await t.call<UserBody>('GET', '/api/v1/users/me', who);
+    expect(got.body.preferences?.tables).toEqual(swap.body.tables);
   });
 
   it('when /users/me is asked without a user, then anonymous is 401, an API key 403 and an unknown user 404', async () => {

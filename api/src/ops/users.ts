@@ -1,7 +1,7 @@
 // Users as the API shows them: the caller's own profile and preferences, and the admin's list
 // and role / disable changes. Sign-up, passwords and sessions belong to the auth module.
 import type pg from 'pg';
-import { Conflict, Forbidden, NotFound } from '../domain/errors.ts';
+import { Conflict, Forbidden, NotFound, ValidationError } from '../domain/errors.ts';
 import type { Principal, Role } from '../http/principal.ts';
 import { appendAudit } from '../store/tx.ts';
 import {
@@ -18,14 +18,31 @@ export const THEMES = ['light', 'dark', 'system'] as const;
 export const DENSITIES = ['compact', 'comfortable'] as const;
 export const USER_SORT_KEYS = ['email', 'name', 'created_at'] as const;
 
+/** Table and column ids of the console's remembered column pickers. */
+export const TABLE_KEY = /^[a-z0-9_.-]{1,64}$/;
+export const MAX_TABLES = 20;
+export const MAX_COLUMNS = 40;
+
+/** One table's remembered settings: the columns shown, in order. */
+export interface TablePreference {
+  columns: string[];
+}
+
 export interface Preferences {
   theme: (typeof THEMES)[number];
   density: (typeof DENSITIES)[number];
   notifications_enabled: boolean;
   timezone: string;
+  /** Per table id (kept in user_preferences.extra.tables). */
+  tables: Record<string, TablePreference>;
 }
 
-const DEFAULT_PREFERENCES: Preferences = {
+/** A change: the columns given replace; `tables` merges per table (null removes one). */
+export type PreferencesPatch = Partial<Omit<Preferences, 'tables'>> & {
+  tables?: Record<string, TablePreference | null> | undefined;
+};
+
+const DEFAULT_PREFERENCES: Omit<Preferences, 'tables'> = {
   theme: 'system',
   density: 'comfortable',
   notifications_enabled: true,
@@ -91,10 +108,32 @@ async function readPreferences(
   lock = false,
 ): Promise<Preferences> {
   const { rows } = await db.query<Preferences>(
-    `select theme, density, notifications_enabled, timezone from user_preferences where user_id = $1${lock ? ' for update' : ''}`,
+    `select theme, density, notifications_enabled, timezone, coalesce(extra->'tables', '{}'::jsonb) as tables
+       from user_preferences where user_id = $1${lock ? ' for update' : ''}`,
     [userId],
   );
-  return rows[0] ?? { ...DEFAULT_PREFERENCES };
+  return rows[0] ?? { ...DEFAULT_PREFERENCES, tables: {} };
+}
+
+/** The tables after a patch: each table named replaces the stored one (null removes it). */
+function mergeTables(
+  before: Record<string, TablePreference>,
+  patch: PreferencesPatch['tables'],
+): Record<string, TablePreference> {
+  if (patch === undefined) return before;
+  // A map, not an object: no table id can reach a prototype.
+  const after = new Map(Object.entries(before));
+  for (const [id, table] of Object.entries(patch)) {
+    if (table === null) after.delete(id);
+    else after.set(id, { columns: [...table.columns] });
+  }
+  if (after.size > MAX_TABLES) {
+    throw ValidationError.of(
+      'tables',
+      `at most ${String(MAX_TABLES)} tables are remembered; remove one first`,
+    );
+  }
+  return Object.fromEntries(after);
 }
 
 function signedInUser(principal: Principal | undefined): string {
@@ -115,7 +154,7 @@ export async function getMe(
 
 export async function updateMyPreferences(
   client: pg.ClientBase,
-  patch: Partial<Preferences>,
+  patch: PreferencesPatch,
   actor: Actor,
 ): Promise<Preferences> {
   const id = signedInUser(actor.principal);
@@ -124,11 +163,20 @@ export async function updateMyPreferences(
     id,
   ]);
   const before = await readPreferences(client, id, true);
-  const after: Preferences = { ...before, ...patch };
+  const { tables, ...fields } = patch;
+  const after: Preferences = { ...before, ...fields, tables: mergeTables(before.tables, tables) };
   await client.query(
-    `update user_preferences set theme = $2, density = $3, notifications_enabled = $4, timezone = $5, updated_at = now()
+    `update user_preferences set theme = $2, density = $3, notifications_enabled = $4, timezone = $5,
+       extra = jsonb_set(extra, '{tables}', $6::jsonb), updated_at = now()
       where user_id = $1`,
-    [id, after.theme, after.density, after.notifications_enabled, after.timezone],
+    [
+      id,
+      after.theme,
+      after.density,
+      after.notifications_enabled,
+      after.timezone,
+      JSON.stringify(after.tables),
+    ],
   );
   await appendAudit(client, {
     ...auditBy(actor),

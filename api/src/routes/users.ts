@@ -12,6 +12,9 @@ import {
   getMe,
   listDirectory,
   listUsers,
+  MAX_COLUMNS,
+  MAX_TABLES,
+  TABLE_KEY,
   THEMES,
   updateMyPreferences,
   USER_SORT_KEYS,
@@ -26,12 +29,39 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
+const tableKey = z.string().regex(TABLE_KEY, 'must be 1 to 64 characters of a-z, 0-9, _ . -');
+
+const tablePreference = z.strictObject({
+  columns: z
+    .array(tableKey)
+    .min(1, 'name at least one column')
+    .max(MAX_COLUMNS, `must list at most ${String(MAX_COLUMNS)} columns`)
+    .refine((cols) => new Set(cols).size === cols.length, 'must not list a column twice'),
+});
+
+const tablesSchema = z
+  .record(z.string(), z.object({ columns: z.array(z.string()) }))
+  .meta({ description: 'Remembered column pickers: the columns shown per console table id, in order' });
+
+/** At most MAX_TABLES tables per patch (and stored: checked after the merge). */
+const tablesPatch = z
+  .record(tableKey, tablePreference.nullable(), {
+    error: (issue) =>
+      issue.code === 'invalid_key' ? 'table id must be 1 to 64 characters of a-z, 0-9, _ . -' : undefined,
+  })
+  .refine((t) => Object.keys(t).length <= MAX_TABLES, `must name at most ${String(MAX_TABLES)} tables`)
+  .meta({
+    description:
+      'Merged per table: each table named replaces its stored columns, null forgets it, others stay',
+  });
+
 const preferencesSchema = z
   .object({
     theme: z.enum(THEMES),
     density: z.enum(DENSITIES),
     notifications_enabled: z.boolean(),
     timezone: z.string(),
+    tables: tablesSchema,
   })
   .meta({ id: 'Preferences' });
 
@@ -47,6 +77,7 @@ const preferencesPatch = z
       .max(64)
       .refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Paris or UTC' })
       .optional(),
+    tables: tablesPatch.optional(),
   })
   .refine((p) => Object.keys(p).length > 0, { error: 'name at least one preference to change' });
 
