@@ -68,5 +68,5 @@ describe('npm start (PAYFLOW_DEMO_SMOKE=1)', () => {
     }
     expect(output).toContain('smoke: passed');
     expect(output).toMatch(/PayFlow stopped\.\n$/);
-  }, 120_000);
+  }, 300_000);
 });
