@@ -302,6 +302,12 @@ async function runExport(deps: ApiDeps, metrics: ExportMetrics, ctx: ExportConte
       'x-content-type-options': 'nosniff',
     });
   };
+  if (ctx.req.method === 'HEAD') {
+    // Express answers HEAD with the GET route: the headers, without running the export.
+    begin();
+    res.end();
+    return undefined;
+  }
   try {
     const result = await exportPaymentsCsv(
       deps.pool,
