@@ -7,7 +7,7 @@ import { Suspense } from 'react';
 import { Money } from '../../components/Money';
 import { PaymentStateLabel, humanize } from '../../components/StateLabel';
 import { formatCount, formatDuration, formatPercent } from '../../lib/format';
-import { COLORS, stateColor } from './colors';
+import { COLORS, SERIES, stateColor } from './colors';
 import { DashCard, BigNumber, ChartSkeleton, EmptyNote, type CardState } from './DashCard';
 import type { Overview } from './data';
 import { PaymentsChart, Sparkline, StateDonut } from './lazy-charts';
@@ -30,7 +30,21 @@ interface OverviewProps {
   window: DashboardWindow;
 }
 
-const CHART_HEIGHT = 260;
+const CHART_HEIGHT = 290;
+
+/** The series' colours and names, as HTML under the chart (it wraps on a phone; SVG legends do not). */
+function PaymentsLegend() {
+  return (
+    <ul className="payflow-dash-legend" aria-hidden="true">
+      {SERIES.map((s) => (
+        <li key={s.key}>
+          <span className="payflow-dash-swatch" style={{ background: s.color }} />
+          {s.name}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 const rate = (n: number | null) => (n === null ? '—' : formatCount(n));
 
@@ -69,7 +83,7 @@ export function PaymentsPerMinuteCard({ overview, state, window }: OverviewProps
     : { latest: null, average: null, peak: null };
   const desc = `Stacked area chart of payments per minute over ${windowWords(window)}: succeeded, failed and in progress. Now ${rate(summary.latest)}, average ${rate(summary.average)}, peak ${rate(summary.peak)} per minute.`;
   return (
-    <DashCard title="Payments per minute" minHeight={CHART_HEIGHT + 44} state={state}>
+    <DashCard title="Payments per minute" minHeight={CHART_HEIGHT + 80} state={state}>
       <Flex gap={{ default: 'gapXl' }} className="payflow-dash-kpis">
         <FlexItem>
           <span className="payflow-dash-kpi__label">Now</span>
@@ -97,6 +111,7 @@ export function PaymentsPerMinuteCard({ overview, state, window }: OverviewProps
           <Suspense fallback={<ChartSkeleton height={CHART_HEIGHT} label="payments per minute" />}>
             <PaymentsChart points={points} window={window} height={CHART_HEIGHT} ariaDesc={desc} />
           </Suspense>
+          <PaymentsLegend />
           <RateTable points={points} window={window} />
         </>
       )}
@@ -112,7 +127,7 @@ export function ValueByCurrencyCard({ overview, state, window }: OverviewProps) 
   const shown = rows.slice(0, MAX_CURRENCIES);
   const more = rows.length - shown.length;
   return (
-    <DashCard title="Value by currency" minHeight={CHART_HEIGHT + 44} state={state}>
+    <DashCard title="Value by currency" minHeight={200} state={state}>
       {rows.length === 0 ? (
         <EmptyNote>No payments in {windowWords(window)}.</EmptyNote>
       ) : (
@@ -253,7 +268,7 @@ export function StateMixCard({ overview, state, window }: OverviewProps) {
     .map((s) => `${humanize(s.state)} ${formatCount(s.count)}`)
     .join(', ')}.`;
   return (
-    <DashCard title="State mix" minHeight={CHART_HEIGHT + 44} state={state}>
+    <DashCard title="State mix" minHeight={CHART_HEIGHT + 80} state={state}>
       {slices.length === 0 ? (
         <EmptyNote>No payments in {windowWords(window)}.</EmptyNote>
       ) : (

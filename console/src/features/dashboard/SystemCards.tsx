@@ -153,7 +153,7 @@ export function OpenAlertsCard({ stats, state }: { stats: AlertStats | undefined
 
 export function WorkersCard({ report, state }: { report: HealthReport | undefined; state: CardState }) {
   const w = report ? workerSummary(report) : undefined;
-  const shown = w?.instances.slice(0, 3) ?? [];
+  const shown = w?.instances.slice(0, 2) ?? [];
   return (
     <DashCard
       title="Workers"
@@ -167,23 +167,17 @@ export function WorkersCard({ report, state }: { report: HealthReport | undefine
     >
       {w && (
         <>
-          <Flex gap={{ default: 'gapLg' }} alignItems={{ default: 'alignItemsCenter' }}>
-            <FlexItem>
-              <BigNumber
-                value={formatCount(w.live)}
-                caption={w.live === 1 ? 'live worker' : 'live workers'}
-              />
-            </FlexItem>
-            {w.status && (
-              <FlexItem>
-                <HealthLabel status={w.status} compact />
-              </FlexItem>
-            )}
-            {w.eventsPerSecond !== null && (
-              <FlexItem>
-                <BigNumber value={formatCount(Math.round(w.eventsPerSecond))} caption="events / s" />
-              </FlexItem>
-            )}
+          <Flex gap={{ default: 'gapMd' }} alignItems={{ default: 'alignItemsCenter' }}>
+            <BigNumber
+              value={formatCount(w.live)}
+              caption={
+                <>
+                  {w.live === 1 ? 'live worker' : 'live workers'}
+                  {w.eventsPerSecond !== null && ` · ${formatCount(Math.round(w.eventsPerSecond))} events/s`}
+                </>
+              }
+            />
+            {w.status && <HealthLabel status={w.status} compact />}
           </Flex>
           {w.live === 0 && <EmptyNote>No worker is running: payment events are not being applied.</EmptyNote>}
           {w.down > 0 && (
@@ -195,12 +189,14 @@ export function WorkersCard({ report, state }: { report: HealthReport | undefine
           <ul className="payflow-dash-instances" aria-label="Worker instances">
             {shown.map((i) => (
               <li key={i.instance_id}>
-                <span className="pf-v6-u-font-family-monospace payflow-dash-ellipsis" title={i.instance_id}>
+                <span
+                  className="pf-v6-u-font-family-monospace payflow-dash-ellipsis"
+                  title={i.version ? `${i.instance_id} (v${i.version})` : i.instance_id}
+                >
                   {i.instance_id}
                 </span>
-                <span className="payflow-dash-caption">
-                  {i.version && `v${i.version} · `}
-                  <Timestamp value={i.last_seen_at} relative />
+                <span className="payflow-dash-caption payflow-dash-nowrap">
+                  {i.status === 'down' ? 'stopped' : <Timestamp value={i.last_seen_at} relative />}
                 </span>
               </li>
             ))}
@@ -285,7 +281,7 @@ export function HealthScoreCard({ report, state }: { report: HealthReport | unde
       headerContent="How is the health score computed?"
       bodyContent={<ScoreExplanation score={score} />}
       maxWidth="40rem"
-      position="left"
+      position="auto"
     >
       <Button variant="link" isInline icon={<OutlinedQuestionCircleIcon />}>
         How is this computed?

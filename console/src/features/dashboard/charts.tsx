@@ -14,18 +14,21 @@ import { createContainer } from '@patternfly/react-charts/dist/esm/victory/compo
 import { humanize } from '../../components/StateLabel';
 import { formatCount, formatPercent } from '../../lib/format';
 import { roundRate, tickFormatter, type DashboardWindow, type RatePoint, type StateSlice } from './shape';
-import { COLORS, stateColor } from './colors';
+import { SERIES, stateColor } from './colors';
 import { useWidth } from './use-width';
 
 const CursorVoronoi = createContainer('voronoi', 'cursor');
 
-const SERIES = [
-  { key: 'succeeded', name: 'Succeeded', color: COLORS.succeeded },
-  { key: 'failed', name: 'Failed', color: COLORS.failed },
-  { key: 'other', name: 'In progress', color: COLORS.other },
-] as const;
-
 const axisTick = { tickLabels: { fontSize: 12 } };
+
+/** About `n` tick times spread evenly over the series (Victory's own choice crowds a phone). */
+function evenTicks(points: readonly RatePoint[], n: number): Date[] {
+  if (points.length <= n) return points.map((p) => p.x);
+  const step = (points.length - 1) / (n - 1);
+  return Array.from({ length: n }, (_, i) => points[Math.round(i * step)]?.x).filter(
+    (x): x is Date => x !== undefined,
+  );
+}
 
 export function PaymentsChart({
   points,
@@ -41,7 +44,7 @@ export function PaymentsChart({
   const [ref, width] = useWidth();
   const fmt = tickFormatter(window);
   const legendData = SERIES.map((s) => ({ childName: s.key, name: s.name, symbol: { fill: s.color } }));
-  const tickCount = width < 480 ? 3 : 6;
+  const ticks = evenTicks(points, width < 480 ? 3 : 6);
   return (
     <div ref={ref} style={{ height }}>
       {width > 0 && (
@@ -50,11 +53,8 @@ export function PaymentsChart({
           ariaDesc={ariaDesc}
           width={width}
           height={height}
-          padding={{ top: 12, right: 16, bottom: 72, left: 52 }}
+          padding={{ top: 12, right: 24, bottom: 36, left: 48 }}
           scale={{ x: 'time', y: 'linear' }}
-          legendData={legendData}
-          legendPosition="bottom-left"
-          legendAllowWrap
           containerComponent={
             <CursorVoronoi
               cursorDimension="x"
@@ -71,7 +71,7 @@ export function PaymentsChart({
             />
           }
         >
-          <ChartAxis tickFormat={fmt} tickCount={tickCount} fixLabelOverlap style={axisTick} />
+          <ChartAxis tickFormat={fmt} tickValues={ticks} fixLabelOverlap style={axisTick} />
           <ChartAxis
             dependentAxis
             showGrid

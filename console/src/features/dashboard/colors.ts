@@ -22,3 +22,10 @@ const STATE_COLORS: Record<string, string> = {
 export function stateColor(state: string): string {
   return STATE_COLORS[state] ?? 'var(--pf-t--chart--color--black--200)';
 }
+
+/** The outcomes stacked in the payments chart, bottom to top. */
+export const SERIES = [
+  { key: 'succeeded', name: 'Succeeded', color: COLORS.succeeded },
+  { key: 'failed', name: 'Failed', color: COLORS.failed },
+  { key: 'other', name: 'In progress', color: COLORS.other },
+] as const;
