@@ -31,7 +31,9 @@ export function commandBlocker(kind: CommandKind, payment: Payment): string | un
   const allowed = COMMAND_STATES[kind];
   if (!allowed.includes(payment.current_state)) {
     const state = humanize(payment.current_state).toLowerCase();
-    return `Only a ${list(allowed)} payment can be ${PAST[kind]}; this one is ${state}.`;
+    const states = list(allowed);
+    const article = /^[aeiou]/.test(states) ? 'an' : 'a';
+    return `Only ${article} ${states} payment can be ${PAST[kind]}; this one is ${state}.`;
   }
   if (kind === 'refund' && refundableMinor(payment) === 0n) return 'Nothing is left to refund.';
   return undefined;
