@@ -1,5 +1,389 @@
+// The audit log: every change, who made it, to what, why, and what it changed, newest first;
+// filters in the URL; "Verify chain" re-checks the hash chains. The log has no stream of its
+// own, but every live event is an audited change, so the page counts them and offers a refresh
+// instead of moving rows under the reader.
+import {
+  Button,
+  PageSection,
+  Pagination,
+  Stack,
+  StackItem,
+  TextInput,
+  Toolbar,
+  ToolbarContent,
+  ToolbarItem,
+} from '@patternfly/react-core';
+import SyncAltIcon from '@patternfly/react-icons/dist/esm/icons/sync-alt-icon';
+import { ExpandableRowContent, Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { Link } from 'react-router';
 import { PageHeader } from '../../components/PageHeader';
+import { humanize } from '../../components/StateLabel';
+import { TableBodyState } from '../../components/TableStates';
+import { Timestamp } from '../../components/Timestamp';
+import { api, type Page } from '../../lib/api';
+import { formatCount } from '../../lib/format';
+import { useLiveEvents } from '../../lib/live';
+import { useCompact } from '../../lib/preferences';
+import { keys } from '../../lib/query';
+import { useUrlState } from '../../lib/url-state';
+import { AuditDiff } from './AuditDiff';
+import { changeSummary } from './diff';
+import type { AuditEntry } from './types';
+import { VerifyButton, VerifyResult, useVerify } from './VerifyChain';
+import { fromLocalInput, toLocalInput } from './time';
 
-export default function Page() {
-  return <PageHeader title="Audit log" />;
+const FILTERS = [
+  'actor_id',
+  'action',
+  'resource_type',
+  'resource_id',
+  'from',
+  'to',
+  'page',
+  'per_page',
+] as const;
+type FilterName = (typeof FILTERS)[number];
+const COLUMNS = 7;
+
+/** Payment and alert ids open their page; other resources show the id. */
+export function ResourceRef({ type, id }: { type: string; id: string }) {
+  const path = type === 'payment' ? `/payments/${id}` : type === 'alert' ? `/alerts/${id}` : undefined;
+  return (
+    <div>
+      <div>{humanize(type)}</div>
+      <div
+        className="pf-v6-u-font-family-monospace pf-v6-u-font-size-sm"
+        style={{ overflowWrap: 'anywhere' }}
+      >
+        {path ? <Link to={path}>{id}</Link> : id}
+      </div>
+    </div>
+  );
+}
+
+function AuditRows({ entry, index, compact }: { entry: AuditEntry; index: number; compact: boolean }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <Tbody isExpanded={open}>
+      <Tr>
+        <Td
+          expand={{
+            rowIndex: index,
+            isExpanded: open,
+            onToggle: () => {
+              setOpen(!open);
+            },
+            expandId: `audit-${entry.id}`,
+          }}
+        />
+        <Td dataLabel="Time">
+          <Timestamp value={entry.occurred_at} seconds />
+        </Td>
+        <Td dataLabel="Actor">
+          <div>{humanize(entry.actor_type)}</div>
+          {entry.actor_id && (
+            <div
+              className="pf-v6-u-font-family-monospace pf-v6-u-font-size-sm pf-v6-u-text-color-subtle"
+              style={{ overflowWrap: 'anywhere' }}
+            >
+              {entry.actor_id}
+            </div>
+          )}
+        </Td>
+        <Td dataLabel="Action" className="pf-v6-u-font-family-monospace">
+          {entry.action}
+        </Td>
+        <Td dataLabel="Resource">
+          <ResourceRef type={entry.resource_type} id={entry.resource_id} />
+        </Td>
+        <Td dataLabel="Reason" modifier="breakWord">
+          {entry.reason ?? <span className="pf-v6-u-text-color-subtle">—</span>}
+        </Td>
+        <Td dataLabel="Change" className={compact ? undefined : 'pf-v6-u-text-color-subtle'}>
+          {changeSummary(entry.before, entry.after)}
+        </Td>
+      </Tr>
+      <Tr isExpanded={open}>
+        <Td colSpan={COLUMNS}>
+          <ExpandableRowContent>
+            {open && <AuditDiff before={entry.before} after={entry.after} />}
+          </ExpandableRowContent>
+        </Td>
+      </Tr>
+    </Tbody>
+  );
+}
+
+/** A text filter applied on Enter or after a pause. */
+function TextFilter({
+  label,
+  value,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+}) {
+  const [text, setText] = useState(value);
+  const [seen, setSeen] = useState(value);
+  if (seen !== value) {
+    setSeen(value);
+    setText(value);
+  }
+  useEffect(() => {
+    if (text.trim() === value) return undefined;
+    const t = setTimeout(() => {
+      onChange(text.trim());
+    }, 500);
+    return () => {
+      clearTimeout(t);
+    };
+  }, [text, value, onChange]);
+  return (
+    <TextInput
+      aria-label={label}
+      placeholder={label}
+      value={text}
+      onChange={(_e, v) => {
+        setText(v);
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') onChange(text.trim());
+      }}
+    />
+  );
+}
+
+function TimeFilter({
+  label,
+  value,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+}) {
+  return (
+    <TextInput
+      type="datetime-local"
+      aria-label={label}
+      value={toLocalInput(value)}
+      onChange={(_e, v) => {
+        onChange(fromLocalInput(v));
+      }}
+    />
+  );
+}
+
+function Filters({
+  values,
+  set,
+}: {
+  values: Record<FilterName, string>;
+  set: (patch: Partial<Record<FilterName, string>>) => void;
+}) {
+  const text = (name: FilterName, label: string) => (
+    <ToolbarItem>
+      <TextFilter
+        label={label}
+        value={values[name]}
+        onChange={(v) => {
+          set({ [name]: v });
+        }}
+      />
+    </ToolbarItem>
+  );
+  return (
+    <>
+      {text('actor_id', 'Actor id')}
+      {text('action', 'Action')}
+      {text('resource_type', 'Resource type')}
+      {text('resource_id', 'Resource id')}
+      <ToolbarItem>
+        <TimeFilter
+          label="From"
+          value={values.from}
+          onChange={(v) => {
+            set({ from: v });
+          }}
+        />
+      </ToolbarItem>
+      <ToolbarItem>
+        <TimeFilter
+          label="To"
+          value={values.to}
+          onChange={(v) => {
+            set({ to: v });
+          }}
+        />
+      </ToolbarItem>
+    </>
+  );
+}
+
+function AuditToolbar(p: {
+  values: Record<FilterName, string>;
+  set: (patch: Partial<Record<FilterName, string>>) => void;
+  setPage: (patch: Partial<Record<FilterName, string | undefined>>) => void;
+  clear: () => void;
+  page: number;
+  perPage: number;
+  total: number;
+  exact: boolean;
+  fresh: number;
+  refreshing: boolean;
+  onRefresh: () => void;
+}) {
+  const { values, set, setPage, clear, page, perPage, total, exact, fresh, refreshing, onRefresh } = p;
+  return (
+    <Toolbar clearAllFilters={clear}>
+      <ToolbarContent>
+        <Filters values={values} set={set} />
+        <ToolbarItem>
+          <Button
+            variant={fresh > 0 ? 'secondary' : 'plain'}
+            icon={<SyncAltIcon />}
+            isLoading={refreshing}
+            onClick={onRefresh}
+            aria-label={fresh > 0 ? undefined : 'Refresh'}
+          >
+            {fresh > 0
+              ? `Refresh (${formatCount(fresh)} new ${fresh === 1 ? 'change' : 'changes'})`
+              : undefined}
+          </Button>
+        </ToolbarItem>
+        <ToolbarItem variant="pagination" align={{ default: 'alignEnd' }}>
+          <Pagination
+            isCompact
+            itemCount={total}
+            perPage={perPage}
+            page={page}
+            perPageOptions={[20, 50, 100, 200].map((n) => ({ title: String(n), value: n }))}
+            onSetPage={(_e, p) => {
+              setPage({ page: p === 1 ? undefined : String(p) });
+            }}
+            onPerPageSelect={(_e, n) => {
+              setPage({ per_page: n === 50 ? undefined : String(n), page: undefined });
+            }}
+            toggleTemplate={({ firstIndex, lastIndex }) => (
+              <>
+                <b>
+                  {firstIndex} – {lastIndex}
+                </b>{' '}
+                of{' '}
+                <b>
+                  {formatCount(total)}
+                  {exact ? '' : '+'}
+                </b>
+              </>
+            )}
+            titles={{ paginationAriaLabel: 'Audit log pages' }}
+          />
+        </ToolbarItem>
+      </ToolbarContent>
+    </Toolbar>
+  );
+}
+
+function useNewEvents(loadedAt: number): number {
+  const [seen, setSeen] = useState({ at: 0, n: 0 });
+  useLiveEvents(['payment', 'alert', 'rule', 'batch_job'], () => {
+    setSeen((prev) => (prev.at === loadedAt ? { at: loadedAt, n: prev.n + 1 } : { at: loadedAt, n: 1 }));
+  });
+  return seen.at === loadedAt ? seen.n : 0;
+}
+
+export default function AuditPage() {
+  const compact = useCompact();
+  const url = useUrlState(FILTERS);
+  const { page: pageParam, per_page: perPageParam, ...filter } = url.values;
+  const perPage = Number(perPageParam) || 50;
+  const page = Math.max(1, Number(pageParam) || 1);
+  const verify = useVerify();
+  const query = useQuery({
+    queryKey: [...keys.audit, 'list', filter, page, perPage],
+    queryFn: ({ signal }) =>
+      api.get<Page<AuditEntry>>(
+        '/api/v1/audit',
+        { ...filter, limit: perPage, offset: (page - 1) * perPage },
+        signal,
+      ),
+    placeholderData: keepPreviousData,
+  });
+  const fresh = useNewEvents(query.dataUpdatedAt);
+  const rows = query.data?.data ?? [];
+  const ready = !query.isPending && !query.error && rows.length > 0;
+  const total = query.data?.pagination.total ?? 0;
+  const filtered = Object.values(filter).some(Boolean);
+  const set = (patch: Partial<Record<FilterName, string>>) => {
+    url.set({ ...patch, page: undefined });
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Audit log"
+        description="Every change to payments, alerts, rules, jobs and users: who, what, why and the values before and after, in tamper-evident hash chains."
+        actions={<VerifyButton verify={verify} />}
+      />
+      <PageSection>
+        <Stack hasGutter>
+          {(verify.data ?? verify.error) && (
+            <StackItem>
+              <VerifyResult verify={verify} />
+            </StackItem>
+          )}
+          <StackItem>
+            <AuditToolbar
+              values={url.values}
+              set={set}
+              setPage={url.set}
+              clear={url.clear}
+              page={page}
+              perPage={perPage}
+              total={total}
+              exact={query.data?.pagination.total_exact !== false}
+              fresh={fresh}
+              refreshing={query.isFetching && !query.isPending}
+              onRefresh={() => void query.refetch()}
+            />
+            <Table aria-label="Audit log" variant={compact ? 'compact' : undefined}>
+              <Thead>
+                <Tr>
+                  <Th screenReaderText="Show change" />
+                  <Th>Time</Th>
+                  <Th>Actor</Th>
+                  <Th>Action</Th>
+                  <Th>Resource</Th>
+                  <Th>Reason</Th>
+                  <Th>Change</Th>
+                </Tr>
+              </Thead>
+              {ready ? (
+                rows.map((e, i) => <AuditRows key={e.id} entry={e} index={i} compact={compact} />)
+              ) : (
+                <Tbody>
+                  <TableBodyState
+                    columns={COLUMNS}
+                    isLoading={query.isPending}
+                    error={query.error}
+                    isEmpty={rows.length === 0}
+                    filtered={filtered}
+                    onRetry={() => void query.refetch()}
+                    onClear={url.clear}
+                    emptyTitle="No audit entries yet"
+                    emptyBody="Every change made through the API, the workers or the controller is recorded here."
+                  >
+                    {null}
+                  </TableBodyState>
+                </Tbody>
+              )}
+            </Table>
+          </StackItem>
+        </Stack>
+      </PageSection>
+    </>
+  );
 }
