@@ -7,6 +7,7 @@ import { batchJobsRoutes } from './batch-jobs.ts';
 import { eventsRoutes } from './events.ts';
 import { rulesRoutes } from './rules.ts';
 import { searchRoutes } from './search.ts';
+import { statsRoutes } from './stats.ts';
 import { streamRoutes } from './stream.ts';
 import { systemRoutes } from './system.ts';
 import { transactionsRoutes } from './transactions.ts';
@@ -25,6 +26,7 @@ export function apiRoutes(deps: ApiDeps): AnyRoute[] {
     ...batchJobsRoutes(deps),
     ...usersRoutes(deps),
     ...systemRoutes(deps),
+    ...statsRoutes(deps),
     ...streamRoutes(deps),
   ];
 }

@@ -1,0 +1,104 @@
+// The time windows the dashboard asks for, cut into the buckets the statistics are kept in
+// (migration 0010: 60, 300 and 3600 s, aligned to UTC).
+import { ValidationError } from '../domain/errors.ts';
+
+export const WINDOW_NAMES = ['15m', '1h', '6h', '24h', '7d', '30d'] as const;
+export type WindowName = (typeof WINDOW_NAMES)[number];
+
+const WINDOW_SECONDS: Readonly<Record<WindowName, number>> = Object.freeze({
+  '15m': 15 * 60,
+  '1h': 3600,
+  '6h': 6 * 3600,
+  '24h': 24 * 3600,
+  '7d': 7 * 24 * 3600,
+  '30d': 30 * 24 * 3600,
+});
+
+export const DEFAULT_WINDOW: WindowName = '1h';
+/** The longest `from`–`to` range. */
+export const MAX_RANGE_DAYS = 31;
+
+export type BucketSeconds = 60 | 300 | 3600;
+
+export interface StatsWindow {
+  /** Start of the first bucket. */
+  readonly from: Date;
+  /** End of what is covered: the end of the last bucket, or now when that is later. */
+  readonly to: Date;
+  readonly bucketSeconds: BucketSeconds;
+  /** How many buckets, the last one possibly still filling. */
+  readonly buckets: number;
+  /** End of the last bucket (exclusive): the rows read are in [from, end). */
+  readonly end: Date;
+}
+
+/** By the minute up to 6 hours, by 5 minutes up to 24 hours, by the hour beyond. */
+export function bucketSecondsFor(spanSeconds: number): BucketSeconds {
+  if (spanSeconds <= 6 * 3600) return 60;
+  if (spanSeconds <= 24 * 3600) return 300;
+  return 3600;
+}
+
+// Buckets are aligned to the Unix epoch, as Postgres' date_bin from 2000-01-01 UTC aligns them
+// (that origin is a whole number of hours after the epoch).
+function floorTo(ms: number, bucketSeconds: number): number {
+  const size = bucketSeconds * 1000;
+  return Math.floor(ms / size) * size;
+}
+
+function ceilTo(ms: number, bucketSeconds: number): number {
+  const size = bucketSeconds * 1000;
+  return Math.ceil(ms / size) * size;
+}
+
+/** The last `name` up to now: its buckets end with the one now falls in. */
+export function relativeWindow(name: WindowName, now: Date): StatsWindow {
+  const span = WINDOW_SECONDS[name];
+  const bucketSeconds = bucketSecondsFor(span);
+  const buckets = span / bucketSeconds;
+  const end = floorTo(now.getTime(), bucketSeconds) + bucketSeconds * 1000;
+  const from = end - buckets * bucketSeconds * 1000;
+  return { from: new Date(from), to: now, bucketSeconds, buckets, end: new Date(end) };
+}
+
+/** [from, to), widened to whole buckets; at most MAX_RANGE_DAYS long. */
+export function rangeWindow(from: Date, to: Date, now: Date): StatsWindow {
+  const span = (to.getTime() - from.getTime()) / 1000;
+  if (span <= 0) throw ValidationError.of('from', 'must be before to');
+  if (span > MAX_RANGE_DAYS * 24 * 3600) {
+    throw ValidationError.of('from', `must be at most ${String(MAX_RANGE_DAYS)} days before to`);
+  }
+  const bucketSeconds = bucketSecondsFor(span);
+  const start = floorTo(from.getTime(), bucketSeconds);
+  const end = ceilTo(to.getTime(), bucketSeconds);
+  return {
+    from: new Date(start),
+    to: new Date(Math.min(end, now.getTime())),
+    bucketSeconds,
+    buckets: (end - start) / (bucketSeconds * 1000),
+    end: new Date(end),
+  };
+}
+
+export interface WindowQuery {
+  readonly window?: WindowName | undefined;
+  readonly from?: Date | undefined;
+  readonly to?: Date | undefined;
+}
+
+/** `window=…` (default 1h), or `from` with an optional `to` (default now); not both. */
+export function resolveWindow(q: WindowQuery, now: Date): StatsWindow {
+  const ranged = q.from !== undefined || q.to !== undefined;
+  if (q.window !== undefined && ranged) {
+    throw ValidationError.of('window', 'cannot be combined with from and to');
+  }
+  if (!ranged) return relativeWindow(q.window ?? DEFAULT_WINDOW, now);
+  if (q.from === undefined) throw ValidationError.of('from', 'is required with to');
+  return rangeWindow(q.from, q.to ?? now, now);
+}
+
+/** The start of every bucket of the window, in order. */
+export function bucketStarts(w: StatsWindow): Date[] {
+  const size = w.bucketSeconds * 1000;
+  return Array.from({ length: w.buckets }, (_, i) => new Date(w.from.getTime() + i * size));
+}
