@@ -185,11 +185,11 @@ describe('DashboardPage', { timeout: 30_000 }, () => {
     expect(card('Payments per minute').getByText('Payments')).toBeTruthy();
 
     const alertsCard = card('Open alerts');
-    expect(await alertsCard.findByRole('link', { name: '3 open critical alerts' })).toHaveProperty(
+    expect(await alertsCard.findByRole('link', { name: '3 Critical open alerts' })).toHaveProperty(
       'href',
       expect.stringMatching(/\/alerts\?status=open&severity=critical$/),
     );
-    expect(alertsCard.getByRole('link', { name: '2 open high alerts' })).toBeTruthy();
+    expect(alertsCard.getByRole('link', { name: '2 High open alerts' })).toBeTruthy();
 
     const queueCard = card('Queue');
     expect(await queueCard.findByText('4 dead-lettered')).toBeTruthy();
@@ -226,7 +226,7 @@ describe('DashboardPage', { timeout: 30_000 }, () => {
     ).toBeTruthy();
     expect(card('State mix').getByRole('button', { name: 'Try again' })).toBeTruthy();
     // The other cards do not depend on it.
-    expect(await card('Open alerts').findByRole('link', { name: '3 open critical alerts' })).toBeTruthy();
+    expect(await card('Open alerts').findByRole('link', { name: '3 Critical open alerts' })).toBeTruthy();
     const before = calls.filter((c) => c.startsWith('/api/v1/stats/overview')).length;
     await userEvent.click(success.getByRole('button', { name: 'Try again' }));
     await waitFor(() => {

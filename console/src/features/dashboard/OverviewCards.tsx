@@ -18,7 +18,6 @@ import {
   roundRate,
   stateSlices,
   tickFormatter,
-  windowSeconds,
   windowWords,
   type DashboardWindow,
   type RatePoint,
@@ -78,15 +77,13 @@ function RateTable({ points, window }: { points: RatePoint[]; window: DashboardW
 
 export function PaymentsPerMinuteCard({ overview, state, window }: OverviewProps) {
   const points = overview ? rateSeries(overview) : [];
-  const summary = overview
-    ? rateSummary(points, overview.totals.payments, windowSeconds(overview))
-    : { latest: null, average: null, peak: null };
-  const desc = `Stacked area chart of payments per minute over ${windowWords(window)}: succeeded, failed and in progress. Now ${rate(summary.latest)}, average ${rate(summary.average)}, peak ${rate(summary.peak)} per minute.`;
+  const summary = overview ? rateSummary(points, overview) : { latest: null, average: null, peak: null };
+  const desc = `Stacked area chart of payments per minute over ${windowWords(window)}: succeeded, failed and in progress. Latest complete interval ${rate(summary.latest)}, average ${rate(summary.average)}, peak ${rate(summary.peak)} per minute.`;
   return (
     <DashCard title="Payments per minute" minHeight={CHART_HEIGHT + 80} state={state}>
       <Flex gap={{ default: 'gapXl' }} className="payflow-dash-kpis">
         <FlexItem>
-          <span className="payflow-dash-kpi__label">Now</span>
+          <span className="payflow-dash-kpi__label">Latest</span>
           <span className="payflow-dash-kpi__value payflow-tabular">{rate(summary.latest)}</span>
         </FlexItem>
         <FlexItem>

@@ -138,10 +138,10 @@ export function OpenAlertsCard({ stats, state }: { stats: AlertStats | undefined
               <Link
                 to={alertsHref(s)}
                 className={`payflow-dash-severity${n > 0 ? ' payflow-dash-severity--active' : ''}`}
-                aria-label={`${formatCount(n)} open ${s} alerts`}
               >
-                <span className="payflow-dash-severity__count payflow-tabular">{formatCount(n)}</span>
-                <SeverityLabel severity={s} compact />
+                <span className="payflow-dash-severity__count payflow-tabular">{formatCount(n)}</span>{' '}
+                <SeverityLabel severity={s} compact />{' '}
+                <span className="pf-v6-screen-reader">open alerts</span>
               </Link>
             </li>
           );

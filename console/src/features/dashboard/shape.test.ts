@@ -9,7 +9,6 @@ import {
   rateSummary,
   scoreTier,
   stateSlices,
-  windowSeconds,
   workerSummary,
 } from './shape';
 
@@ -47,20 +46,27 @@ describe('rateSeries', () => {
   });
 
   it('when the series is empty, then the summary has no numbers', () => {
-    expect(rateSummary([], 0, 900)).toEqual({ latest: null, average: null, peak: null });
+    const totals = { payments: 0, succeeded: 0, failed: 0, success_rate: null, by_currency: [] };
+    expect(rateSummary([], { window: window5m, totals })).toEqual({
+      latest: null,
+      average: null,
+      peak: null,
+    });
   });
 
-  it('when there are points, then now is the newest bucket, the average covers the window, and the peak the busiest', () => {
+  it('when there are points, then now is the newest complete bucket, the average covers the window, and the peak the busiest', () => {
     const overview = {
-      window: window5m,
+      window: { ...window5m, to: '2026-12-01T10:12:00Z' },
+      totals: { payments: 135, succeeded: 135, failed: 0, success_rate: 1, by_currency: [] },
       series: [
         { ts: '2026-12-01T10:00:00Z', payments: 30, succeeded: 30, failed: 0 },
         { ts: '2026-12-01T10:05:00Z', payments: 90, succeeded: 90, failed: 0 },
         { ts: '2026-12-01T10:10:00Z', payments: 15, succeeded: 15, failed: 0 },
       ],
     };
-    const summary = rateSummary(rateSeries(overview), 135, windowSeconds(overview));
-    expect(summary).toEqual({ latest: 3, average: 9, peak: 18 });
+    // The 10:10 bucket is still filling at 10:12, so "now" is the 10:05 one; 135 payments in 12 minutes.
+    const summary = rateSummary(rateSeries(overview), overview);
+    expect(summary).toEqual({ latest: 18, average: 11.3, peak: 18 });
   });
 });
 

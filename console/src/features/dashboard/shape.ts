@@ -69,22 +69,33 @@ export function rateSeries(overview: Pick<Overview, 'series' | 'window'>): RateP
 }
 
 export interface RateSummary {
-  /** The newest bucket's rate (it may still be filling). */
+  /** The newest complete bucket's rate (the bucket still filling would read low). */
   latest: number | null;
   average: number | null;
   peak: number | null;
 }
 
+/** The newest bucket that ended by `to`, else the newest there is. */
+function newestComplete(
+  points: readonly RatePoint[],
+  bucketSeconds: number,
+  to: string,
+): RatePoint | undefined {
+  const end = Date.parse(to);
+  const done = points.filter((p) => p.x.getTime() + bucketSeconds * 1000 <= end);
+  return done[done.length - 1] ?? points[points.length - 1];
+}
+
 export function rateSummary(
   points: readonly RatePoint[],
-  totalPayments: number,
-  windowSeconds: number,
+  overview: Pick<Overview, 'window' | 'totals'>,
 ): RateSummary {
   if (points.length === 0) return { latest: null, average: null, peak: null };
-  const last = points[points.length - 1];
+  const last = newestComplete(points, overview.window.bucket_seconds, overview.window.to);
+  const seconds = windowSeconds(overview);
   return {
     latest: last ? roundRate(last.total) : null,
-    average: windowSeconds > 0 ? roundRate((totalPayments * 60) / windowSeconds) : null,
+    average: seconds > 0 ? roundRate((overview.totals.payments * 60) / seconds) : null,
     peak: roundRate(Math.max(...points.map((p) => p.total))),
   };
 }
