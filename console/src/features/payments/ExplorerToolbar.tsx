@@ -292,6 +292,8 @@ export function ExplorerToolbar({
     <Toolbar
       clearAllFilters={onClearAll}
       clearFiltersButtonText="Clear all filters"
+      // With no rows the empty state offers "Clear all filters"; one such button on the page.
+      customLabelGroupContent={onClearAll ? undefined : <span />}
       collapseListedFiltersBreakpoint="xl"
       className="payflow-explorer-toolbar"
     >

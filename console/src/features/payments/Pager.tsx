@@ -42,7 +42,7 @@ export function Pager({
     <Flex
       alignItems={{ default: 'alignItemsCenter' }}
       gap={{ default: 'gapSm' }}
-      flexWrap={{ default: 'nowrap' }}
+      flexWrap={{ default: 'wrap' }}
     >
       <FlexItem>
         <span className="payflow-tabular payflow-pager-text" aria-live="polite">
@@ -63,7 +63,7 @@ export function Pager({
           ))}
         </FormSelect>
       </FlexItem>
-      <FlexItem>
+      <FlexItem className="payflow-pager-buttons">
         <Button variant="plain" aria-label="Previous page" isDisabled={!hasPrevious} onClick={onPrevious}>
           <AngleLeftIcon />
         </Button>

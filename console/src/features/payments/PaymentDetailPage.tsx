@@ -31,6 +31,7 @@ import { ApiError } from '../../lib/api';
 import { useCompact } from '../../lib/preferences';
 import { useUrlState } from '../../lib/url-state';
 import { usePayment } from './api';
+import { COMMAND_STATES } from './commands';
 import { refundableMinor } from './money';
 import { PaymentAuditTrail } from './PaymentAuditTrail';
 import { PaymentCommands } from './PaymentCommands';
@@ -70,7 +71,14 @@ function summaryItems(p: Payment): [string, ReactNode][] {
       </Link>,
     ],
     ['Refunded', <Money key="r" minor={p.refunded_amount_minor} currency={p.currency} />],
-    ['Refundable', <Money key="rf" minor={refundableMinor(p).toString()} currency={p.currency} />],
+    [
+      'Refundable',
+      COMMAND_STATES.refund.includes(p.current_state) ? (
+        <Money key="rf" minor={refundableMinor(p).toString()} currency={p.currency} />
+      ) : (
+        <span key="rf">— (not in this state)</span>
+      ),
+    ],
     [
       'Card fingerprint',
       <span key="c" className="pf-v6-u-font-family-monospace">

@@ -48,7 +48,11 @@ const CELL: Record<ColumnId, (p: Payment) => ReactNode> = {
   merchant_id: (p) => p.merchant_id,
   payer_id: (p) => p.payer_id,
   amount: (p) => <Money minor={p.amount_minor} currency={p.currency} />,
-  current_state: (p) => <PaymentStateLabel state={p.current_state} compact />,
+  current_state: (p) => (
+    <span className="payflow-cell-label">
+      <PaymentStateLabel state={p.current_state} compact />
+    </span>
+  ),
   refunded: (p) =>
     p.refunded_amount_minor === '0' ? '—' : <Money minor={p.refunded_amount_minor} currency={p.currency} />,
   card_fingerprint: (p) => p.card_fingerprint ?? '—',
