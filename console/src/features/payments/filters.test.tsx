@@ -112,7 +112,9 @@ describe('PaymentsPage filters', { timeout: 30_000 }, () => {
     const calls = stubApi('viewer', { 'GET /api/v1/transactions': () => list() });
     renderApp(<PaymentsPage />, '/payments');
     await userEvent.type(await screen.findByRole('textbox', { name: 'Minimum amount' }), '10{Enter}');
-    expect((await screen.findAllByText('Choose a currency to filter by amount.')).length).toBeGreaterThan(0);
+    expect(
+      (await screen.findAllByText('Choose a currency to filter by amount.', {}, { timeout: 15_000 })).length,
+    ).toBeGreaterThan(0);
     expect(screen.getByRole('status', { name: 'location' }).textContent).toBe('/payments?amount_min=10');
     expect(calls.some((c) => c.url.searchParams.has('amount_min'))).toBe(false);
   });
@@ -130,7 +132,9 @@ describe('PaymentsPage filters', { timeout: 30_000 }, () => {
         ),
     });
     renderApp(<PaymentsPage />, '/payments?merchant_id=x');
-    expect((await screen.findAllByText(/Must be at most 64 characters/)).length).toBeGreaterThan(0);
+    expect(
+      (await screen.findAllByText(/Must be at most 64 characters/, {}, { timeout: 15_000 })).length,
+    ).toBeGreaterThan(0);
   });
 
   it('when Next and Previous are pressed, then the cursor goes into the URL and comes back out', async () => {
