@@ -17,7 +17,8 @@ export interface SessionUser {
   created_at: string;
 }
 
-interface SignedIn {
+/** A session as the API answers it (login, refresh, change-password). */
+export interface SignedIn {
   user: SessionUser;
   accessToken: string;
   expiresIn: number;
@@ -39,6 +40,11 @@ export interface AuthState {
   signOut: () => Promise<void>;
   /** After the OIDC redirect: the cookie is set, fetch the first access token. */
   resume: () => Promise<boolean>;
+  /**
+   * A session the API answered outside sign-in (change-password ends every earlier token and
+   * answers new ones): used at once and shared with the other tabs.
+   */
+  adopt: (answer: SignedIn) => void;
 }
 
 const SESSION_HEADER = { 'X-PayFlow-Session': 'cookie' };
@@ -186,6 +192,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       },
       resume: async () => {
         return (await refresh()) !== undefined;
+      },
+      adopt: (answer) => {
+        const s = sessionOf(answer);
+        adopt(s);
+        channel?.postMessage({ type: 'session', session: s });
       },
     }),
     [status, session, adopt, channel, refresh],
