@@ -4,6 +4,9 @@
 // instead of moving rows under the reader.
 import {
   Button,
+  InputGroup,
+  InputGroupItem,
+  InputGroupText,
   PageSection,
   Pagination,
   Stack,
@@ -101,9 +104,7 @@ function AuditRows({ entry, index, compact }: { entry: AuditEntry; index: number
         <Td dataLabel="Reason" modifier="breakWord">
           {entry.reason ?? <span className="pf-v6-u-text-color-subtle">—</span>}
         </Td>
-        <Td dataLabel="Change" className={compact ? undefined : 'pf-v6-u-text-color-subtle'}>
-          {changeSummary(entry.before, entry.after)}
-        </Td>
+        <Td dataLabel="Change">{changeSummary(entry.before, entry.after)}</Td>
       </Tr>
       <Tr isExpanded={open}>
         <Td colSpan={COLUMNS}>
@@ -166,14 +167,19 @@ function TimeFilter({
   onChange: (v: string) => void;
 }) {
   return (
-    <TextInput
-      type="datetime-local"
-      aria-label={label}
-      value={toLocalInput(value)}
-      onChange={(_e, v) => {
-        onChange(fromLocalInput(v));
-      }}
-    />
+    <InputGroup>
+      <InputGroupText>{label}</InputGroupText>
+      <InputGroupItem isFill>
+        <TextInput
+          type="datetime-local"
+          aria-label={label}
+          value={toLocalInput(value)}
+          onChange={(_e, v) => {
+            onChange(fromLocalInput(v));
+          }}
+        />
+      </InputGroupItem>
+    </InputGroup>
   );
 }
 
@@ -353,12 +359,12 @@ export default function AuditPage() {
               <Thead>
                 <Tr>
                   <Th screenReaderText="Show change" />
-                  <Th>Time</Th>
-                  <Th>Actor</Th>
+                  <Th modifier="nowrap">Time</Th>
+                  <Th width={20}>Actor</Th>
                   <Th>Action</Th>
-                  <Th>Resource</Th>
+                  <Th width={25}>Resource</Th>
                   <Th>Reason</Th>
-                  <Th>Change</Th>
+                  <Th modifier="nowrap">Change</Th>
                 </Tr>
               </Thead>
               {ready ? (

@@ -174,7 +174,7 @@ function RuleRows({ rule, index, compact }: { rule: Rule; index: number; compact
           v{rule.version}
           {rule.hits_24h !== undefined && (
             <div className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle">
-              {formatCount(rule.hits_24h)} hits / 24 h
+              <span style={{ whiteSpace: 'nowrap' }}>{formatCount(rule.hits_24h)} hits</span> in 24 h
             </div>
           )}
         </Td>

@@ -144,9 +144,9 @@ function WorkersTable() {
             <Tr>
               <Th>Instance</Th>
               <Th>Status</Th>
-              <Th>Hostname</Th>
-              <Th>Version</Th>
-              <Th>Last heartbeat</Th>
+              <Th modifier="nowrap">Hostname</Th>
+              <Th modifier="nowrap">Version</Th>
+              <Th modifier="nowrap">Last heartbeat</Th>
               <Th>Throughput</Th>
             </Tr>
           </Thead>
