@@ -4,7 +4,6 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
 import { CHROMIUM } from './build.ts';
 import { PASSWORD, USERS, type ConsoleStack, type DemoRole } from './stack.ts';
 
@@ -72,18 +71,46 @@ export async function signIn(
   await page.waitForURL((u) => u.pathname === next.split('?')[0]);
 }
 
-/** Waits until no skeleton or spinner is left on the page (data has arrived). */
-export async function settled(page: Page): Promise<void> {
-  await page.waitForLoadState('networkidle').catch(() => undefined);
-  await expect
-    .poll(async () => page.locator('.pf-v6-c-skeleton, .pf-v6-c-spinner').count(), { timeout: 15_000 })
-    .toBe(0);
+const LOADING = '.pf-v6-c-skeleton, .pf-v6-c-spinner, [aria-busy="true"]';
+
+/** Waits until no skeleton, spinner or busy region is left on the page (its data has arrived). */
+export async function settled(page: Page, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if ((await page.locator(LOADING).count()) === 0) return;
+    await page.waitForTimeout(100);
+  }
+  // Say where the page is still loading: the nearest heading of each loading element.
+  const where = await page.locator(LOADING).evaluateAll((els) =>
+    els.slice(0, 5).map((el) => {
+      let n: Element | null = el;
+      while (n && !n.querySelector('h1, h2, h3, h4')) n = n.parentElement;
+      return `${el.getAttribute('class') ?? el.tagName} under "${n?.querySelector('h1, h2, h3, h4')?.textContent ?? '?'}"`;
+    }),
+  );
+  throw new Error(`still loading after ${String(timeoutMs)} ms: ${where.join('; ')}`);
 }
 
+/**
+ * A screenshot of the whole page. PatternFly's page scrolls inside its main region, which a
+ * full-page screenshot does not unroll, so the viewport is made as tall as the content for the
+ * shot (at most 6,000 px) and put back afterwards.
+ */
 export async function shoot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  const size = page.viewportSize();
+  const overflow = await page.evaluate(() => {
+    const main = document.querySelector('.pf-v6-c-page__main-container');
+    return main ? main.scrollHeight - main.clientHeight : 0;
+  });
+  if (size && overflow > 0)
+    await page.setViewportSize({ width: size.width, height: Math.min(6000, size.height + overflow) });
+  try {
+    await page.screenshot({ path });
+  } finally {
+    if (size && overflow > 0) await page.setViewportSize(size);
+  }
   return path;
 }
 

@@ -2,6 +2,7 @@
 // the last days, the three demo users), the real API serving the built console, and a real
 // worker consuming private queues, so that rules raise alerts from real payments.
 import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { loadApiConfig } from '@payflow/api/config';
 import { createPool } from '@payflow/api/store';
 import type pg from 'pg';
@@ -119,4 +120,55 @@ export async function startConsoleStack(
 /** The demo's rules, created through the API (the worker evaluates them on every event). */
 export async function createDemoRules(stack: ConsoleStack): Promise<void> {
   for (const rule of DEMO_RULES) await stack.call('POST', '/api/v1/rules', rule);
+}
+
+/** Polls `probe` until it answers a value (for set-up outside a test, where expect.poll is not allowed). */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A processor event for a payment through the ingest endpoint (the worker applies it and runs the rules). */
+export async function sendEvent(stack: ConsoleStack, paymentId: string, type: string): Promise<void> {
+  await stack.call('POST', '/api/v1/events', {
+    event_id: `evt-browser-${randomUUID()}`,
+    type,
+    payment_id: paymentId,
+    occurred_at: new Date().toISOString(),
+  });
+}
+
+/** A new payment made through the API, authorized by a processor event so that the rules see it. */
+export async function authorizedPayment(
+  stack: ConsoleStack,
+  body: { merchant_id: string; payer_id: string; amount: string; currency: string },
+): Promise<{ id: string }> {
+  const p = await stack.call<{ id: string }>('POST', '/api/v1/transactions', body, {
+    'idempotency-key': randomUUID(),
+  });
+  await sendEvent(stack, p.id, 'payment.authorized');
+  return p;
+}
+
+/** The first alert raised for a payment, waiting for the worker. */
+export async function alertOf(
+  stack: ConsoleStack,
+  paymentId: string,
+): Promise<{ id: string; title: string }> {
+  return eventually(`an alert for ${paymentId}`, async () => {
+    const page = await stack.call<{ data: { id: string; title: string }[] }>(
+      'GET',
+      `/api/v1/alerts?payment_id=${paymentId}`,
+    );
+    return page.data[0];
+  });
 }

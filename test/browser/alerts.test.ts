@@ -1,0 +1,82 @@
+// Working an alert that a rule raised from a real payment: acknowledge, then resolve.
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launch, openPage, settled, shoot, signIn } from './support/browser.ts';
+import {
+  alertOf,
+  authorizedPayment,
+  createDemoRules,
+  startConsoleStack,
+  type ConsoleStack,
+} from './support/stack.ts';
+
+let stack: ConsoleStack;
+let browser: Browser;
+
+interface Alert {
+  id: string;
+  title: string;
+  status: string;
+  resolution: string | null;
+  payment_id: string | null;
+}
+
+beforeAll(async () => {
+  stack = await startConsoleStack({ payments: 100 });
+  await createDemoRules(stack);
+  browser = await launch();
+});
+
+afterAll(async () => {
+  await browser.close();
+  await stack.close();
+});
+
+describe('alerts', () => {
+  it('when an operator acknowledges and resolves an alert raised by a rule, then both are recorded and audited', async () => {
+    const payment = await authorizedPayment(stack, {
+      merchant_id: 'globex-travel',
+      payer_id: 'payer_0003',
+      amount: '4200.00',
+      currency: 'GBP',
+    });
+    const alert = await alertOf(stack, payment.id);
+    const { page, context, problems } = await openPage(browser);
+    await signIn(page, stack, 'operator', '/alerts');
+    await settled(page);
+    const table = page.getByRole('grid', { name: 'Alerts' }).or(page.getByRole('table', { name: 'Alerts' }));
+    await table.getByRole('link', { name: payment.id }).waitFor();
+    await shoot(page, 'flow-alerts-queue');
+    await page.goto(`${stack.url}/alerts/${alert.id}`);
+    await page.getByRole('heading', { name: alert.title, level: 1 }).waitFor();
+    await settled(page);
+    // It explains itself: the rule that fired and a link to its payment.
+    await page.getByText('large-payment').first().waitFor();
+    await page.getByRole('link', { name: payment.id }).waitFor();
+    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    await expect
+      .poll(async () => (await stack.call<Alert>('GET', `/api/v1/alerts/${alert.id}`)).status, {
+        timeout: 15_000,
+      })
+      .toBe('acknowledged');
+    await page.getByRole('button', { name: 'Resolve' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Resolve alert' });
+    await dialog.getByRole('radio', { name: 'False positive' }).check();
+    await dialog.getByLabel('Notes').fill('Known corporate travel booking.');
+    await shoot(page, 'flow-alert-resolve');
+    await dialog.getByRole('button', { name: 'Resolve alert' }).click();
+    await expect
+      .poll(async () => (await stack.call<Alert>('GET', `/api/v1/alerts/${alert.id}`)).status, {
+        timeout: 15_000,
+      })
+      .toBe('resolved');
+    expect((await stack.call<Alert>('GET', `/api/v1/alerts/${alert.id}`)).resolution).toBe('false_positive');
+    const { rows } = await stack.db.query<{ action: string }>(
+      `select action from audit_log where resource_id = $1 order by occurred_at, chain_seq`,
+      [alert.id],
+    );
+    expect(rows.map((r) => r.action).filter((a) => /acknowledge|resolve/.test(a))).toHaveLength(2);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
