@@ -66,7 +66,7 @@ export function ResourceRef({ type, id }: { type: string; id: string }) {
   );
 }
 
-function AuditRows({ entry, index, compact }: { entry: AuditEntry; index: number; compact: boolean }) {
+function AuditRows({ entry, index }: { entry: AuditEntry; index: number }) {
   const [open, setOpen] = useState(false);
   return (
     <Tbody isExpanded={open}>
@@ -368,7 +368,7 @@ export default function AuditPage() {
                 </Tr>
               </Thead>
               {ready ? (
-                rows.map((e, i) => <AuditRows key={e.id} entry={e} index={i} compact={compact} />)
+                rows.map((e, i) => <AuditRows key={e.id} entry={e} index={i} />)
               ) : (
                 <Tbody>
                   <TableBodyState
