@@ -74,7 +74,7 @@ function RuleCell({ alert }: { alert: Alert }) {
   if (!alert.rule_id) return <span className="pf-v6-u-color-200">—</span>;
   const version = alert.rule_version ?? alert.explanation?.rule?.version;
   return (
-    <span className="payflow-nowrap">
+    <span>
       {alert.rule_name ?? alert.rule_id}
       {typeof version === 'number' && <span className="pf-v6-u-color-200"> v{version}</span>}
       {alert.rule_mode === 'shadow' && (
@@ -116,7 +116,8 @@ function Row({ alert, index, p }: { alert: Alert; index: number; p: AlertsTableP
         {alert.payment_id ? (
           <Link
             to={`/payments/${encodeURIComponent(alert.payment_id)}`}
-            className="pf-v6-u-font-family-monospace"
+            className="payflow-id-link"
+            title={alert.payment_id}
           >
             {alert.payment_id}
           </Link>
@@ -199,8 +200,8 @@ export function AlertsTable(p: AlertsTableProps) {
               }}
               aria-label="Select all alerts on this page"
             />
-            <Th width={10}>Severity</Th>
-            <Th width={30}>Title</Th>
+            <Th>Severity</Th>
+            <Th>Title</Th>
             <Th>Rule</Th>
             <Th>Payment</Th>
             <Th>Status</Th>
