@@ -37,6 +37,22 @@ describe('rateSeries', () => {
     expect(points[1]).toMatchObject({ total: 20, succeeded: 16, failed: 1, other: 3 });
   });
 
+  it('when the newest bucket is still filling, then its rate is over the seconds it has had, and a bucket of a moment is left out', () => {
+    const points = rateSeries({
+      window: { from: '2026-12-01T10:00:00Z', to: '2026-12-01T10:02:30Z', bucket_seconds: 60 },
+      series: [
+        { ts: '2026-12-01T10:01:00Z', payments: 60, succeeded: 60, failed: 0 },
+        { ts: '2026-12-01T10:02:00Z', payments: 15, succeeded: 15, failed: 0 },
+      ],
+    });
+    expect(points.map((p) => p.total)).toEqual([60, 30]);
+    const young = rateSeries({
+      window: { from: '2026-12-01T10:00:00Z', to: '2026-12-01T10:02:02Z', bucket_seconds: 60 },
+      series: [{ ts: '2026-12-01T10:02:00Z', payments: 1, succeeded: 1, failed: 0 }],
+    });
+    expect(young).toEqual([]);
+  });
+
   it('when a bucket reports more outcomes than payments, then "in progress" is not negative', () => {
     const [p] = rateSeries({
       window: { ...window5m, bucket_seconds: 60 },

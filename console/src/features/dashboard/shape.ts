@@ -49,23 +49,34 @@ export function roundRate(rate: number): number {
   return rate >= 100 ? Math.round(rate) : Math.round(rate * 10) / 10;
 }
 
-/** The series as rates per minute (a 1-hour bucket of 600 payments is 10 per minute). */
+/** A bucket still filling is divided by the time it has had, unless that is too short to say anything. */
+const MIN_PARTIAL_SECONDS = 5;
+
+/**
+ * The series as rates per minute (a 1-hour bucket of 600 payments is 10 per minute). The bucket
+ * still filling at `window.to` is a rate over the seconds it has had, so the line does not dip at
+ * the right edge; one younger than a few seconds is left out.
+ */
 export function rateSeries(overview: Pick<Overview, 'series' | 'window'>): RatePoint[] {
   const b = overview.window.bucket_seconds;
-  return overview.series
-    .map((p) => {
-      const other = Math.max(0, p.payments - p.succeeded - p.failed);
-      return {
-        x: new Date(p.ts),
-        ts: p.ts,
-        succeeded: perMinute(p.succeeded, b),
-        failed: perMinute(p.failed, b),
-        other: perMinute(other, b),
-        total: perMinute(p.payments, b),
-      };
-    })
-    .filter((p) => !Number.isNaN(p.x.getTime()))
-    .sort((a, b2) => a.x.getTime() - b2.x.getTime());
+  const to = Date.parse(overview.window.to);
+  const points: RatePoint[] = [];
+  for (const p of overview.series) {
+    const x = new Date(p.ts);
+    if (Number.isNaN(x.getTime())) continue;
+    const elapsed = Number.isFinite(to) ? Math.min(b, (to - x.getTime()) / 1000) : b;
+    if (elapsed < Math.min(b, MIN_PARTIAL_SECONDS)) continue;
+    const other = Math.max(0, p.payments - p.succeeded - p.failed);
+    points.push({
+      x,
+      ts: p.ts,
+      succeeded: perMinute(p.succeeded, elapsed),
+      failed: perMinute(p.failed, elapsed),
+      other: perMinute(other, elapsed),
+      total: perMinute(p.payments, elapsed),
+    });
+  }
+  return points.sort((a, c) => a.x.getTime() - c.x.getTime());
 }
 
 export interface RateSummary {
