@@ -8,7 +8,7 @@ import {
   type QueryClient,
 } from '@tanstack/react-query';
 import { useCallback, useRef } from 'react';
-import { api, ApiError, type Page, type Query } from '../../lib/api';
+import { api, ApiError, request, type Page, type Query } from '../../lib/api';
 import { newIdempotencyKey } from '../../lib/idempotency';
 import { keys } from '../../lib/query';
 import type {
@@ -45,7 +45,14 @@ export function useAlertList(query: Query) {
 export function useAlert(id: string) {
   return useQuery({
     queryKey: alertKeys.detail(id),
-    queryFn: ({ signal }) => api.get<AlertDetail>(`${BASE}/${encodeURIComponent(id)}`, undefined, signal),
+    // The alert's ETag is its version, which a new note or a payment's change does not bump, so a
+    // browser revalidating its cached copy would get 304 and show old notes. A conditional header
+    // of our own makes fetch bypass the HTTP cache (fetch spec: cache mode becomes no-store).
+    queryFn: ({ signal }) =>
+      request<AlertDetail>(`${BASE}/${encodeURIComponent(id)}`, {
+        signal,
+        headers: { 'If-Modified-Since': 'Thu, 01 Jan 1970 00:00:00 GMT' },
+      }),
     staleTime: 10_000,
   });
 }
