@@ -35,6 +35,9 @@ export async function ensureConsoleBuilt(log: (m: string) => void = () => undefi
     [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'],
     {
       cwd: CONSOLE,
+      // A production build whatever the caller's NODE_ENV (vitest sets "test", which would bundle
+      // React's development build).
+      env: { ...process.env, NODE_ENV: 'production' },
     },
   );
   log(`built the console in ${((Date.now() - started) / 1000).toFixed(1)} s → ${CONSOLE_DIST}`);
