@@ -71,13 +71,16 @@ export function BigNumber({
   value,
   unit,
   caption,
+  small,
 }: {
   value: ReactNode;
   unit?: ReactNode;
   caption?: ReactNode;
+  /** One size down, for two long headline numbers side by side. */
+  small?: boolean;
 }) {
   return (
-    <div className="payflow-dash-big">
+    <div className={small ? 'payflow-dash-big payflow-dash-big--small' : 'payflow-dash-big'}>
       <div className="payflow-dash-big__line">
         <span className="payflow-dash-big__value payflow-tabular">{value}</span>
         {unit && <span className="payflow-dash-big__unit">{unit}</span>}

@@ -229,6 +229,8 @@ export function SuccessRateCard({ overview, state, window }: OverviewProps) {
 export function TimeToFinalCard({ overview, state, window }: OverviewProps) {
   const t = overview?.time_to_final;
   const samples = t?.samples ?? 0;
+  // Hours read "129 h 16 min": one size down so p50 and p95 stay side by side.
+  const long = Math.max(t?.p50_seconds ?? 0, t?.p95_seconds ?? 0) >= 3600;
   return (
     <DashCard title="Time to final state" minHeight={KPI_HEIGHT} state={state}>
       {samples === 0 ? (
@@ -238,12 +240,12 @@ export function TimeToFinalCard({ overview, state, window }: OverviewProps) {
         </>
       ) : (
         <>
-          <Flex gap={{ default: 'gap2xl' }}>
+          <Flex gap={{ default: 'gapLg' }} columnGap={{ default: 'columnGapXl' }}>
             <FlexItem>
-              <BigNumber value={formatDuration(t?.p50_seconds)} caption="median (p50)" />
+              <BigNumber value={formatDuration(t?.p50_seconds)} caption="median (p50)" small={long} />
             </FlexItem>
             <FlexItem>
-              <BigNumber value={formatDuration(t?.p95_seconds)} caption="p95" />
+              <BigNumber value={formatDuration(t?.p95_seconds)} caption="p95" small={long} />
             </FlexItem>
           </Flex>
           <div className="payflow-dash-caption">
