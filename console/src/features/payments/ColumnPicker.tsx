@@ -37,7 +37,6 @@ export function ColumnPicker({
       isOpen={open}
       selected={chosen}
       onOpenChange={setOpen}
-      popperProps={{ position: 'end' }}
       onSelect={(_e, value) => {
         if (value === RESET) {
           onChange([...DEFAULT_COLUMNS]);

@@ -116,7 +116,12 @@ function Summary({ payment }: { payment: Payment | undefined }) {
   return (
     <Card>
       <CardBody>
-        <DescriptionList columnModifier={{ default: '2Col', lg: '3Col' }} isCompact>
+        <DescriptionList
+          columnModifier={{ default: '1Col', md: '2Col', lg: '3Col' }}
+          isHorizontal
+          orientation={{ md: 'vertical' }}
+          isCompact
+        >
           {items.map(([term, value]) => (
             <Item key={term} term={term}>
               {value}
