@@ -15,7 +15,9 @@ import {
   Toolbar,
   ToolbarContent,
   ToolbarItem,
+  ToolbarToggleGroup,
 } from '@patternfly/react-core';
+import FilterIcon from '@patternfly/react-icons/dist/esm/icons/filter-icon';
 import SyncAltIcon from '@patternfly/react-icons/dist/esm/icons/sync-alt-icon';
 import { ExpandableRowContent, Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
@@ -246,7 +248,9 @@ function AuditToolbar(p: {
   return (
     <Toolbar clearAllFilters={clear}>
       <ToolbarContent>
-        <Filters values={values} set={set} />
+        <ToolbarToggleGroup toggleIcon={<FilterIcon />} breakpoint="xl">
+          <Filters values={values} set={set} />
+        </ToolbarToggleGroup>
         <ToolbarItem>
           <Button
             variant={fresh > 0 ? 'secondary' : 'plain'}
@@ -360,10 +364,10 @@ export default function AuditPage() {
                 <Tr>
                   <Th screenReaderText="Show change" />
                   <Th modifier="nowrap">Time</Th>
-                  <Th width={20}>Actor</Th>
+                  <Th width={15}>Actor</Th>
                   <Th>Action</Th>
-                  <Th width={25}>Resource</Th>
-                  <Th>Reason</Th>
+                  <Th width={20}>Resource</Th>
+                  <Th width={25}>Reason</Th>
                   <Th modifier="nowrap">Change</Th>
                 </Tr>
               </Thead>

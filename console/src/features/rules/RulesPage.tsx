@@ -173,8 +173,8 @@ function RuleRows({ rule, index, compact }: { rule: Rule; index: number; compact
         <Td dataLabel="Version" className="payflow-tabular">
           v{rule.version}
           {rule.hits_24h !== undefined && (
-            <div className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle">
-              <span style={{ whiteSpace: 'nowrap' }}>{formatCount(rule.hits_24h)} hits</span> in 24 h
+            <div className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle" style={{ whiteSpace: 'nowrap' }}>
+              {formatCount(rule.hits_24h)} hits in 24 h
             </div>
           )}
         </Td>
