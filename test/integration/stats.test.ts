@@ -190,6 +190,29 @@ describe('dashboard statistics against real PostgreSQL', () => {
     expect(past.totals.payments).toBe(0);
   });
 
+  it('when a loader inserts a payment settled 10 days ago after 5 minutes, then only windows holding that day time it', async () => {
+    const week = await overview('window=7d');
+    const month = await overview('window=30d');
+    const created = new Date(Date.now() - 10 * 86400_000);
+    await t.api.deps.pool.query(
+      `insert into payments (id, created_at, updated_at, merchant_id, payer_id, amount_minor, currency, current_state)
+       values ($1, $2, $3, 'merchant_stats', 'payer_stats', 250, 'EUR', 'settled')`,
+      [newId('pay'), created, new Date(created.getTime() + 300_000)],
+    );
+    expect((await overview('window=7d')).time_to_final).toEqual(week.time_to_final);
+    const after = await overview('window=30d');
+    expect(after.time_to_final.samples).toBe(month.time_to_final.samples + 1);
+    expect(after.time_to_final.p95_seconds).toBeGreaterThan(250);
+    expect(after.time_to_final.p95_seconds).toBeLessThan(360);
+    expect(after.totals.by_currency.find((c) => c.currency === 'EUR')).toEqual({
+      currency: 'EUR',
+      count: 1,
+      amount_minor: '250',
+      amount: '2.50',
+    });
+    expect(mix(after).settled).toBe(mix(month).settled! + 1);
+  });
+
   it('when the statistics are rebuilt from the payments, then every figure is what the triggers kept', async () => {
     const db = t.api.deps.pool;
     const stats = async (): Promise<unknown[]> =>
@@ -212,16 +235,16 @@ describe('dashboard statistics against real PostgreSQL', () => {
         )
       ).rows;
     const kept = { stats: await stats(), latency: await latency() };
-    const before = await overview('window=24h');
+    const before = await overview('window=30d');
     expect(kept.stats.length).toBeGreaterThan(0);
     const timed = (kept.latency as { n: string }[]).reduce((n, r) => n + Number(r.n), 0);
-    expect(timed).toBe(3 * 3); // three timed payments, at each of the three grains
+    expect(timed).toBe(4 * 4); // four timed payments, at each of the four grains
     const rebuilt = await db.query<{ stats_rows: bigint; latency_rows: bigint }>(
       'select * from payment_stats_rebuild()',
     );
     expect(Number(rebuilt.rows[0]?.stats_rows)).toBe(kept.stats.length);
     expect({ stats: await stats(), latency: await latency() }).toEqual(kept);
-    const after = await overview('window=24h');
+    const after = await overview('window=30d');
     expect({ ...after, generated_at: '', window: {} }).toEqual({ ...before, generated_at: '', window: {} });
   });
 

@@ -5,9 +5,9 @@ import type { ApiDeps } from '../deps.ts';
 import { PAYMENT_STATES } from '../domain/states.ts';
 import { defineRoute, type AnyRoute } from '../http/route.ts';
 import { timestamp } from '../ops/schemas.ts';
-import { unresolvedAlertCounts } from '../stats/alerts.ts';
+import { alertCountsReader } from '../stats/alerts.ts';
 import { FAILED_STATES, IN_FLIGHT_STATES, SUCCEEDED_STATES } from '../stats/outcomes.ts';
-import { paymentOverview } from '../stats/overview.ts';
+import { overviewReader } from '../stats/overview.ts';
 import { MAX_RANGE_DAYS, WINDOW_NAMES } from '../stats/windows.ts';
 import { timeParam } from './query-params.ts';
 
@@ -117,7 +117,9 @@ const alertCountsSchema = z
 const tags = ['Stats'];
 
 export function statsRoutes(deps: ApiDeps): AnyRoute[] {
-  const { pool } = deps;
+  // Concurrent identical requests (many consoles refreshing at once) share one read.
+  const overview = overviewReader(deps.pool);
+  const alertCounts = alertCountsReader(deps.pool);
   return [
     defineRoute({
       method: 'get',
@@ -127,7 +129,7 @@ export function statsRoutes(deps: ApiDeps): AnyRoute[] {
       tags,
       query: overviewQuery,
       responses: { 200: { description: 'The overview of the window', schema: overviewSchema } },
-      handler: async ({ query }) => ({ status: 200, body: await paymentOverview(pool, query) }),
+      handler: async ({ query }) => ({ status: 200, body: await overview(query) }),
     }),
     defineRoute({
       method: 'get',
@@ -136,7 +138,7 @@ export function statsRoutes(deps: ApiDeps): AnyRoute[] {
       summary: 'Unresolved alerts by status and severity',
       tags,
       responses: { 200: { description: 'The counts', schema: alertCountsSchema } },
-      handler: async () => ({ status: 200, body: await unresolvedAlertCounts(pool) }),
+      handler: async () => ({ status: 200, body: await alertCounts() }),
     }),
   ];
 }

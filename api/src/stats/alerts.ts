@@ -2,6 +2,7 @@
 import type pg from 'pg';
 import { ALERT_SEVERITIES } from '../ops/alerts.ts';
 import { readUnresolvedAlerts } from './queries.ts';
+import { SingleFlight } from './single-flight.ts';
 
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 export type SeverityCounts = Record<AlertSeverity, number>;
@@ -36,4 +37,10 @@ export async function unresolvedAlertCounts(
     total += r.alerts;
   }
   return { open, acknowledged, total_open: total, generated_at: now.toISOString() };
+}
+
+/** unresolvedAlertCounts with concurrent requests sharing one read. */
+export function alertCountsReader(db: Pick<pg.Pool, 'query'>): () => Promise<AlertCounts> {
+  const flights = new SingleFlight<AlertCounts>();
+  return () => flights.run('unresolved', () => unresolvedAlertCounts(db));
 }

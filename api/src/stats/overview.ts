@@ -6,6 +6,7 @@ import { PAYMENT_STATES, type PaymentState } from '../domain/states.ts';
 import { latencyQuantile, type LatencyCount } from './histogram.ts';
 import { STATE_OUTCOME, successRate } from './outcomes.ts';
 import { readFinalLatency, readPaymentStats, type StatsRow } from './queries.ts';
+import { SingleFlight } from './single-flight.ts';
 import { bucketStarts, resolveWindow, type StatsWindow, type WindowQuery } from './windows.ts';
 
 export interface CurrencyAmount {
@@ -170,9 +171,26 @@ export function buildOverview(
   };
 }
 
-/** GET /stats/overview: resolve the window, read its two aggregates at once, assemble. */
-export async function paymentOverview(db: pg.Pool, q: WindowQuery, now = new Date()): Promise<Overview> {
-  const w = resolveWindow(q, now);
+async function readOverview(db: pg.Pool, w: StatsWindow, now: Date): Promise<Overview> {
   const [rows, latency] = await Promise.all([readPaymentStats(db, w), readFinalLatency(db, w)]);
   return buildOverview(w, rows, latency, now);
+}
+
+/** GET /stats/overview: resolve the window, read its two aggregates at once, assemble. */
+export async function paymentOverview(db: pg.Pool, q: WindowQuery, now = new Date()): Promise<Overview> {
+  return readOverview(db, resolveWindow(q, now), now);
+}
+
+/**
+ * paymentOverview with concurrent requests for the same buckets sharing one read (the answer's
+ * `window.to` and `generated_at` are then those of the read they joined).
+ */
+export function overviewReader(db: pg.Pool): (q: WindowQuery) => Promise<Overview> {
+  const flights = new SingleFlight<Overview>();
+  return (q) => {
+    const now = new Date();
+    const w = resolveWindow(q, now);
+    const key = `${String(w.bucketSeconds)}:${w.from.toISOString()}:${w.end.toISOString()}`;
+    return flights.run(key, () => readOverview(db, w, now));
+  };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../domain/errors.ts';
-import { bucketStarts, rangeWindow, relativeWindow, resolveWindow } from './windows.ts';
+import { bucketStarts, rangeWindow, relativeWindow, resolveWindow, tiling } from './windows.ts';
 
 const now = new Date('2026-03-10T12:34:56.789Z');
 
@@ -79,5 +79,44 @@ describe('stats windows', () => {
     expect(starts).toHaveLength(15);
     expect(starts[0]).toEqual(new Date('2026-03-10T12:20:00Z'));
     expect(starts[14]).toEqual(new Date('2026-03-10T12:34:00Z'));
+  });
+});
+
+describe('stats window tiling for the histogram', () => {
+  const covered = (runs: ReturnType<typeof tiling>): number =>
+    runs.reduce((n, r) => n + (r.to.getTime() - r.from.getTime()), 0);
+
+  it('when a 30-day window is tiled, then whole days fill the middle and hours the two edges, contiguously', () => {
+    const w = relativeWindow('30d', now);
+    const runs = tiling(w);
+    expect(runs.map((r) => r.bucketSeconds)).toEqual([3600, 86400, 3600]);
+    expect(runs[0]!.from).toEqual(w.from);
+    expect(runs.at(-1)!.to).toEqual(w.end);
+    for (let i = 1; i < runs.length; i++) expect(runs[i]!.from).toEqual(runs[i - 1]!.to);
+    expect(covered(runs)).toBe(w.end.getTime() - w.from.getTime());
+  });
+
+  it('when a minute-aligned window is tiled, then no run is finer than a minute and nothing is left out', () => {
+    for (const name of ['15m', '1h', '6h', '24h', '7d'] as const) {
+      const w = relativeWindow(name, now);
+      const runs = tiling(w);
+      expect(runs.every((r) => r.bucketSeconds >= w.bucketSeconds)).toBe(true);
+      expect(covered(runs), name).toBe(w.end.getTime() - w.from.getTime());
+      for (const r of runs) {
+        expect(r.from.getTime() % (r.bucketSeconds * 1000)).toBe(0);
+        expect(r.to.getTime() % (r.bucketSeconds * 1000)).toBe(0);
+      }
+    }
+    expect(tiling(relativeWindow('6h', now)).map((r) => r.bucketSeconds)).toEqual([300, 3600, 300]);
+    const odd = tiling(relativeWindow('6h', new Date('2026-03-10T12:37:10Z')));
+    expect(
+      odd.map((r) => [r.bucketSeconds, r.from.toISOString().slice(11, 16), r.to.toISOString().slice(11, 16)]),
+    ).toEqual([
+      [60, '06:38', '06:40'],
+      [300, '06:40', '07:00'],
+      [3600, '07:00', '12:00'],
+      [300, '12:00', '12:35'],
+      [60, '12:35', '12:38'],
+    ]);
   });
 });

@@ -97,6 +97,41 @@ export function resolveWindow(q: WindowQuery, now: Date): StatsWindow {
   return rangeWindow(q.from, q.to ?? now, now);
 }
 
+/** A run of whole buckets of one grain: [from, to). */
+export interface GrainRange {
+  readonly bucketSeconds: 60 | 300 | 3600 | 86400;
+  readonly from: Date;
+  readonly to: Date;
+}
+
+const TILE_GRAINS = [86400, 3600, 300, 60] as const;
+
+function tile(from: number, to: number, grains: readonly GrainRange['bucketSeconds'][]): GrainRange[] {
+  const [grain, ...smaller] = grains;
+  if (grain === undefined || from >= to) return [];
+  const lo = ceilTo(from, grain);
+  const hi = floorTo(to, grain);
+  if (lo >= hi) return tile(from, to, smaller);
+  return [
+    ...tile(from, lo, smaller),
+    { bucketSeconds: grain, from: new Date(lo), to: new Date(hi) },
+    ...tile(hi, to, smaller),
+  ];
+}
+
+/**
+ * The window as the fewest whole buckets of the histogram's grains (days, hours, 5 and 1
+ * minutes; never finer than the window's own buckets): the largest grain in the middle, smaller
+ * ones towards the edges. Each grain nests in the next, so the runs tile the window exactly.
+ */
+export function tiling(w: StatsWindow): GrainRange[] {
+  return tile(
+    w.from.getTime(),
+    w.end.getTime(),
+    TILE_GRAINS.filter((g) => g >= w.bucketSeconds),
+  );
+}
+
 /** The start of every bucket of the window, in order. */
 export function bucketStarts(w: StatsWindow): Date[] {
   const size = w.bucketSeconds * 1000;
