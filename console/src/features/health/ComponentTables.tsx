@@ -115,11 +115,11 @@ function InstancesTable({ c }: { c: Component }) {
     >
       <Thead>
         <Tr>
-          <Th>Instance</Th>
-          <Th>Hostname</Th>
-          <Th>Status</Th>
-          <Th>Version</Th>
-          <Th>Started</Th>
+          <Th modifier="nowrap">Instance</Th>
+          <Th modifier="nowrap">Hostname</Th>
+          <Th modifier="nowrap">Status</Th>
+          <Th modifier="nowrap">Version</Th>
+          <Th modifier="nowrap">Started</Th>
           <Th modifier="nowrap">Last heartbeat</Th>
           <Th>Details</Th>
         </Tr>

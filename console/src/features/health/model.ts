@@ -338,9 +338,9 @@ const COUNT = new Intl.NumberFormat();
 const KNOWN: Record<string, (v: unknown) => string | undefined> = {
   events_per_second: (v) => (num(v) === undefined ? undefined : `${RATE.format(num(v) ?? 0)} events/s`),
   requests_per_second: (v) => (num(v) === undefined ? undefined : `${RATE.format(num(v) ?? 0)} req/s`),
-  in_flight: (v) => (num(v) === undefined ? undefined : `${COUNT.format(num(v) ?? 0)} in flight`),
-  requests_in_flight: (v) => (num(v) === undefined ? undefined : `${COUNT.format(num(v) ?? 0)} in flight`),
-  requests_served: (v) => (num(v) === undefined ? undefined : `${COUNT.format(num(v) ?? 0)} served`),
+  in_flight: (v) => (num(v) === undefined ? undefined : COUNT.format(num(v) ?? 0)),
+  requests_in_flight: (v) => (num(v) === undefined ? undefined : COUNT.format(num(v) ?? 0)),
+  requests_served: (v) => (num(v) === undefined ? undefined : COUNT.format(num(v) ?? 0)),
   leader: (v) => (v === true ? 'Leader' : v === false ? 'Standby' : undefined),
 };
 
