@@ -8,6 +8,7 @@ import {
   type QueryClient,
 } from '@tanstack/react-query';
 import { useCallback, useRef } from 'react';
+import { useCan } from '../../components/Guarded';
 import { api, ApiError, request, type Page, type Query } from '../../lib/api';
 import { newIdempotencyKey } from '../../lib/idempotency';
 import { keys } from '../../lib/query';
@@ -96,9 +97,11 @@ export function useRuleOptions() {
   });
 }
 
-/** People alerts can be assigned to (GET /api/v1/users/directory). */
+/** People alerts can be assigned to (GET /api/v1/users/directory; operators and admins only). */
 export function useDirectory(q = '') {
+  const allowed = useCan('operator');
   return useQuery({
+    enabled: allowed,
     queryKey: directoryKey(q),
     queryFn: ({ signal }) =>
       api.get<{ data: DirectoryUser[] }>('/api/v1/users/directory', { q: q || undefined }, signal),
