@@ -45,14 +45,14 @@ describe('alerts', () => {
     await signIn(page, stack, 'operator', '/alerts');
     await settled(page);
     const table = page.getByRole('grid', { name: 'Alerts' }).or(page.getByRole('table', { name: 'Alerts' }));
-    await table.getByRole('link', { name: payment.id }).waitFor();
+    await table.getByRole('link', { name: payment.id }).first().waitFor();
     await shoot(page, 'flow-alerts-queue');
     await page.goto(`${stack.url}/alerts/${alert.id}`);
     await page.getByRole('heading', { name: alert.title, level: 1 }).waitFor();
     await settled(page);
     // It explains itself: the rule that fired and a link to its payment.
     await page.getByText('large-payment').first().waitFor();
-    await page.getByRole('link', { name: payment.id }).waitFor();
+    await page.getByRole('link', { name: payment.id }).first().waitFor();
     await page.getByRole('button', { name: 'Acknowledge' }).click();
     await expect
       .poll(async () => (await stack.call<Alert>('GET', `/api/v1/alerts/${alert.id}`)).status, {

@@ -65,11 +65,14 @@ describe('payments explorer', () => {
     const { page, context } = await openPage(browser);
     await signIn(page, stack, 'operator', '/payments');
     await settled(page);
-    await page.getByLabel('Merchant').fill('acme-books');
-    await page.getByLabel('Merchant').press('Enter');
+    await page.getByRole('textbox', { name: 'Merchant', exact: true }).fill('acme-books');
+    await page.getByRole('textbox', { name: 'Merchant', exact: true }).press('Enter');
     await page.getByRole('button', { name: 'State' }).click();
+    // A checkbox menu: each state is a menu item with a checkbox.
     await page
-      .getByRole('option', { name: /Settled/ })
+      .getByRole('menuitemcheckbox', { name: 'Settled' })
+      .or(page.getByRole('option', { name: 'Settled' }))
+      .or(page.getByRole('checkbox', { name: 'Settled' }))
       .first()
       .click();
     await page.keyboard.press('Escape');
@@ -80,17 +83,19 @@ describe('payments explorer', () => {
       .getByRole('grid', { name: 'Payments' })
       .or(page.getByRole('table', { name: 'Payments' }));
     const rows = table.locator('tbody tr');
-    expect(await rows.count()).toBeGreaterThan(0);
-    const texts = await rows.allInnerTexts();
-    for (const t of texts) {
-      expect(t).toContain('acme-books');
-      expect(t).toMatch(/Settled/);
-    }
+    // The previous rows stay while the filtered page loads; then every row matches the filter.
+    const matching = async () => {
+      const texts = await rows.allInnerTexts();
+      return texts.length > 0 && texts.every((t) => t.includes('acme-books') && t.includes('Settled'));
+    };
+    await expect.poll(matching, { timeout: 15_000 }).toBe(true);
     // The same URL opened elsewhere shows the same view.
     const shared = await openPage(browser);
     await signIn(shared.page, stack, 'viewer', `/payments?${new URL(page.url()).searchParams.toString()}`);
     await settled(shared.page);
-    expect(await shared.page.getByLabel('Merchant').inputValue()).toBe('acme-books');
+    expect(await shared.page.getByRole('textbox', { name: 'Merchant', exact: true }).inputValue()).toBe(
+      'acme-books',
+    );
     await shared.context.close();
     await shoot(page, 'flow-payments-filtered');
     await context.close();
@@ -188,8 +193,9 @@ describe('payments explorer', () => {
       { merchant_id: 'stark-hardware', payer_id: 'payer_0007', amount: '19.99', currency: 'EUR' },
       { 'idempotency-key': `live-${String(Date.now())}` },
     );
-    await explorer.page.getByRole('link', { name: created.id }).waitFor({ timeout: 20_000 });
-    await dashboard.page.getByRole('link', { name: created.id }).waitFor({ timeout: 20_000 });
+    await explorer.page.getByRole('link', { name: created.id }).first().waitFor({ timeout: 20_000 });
+    await shoot(explorer.page, 'flow-explorer-live');
+    await dashboard.page.getByRole('link', { name: created.id }).first().waitFor({ timeout: 20_000 });
     await shoot(dashboard.page, 'flow-dashboard-live');
     await explorer.context.close();
     await dashboard.context.close();
