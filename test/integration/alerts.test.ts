@@ -221,6 +221,20 @@ describe('alerts API against real PostgreSQL', () => {
     expect(await auditActions(id)).toEqual(['alert.assigned', 'alert.note_added']);
   });
 
+  it('when a note is added, then a browser cannot serve the earlier detail from its cache (no-store; notes do not change the version)', async () => {
+    const id = await insertAlert();
+    const before = await t.call<AlertBody>('GET', `/api/v1/alerts/${id}`, { role: 'viewer' });
+    expect(before.headers.get('cache-control')).toBe('no-store');
+    await t.call('POST', `/api/v1/alerts/${id}/notes`, {
+      role: 'operator',
+      user: 'usr_op',
+      body: { body: 'seen' },
+    });
+    const after = await t.call<AlertBody>('GET', `/api/v1/alerts/${id}`, { role: 'viewer' });
+    expect(after.headers.get('etag')).toBe(before.headers.get('etag'));
+    expect(after.body.notes).toMatchObject([{ body: 'seen' }]);
+  });
+
   it('when an alert is resolved with a listed resolution and a note, then both are kept and the audit reason names them', async () => {
     const id = await insertAlert();
     const res = await t.call<AlertBody>('POST', `/api/v1/alerts/${id}/resolve`, {

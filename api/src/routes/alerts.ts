@@ -281,7 +281,13 @@ export function alertsRoutes(deps: ApiDeps): AnyRoute[] {
       responses: { 200: { description: 'The alert', schema: alertDetailSchema } },
       handler: async ({ params: p }) => {
         const alert = await getAlert(pool, p.alertId);
-        return { status: 200, body: alert, headers: { etag: etagOf(alert.version) } };
+        // The ETag is the alert's version, for If-Match; notes and the payment summary in this
+        // body change without it, so the answer must not be revalidated from a cache by it.
+        return {
+          status: 200,
+          body: alert,
+          headers: { etag: etagOf(alert.version), 'cache-control': 'no-store' },
+        };
       },
     }),
     defineRoute({
