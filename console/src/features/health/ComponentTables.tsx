@@ -121,7 +121,7 @@ function InstancesTable({ c }: { c: Component }) {
           <Th modifier="nowrap">Version</Th>
           <Th modifier="nowrap">Started</Th>
           <Th modifier="nowrap">Last heartbeat</Th>
-          <Th>Details</Th>
+          <Th modifier="nowrap">Details</Th>
         </Tr>
       </Thead>
       <Tbody>
@@ -216,12 +216,12 @@ export function ServicesTable({ services, state }: { services: Component[]; stat
       <Thead>
         <Tr>
           <Th screenReaderText="Instances" />
-          <Th>Service</Th>
-          <Th>Status</Th>
-          <Th>Instances</Th>
-          <Th>Version</Th>
+          <Th modifier="nowrap">Service</Th>
+          <Th modifier="nowrap">Status</Th>
+          <Th modifier="nowrap">Instances</Th>
+          <Th modifier="nowrap">Version</Th>
           <Th modifier="nowrap">Last seen</Th>
-          <Th>Details</Th>
+          <Th modifier="nowrap">Details</Th>
         </Tr>
       </Thead>
       {!ready && (
@@ -254,12 +254,12 @@ export function DependenciesTable({ dependencies, state }: { dependencies: Compo
     >
       <Thead>
         <Tr>
-          <Th>Dependency</Th>
-          <Th>Status</Th>
+          <Th modifier="nowrap">Dependency</Th>
+          <Th modifier="nowrap">Status</Th>
           <Th modifier="nowrap">Latency</Th>
-          <Th>Version</Th>
+          <Th modifier="nowrap">Version</Th>
           <Th modifier="nowrap">Last seen</Th>
-          <Th>Details</Th>
+          <Th modifier="nowrap">Details</Th>
         </Tr>
       </Thead>
       <Tbody>
