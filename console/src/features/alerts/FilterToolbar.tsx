@@ -41,7 +41,6 @@ function FilterSelect({
   const toggle = (ref: Ref<MenuToggleElement>) => (
     <MenuToggle
       ref={ref}
-      aria-label={label}
       isExpanded={isOpen}
       onClick={() => {
         setOpen(!isOpen);

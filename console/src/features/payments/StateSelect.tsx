@@ -24,7 +24,6 @@ export function StateSelect({
       toggle={(ref) => (
         <MenuToggle
           ref={ref}
-          aria-label="State"
           isExpanded={open}
           onClick={() => {
             setOpen((o) => !o);
