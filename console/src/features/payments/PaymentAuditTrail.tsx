@@ -61,7 +61,7 @@ export function PaymentAuditTrail({ paymentId, compact }: { paymentId: string; c
   const audit = useAuditTrail(paymentId);
   const rows = audit.data?.data;
   return (
-    <Table aria-label="Audit trail" variant={compact ? 'compact' : undefined}>
+    <Table role="table" aria-label="Audit trail" variant={compact ? 'compact' : undefined}>
       <Thead>
         <Tr>
           <Th>Time</Th>

@@ -37,7 +37,7 @@ function RuleHitsTable({ paymentId, compact }: { paymentId: string; compact: boo
   const hits = useRuleHits(paymentId);
   const rows = hits.data?.data;
   return (
-    <Table aria-label="Rule hits" variant={compact ? 'compact' : undefined}>
+    <Table role="table" aria-label="Rule hits" variant={compact ? 'compact' : undefined}>
       <Thead>
         <Tr>
           <Th width={20}>Rule</Th>
@@ -98,7 +98,7 @@ function AlertsTable({ paymentId, compact }: { paymentId: string; compact: boole
   const alerts = usePaymentAlerts(paymentId);
   const rows = alerts.data?.data;
   return (
-    <Table aria-label="Alerts of this payment" variant={compact ? 'compact' : undefined}>
+    <Table role="table" aria-label="Alerts of this payment" variant={compact ? 'compact' : undefined}>
       <Thead>
         <Tr>
           <Th>Alert</Th>

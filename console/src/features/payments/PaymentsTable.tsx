@@ -131,7 +131,7 @@ export function PaymentsTable({
   onClear: () => void;
 }) {
   return (
-    <Table aria-label="Payments" variant={compact ? 'compact' : undefined} aria-busy={isFetching}>
+    <Table role="table" aria-label="Payments" variant={compact ? 'compact' : undefined} aria-busy={isFetching}>
       <Thead>
         <Tr>
           {columns.map((c, i) => (
