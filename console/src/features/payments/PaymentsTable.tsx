@@ -131,7 +131,12 @@ export function PaymentsTable({
   onClear: () => void;
 }) {
   return (
-    <Table role="table" aria-label="Payments" variant={compact ? 'compact' : undefined} aria-busy={isFetching}>
+    <Table
+      role="table"
+      aria-label="Payments"
+      variant={compact ? 'compact' : undefined}
+      aria-busy={isFetching}
+    >
       <Thead>
         <Tr>
           {columns.map((c, i) => (
