@@ -97,9 +97,9 @@ function JobRow({ job, compact, onCancel }: { job: BatchJob; compact: boolean; o
       </Td>
       <Td dataLabel="Type">{humanize(job.type)}</Td>
       <Td dataLabel="Status">
-        <span>
+        <div>
           <JobStatusLabel status={job.status} compact={compact} />
-        </span>
+        </div>
       </Td>
       <Td dataLabel="Progress">
         <JobProgress job={job} />

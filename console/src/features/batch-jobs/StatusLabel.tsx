@@ -27,7 +27,7 @@ const LOOKS: Record<string, Look> = {
 export function JobStatusLabel({ status, compact }: { status: string; compact?: boolean }) {
   const { status: s, color, Icon } = LOOKS[status] ?? { color: 'grey', Icon: HourglassHalfIcon };
   return (
-    <Label status={s} color={s ? undefined : color} icon={<Icon />} isCompact={compact}>
+    <Label status={s} color={s ? undefined : color} icon={<Icon />} isCompact={compact} textMaxWidth="16ch">
       {humanize(status)}
     </Label>
   );

@@ -161,14 +161,20 @@ function RuleRows({ rule, index, compact }: { rule: Rule; index: number; compact
           )}
         </Td>
         <Td dataLabel="Mode">
-          <ModeLabel mode={d.mode} compact={compact} />
+          <div>
+            <ModeLabel mode={d.mode} compact={compact} />
+          </div>
         </Td>
         <Td dataLabel="Action">{humanize(d.action)}</Td>
         <Td dataLabel="Severity">
-          <SeverityLabel severity={d.severity} compact={compact} />
+          <div>
+            <SeverityLabel severity={d.severity} compact={compact} />
+          </div>
         </Td>
         <Td dataLabel="Status">
-          <EnabledLabel enabled={rule.enabled} compact={compact} />
+          <div>
+            <EnabledLabel enabled={rule.enabled} compact={compact} />
+          </div>
         </Td>
         <Td dataLabel="Version" className="payflow-tabular">
           v{rule.version}

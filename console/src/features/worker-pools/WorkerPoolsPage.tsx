@@ -106,9 +106,9 @@ function WorkerRow({ w, compact }: { w: WorkerInstance; compact: boolean }) {
         )}
       </Td>
       <Td dataLabel="Status">
-        <span>
+        <div>
           <InstanceStatus status={w.status} compact={compact} />
-        </span>
+        </div>
       </Td>
       <Td dataLabel="Hostname">{w.hostname ?? '—'}</Td>
       <Td dataLabel="Version">{w.version ?? '—'}</Td>
