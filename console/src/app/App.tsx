@@ -1,7 +1,7 @@
 import { Bullseye, Spinner } from '@patternfly/react-core';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { lazy, Suspense, useMemo, type ReactNode } from 'react';
-import { createBrowserRouter, Navigate, RouterProvider, useLocation } from 'react-router';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { AuthProvider, useAuth } from '../lib/auth';
 import { LiveProvider } from '../lib/live';
 import { PreferencesProvider } from '../lib/preferences';
@@ -37,46 +37,51 @@ function RequireAuth({ children }: { children: ReactNode }) {
   );
 }
 
-function router() {
-  return createBrowserRouter([
-    {
-      path: '/login',
-      element: (
-        <Suspense fallback={<Loading />}>
-          <LoginPage />
-        </Suspense>
-      ),
-    },
-    {
-      path: '/oauth/callback',
-      element: (
-        <Suspense fallback={<Loading />}>
-          <OAuthCallbackPage />
-        </Suspense>
-      ),
-    },
-    {
-      element: (
-        <RequireAuth>
-          <AppShell />
-        </RequireAuth>
-      ),
-      children: [
-        { index: true, element: <Navigate to="/dashboard" replace /> },
-        ...ROUTES.map(({ path, page: PageComponent }) => ({ path, element: <PageComponent /> })),
-        { path: '*', element: <NotFoundPage /> },
-      ],
-    },
-  ]);
+/** The route table: sign-in and the OIDC return outside the shell, every page inside it. */
+function AppRoutes() {
+  return (
+    <Routes>
+      <Route
+        path="/login"
+        element={
+          <Suspense fallback={<Loading />}>
+            <LoginPage />
+          </Suspense>
+        }
+      />
+      <Route
+        path="/oauth/callback"
+        element={
+          <Suspense fallback={<Loading />}>
+            <OAuthCallbackPage />
+          </Suspense>
+        }
+      />
+      <Route
+        element={
+          <RequireAuth>
+            <AppShell />
+          </RequireAuth>
+        }
+      >
+        <Route index element={<Navigate to="/dashboard" replace />} />
+        {ROUTES.map(({ path, page: PageComponent }) => (
+          <Route key={path} path={path} element={<PageComponent />} />
+        ))}
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
 }
 
 export function App() {
   const client = useMemo(() => createQueryClient(), []);
-  const routes = useMemo(() => router(), []);
   return (
     <QueryClientProvider client={client}>
       <AuthProvider>
-        <RouterProvider router={routes} />
+        <BrowserRouter>
+          <AppRoutes />
+        </BrowserRouter>
       </AuthProvider>
     </QueryClientProvider>
   );

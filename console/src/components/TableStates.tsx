@@ -10,11 +10,12 @@ import {
   EmptyStateFooter,
   Skeleton,
 } from '@patternfly/react-core';
-import ExclamationCircleIcon from '@patternfly/react-icons/dist/esm/icons/exclamation-circle-icon';
 import SearchIcon from '@patternfly/react-icons/dist/esm/icons/search-icon';
 import CubesIcon from '@patternfly/react-icons/dist/esm/icons/cubes-icon';
 import { Td, Tr } from '@patternfly/react-table';
-import { describeError } from '../lib/api';
+import { ErrorState } from './ErrorState';
+
+export { ErrorState };
 
 export function LoadingRows({ columns, rows = 8 }: { columns: number; rows?: number }) {
   return (
@@ -97,38 +98,6 @@ export function ErrorRows({
     <FullRow columns={columns}>
       <ErrorState error={error} onRetry={onRetry} />
     </FullRow>
-  );
-}
-
-/** An error with a retry, for tables, cards and whole pages. */
-export function ErrorState({
-  error,
-  onRetry,
-  title,
-}: {
-  error: unknown;
-  onRetry?: () => void;
-  title?: string;
-}) {
-  return (
-    <EmptyState
-      headingLevel="h2"
-      icon={ExclamationCircleIcon}
-      status="danger"
-      titleText={title ?? 'Could not load this'}
-      variant="sm"
-    >
-      <EmptyStateBody>{describeError(error)}</EmptyStateBody>
-      {onRetry && (
-        <EmptyStateFooter>
-          <EmptyStateActions>
-            <Button variant="secondary" onClick={onRetry}>
-              Try again
-            </Button>
-          </EmptyStateActions>
-        </EmptyStateFooter>
-      )}
-    </EmptyState>
   );
 }
 

@@ -1,6 +1,6 @@
 import { Component, type ErrorInfo, type ReactNode } from 'react';
 import { PageSection } from '@patternfly/react-core';
-import { ErrorState } from '../../components/TableStates';
+import { ErrorState } from '../../components/ErrorState';
 
 interface State {
   error: unknown;

@@ -27,7 +27,7 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { GuardedButton, useCan } from '../../components/Guarded';
 import { PageHeader } from '../../components/PageHeader';
 import { AlertStatusLabel, humanize, SeverityLabel } from '../../components/StateLabel';
-import { ErrorState } from '../../components/TableStates';
+import { ErrorState } from '../../components/ErrorState';
 import { Timestamp } from '../../components/Timestamp';
 import { ApiError, describeError } from '../../lib/api';
 import { useUser } from '../../lib/auth';

@@ -4,7 +4,7 @@
 // by the card itself, empty.
 import { Card, CardBody, CardFooter, CardHeader, CardTitle, Skeleton, Title } from '@patternfly/react-core';
 import { useId, type ReactNode } from 'react';
-import { ErrorState } from '../../components/TableStates';
+import { ErrorState } from '../../components/ErrorState';
 
 export interface CardState {
   isLoading: boolean;

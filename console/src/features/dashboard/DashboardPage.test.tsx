@@ -203,7 +203,9 @@ describe('DashboardPage', { timeout: 30_000 }, () => {
     const table = await screen
       .findByRole('grid', { name: 'Latest payments' })
       .catch(() => screen.getByRole('table', { name: 'Latest payments' }));
-    expect(within(table).getByRole('link', { name: 'pay_1' }).getAttribute('href')).toBe('/payments/pay_1');
+    expect((await within(table).findByRole('link', { name: 'pay_1' })).getAttribute('href')).toBe(
+      '/payments/pay_1',
+    );
   });
 
   it('when the health score is explained, then the popover lists every input with its weight and why', async () => {

@@ -1,13 +1,25 @@
 // The live overview operators keep open all day: payments and their outcomes over a chosen
 // window, value by currency, the queue, open alerts, workers, the health score and the newest
 // payments. Every card refreshes from the live stream (and health and queue on a slow timer).
-import { Grid, GridItem, PageSection, ToggleGroup, ToggleGroupItem } from '@patternfly/react-core';
+import {
+  Card,
+  CardBody,
+  CardHeader,
+  CardTitle,
+  Grid,
+  GridItem,
+  PageSection,
+  Skeleton,
+  Title,
+  ToggleGroup,
+  ToggleGroupItem,
+} from '@patternfly/react-core';
+import { lazy, Suspense } from 'react';
 import { PageHeader } from '../../components/PageHeader';
 import { Timestamp } from '../../components/Timestamp';
 import { useUrlState } from '../../lib/url-state';
 import type { CardState } from './DashCard';
 import { explainError, PATHS, useAlertStats, useHealthReport, useOverview, useQueueStats } from './data';
-import { LatestPayments } from './LatestPayments';
 import {
   PaymentsPerMinuteCard,
   StateMixCard,
@@ -18,6 +30,27 @@ import {
 import { parseWindow, WINDOWS, windowWords, type DashboardWindow } from './shape';
 import { HealthScoreCard, OpenAlertsCard, QueueCard, WorkersCard } from './SystemCards';
 import './dashboard.css';
+
+// The latest payments table brings the table library with it; it sits below the cards, so it loads
+// in its own chunk after the first paint (its placeholder keeps the final height).
+const LatestPayments = lazy(async () => ({ default: (await import('./LatestPayments')).LatestPayments }));
+
+function LatestPaymentsPlaceholder() {
+  return (
+    <Card component="section" className="payflow-dash-card" aria-busy="true">
+      <CardHeader>
+        <CardTitle>
+          <Title headingLevel="h2" size="md">
+            Latest payments
+          </Title>
+        </CardTitle>
+      </CardHeader>
+      <CardBody>
+        <Skeleton height="26rem" screenreaderText="Loading the latest payments" />
+      </CardBody>
+    </Card>
+  );
+}
 
 interface QueryLike {
   isLoading: boolean;
@@ -124,7 +157,9 @@ export default function DashboardPage() {
             <OpenAlertsCard stats={alerts.data} state={cardState(alerts, PATHS.ALERTS)} />
           </GridItem>
           <GridItem span={12}>
-            <LatestPayments />
+            <Suspense fallback={<LatestPaymentsPlaceholder />}>
+              <LatestPayments />
+            </Suspense>
           </GridItem>
         </Grid>
       </PageSection>

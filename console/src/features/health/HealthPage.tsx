@@ -18,7 +18,7 @@ import {
 import SyncAltIcon from '@patternfly/react-icons/dist/esm/icons/sync-alt-icon';
 import { useMemo, type ReactNode } from 'react';
 import { PageHeader } from '../../components/PageHeader';
-import { ErrorState } from '../../components/TableStates';
+import { ErrorState } from '../../components/ErrorState';
 import { ApiError, describeError } from '../../lib/api';
 import { formatCount, formatTime, formatUtc } from '../../lib/format';
 import { DependenciesTable, ServicesTable } from './ComponentTables';

@@ -25,7 +25,7 @@ import { Link, useParams } from 'react-router';
 import { Money } from '../../components/Money';
 import { PageHeader } from '../../components/PageHeader';
 import { PaymentStateLabel } from '../../components/StateLabel';
-import { ErrorState } from '../../components/TableStates';
+import { ErrorState } from '../../components/ErrorState';
 import { Timestamp } from '../../components/Timestamp';
 import { ApiError } from '../../lib/api';
 import { useCompact } from '../../lib/preferences';

@@ -3,7 +3,7 @@
 import { Alert, Content, Flex, ProgressStep, ProgressStepper, Skeleton } from '@patternfly/react-core';
 import { Money } from '../../components/Money';
 import { humanize, PaymentStateLabel } from '../../components/StateLabel';
-import { ErrorState } from '../../components/TableStates';
+import { ErrorState } from '../../components/ErrorState';
 import { Timestamp } from '../../components/Timestamp';
 import { ApiError } from '../../lib/api';
 import { useAuditTrail, useTimeline } from './api';

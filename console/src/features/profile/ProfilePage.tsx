@@ -20,7 +20,7 @@ import CheckCircleIcon from '@patternfly/react-icons/dist/esm/icons/check-circle
 import ExclamationTriangleIcon from '@patternfly/react-icons/dist/esm/icons/exclamation-triangle-icon';
 import type { ReactNode } from 'react';
 import { PageHeader } from '../../components/PageHeader';
-import { ErrorState } from '../../components/TableStates';
+import { ErrorState } from '../../components/ErrorState';
 import { Timestamp } from '../../components/Timestamp';
 import { useMe, type Me } from '../../lib/preferences';
 import type { Role } from '../../lib/roles';
