@@ -49,6 +49,8 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     sourcemap: false,
+    // dist/.vite/manifest.json: which chunks each route loads (the console benchmark reads it; never served)
+    manifest: true,
     chunkSizeWarningLimit: 1200,
   },
   server: {
