@@ -67,6 +67,7 @@ describe('payments explorer', () => {
     await settled(page);
     await page.getByRole('textbox', { name: 'Merchant', exact: true }).fill('acme-books');
     await page.getByRole('textbox', { name: 'Merchant', exact: true }).press('Enter');
+    await expect.poll(() => new URL(page.url()).searchParams.get('merchant_id')).toBe('acme-books');
     await page.getByRole('button', { name: 'State' }).click();
     // A checkbox menu: each state is a menu item with a checkbox.
     await page
@@ -75,8 +76,8 @@ describe('payments explorer', () => {
       .or(page.getByRole('checkbox', { name: 'Settled' }))
       .first()
       .click();
+    await shoot(page, 'flow-payments-state-menu');
     await page.keyboard.press('Escape');
-    await expect.poll(() => new URL(page.url()).searchParams.get('merchant_id')).toBe('acme-books');
     await expect.poll(() => new URL(page.url()).searchParams.get('state')).toBe('settled');
     await settled(page);
     const table = page
