@@ -129,7 +129,7 @@ export function statsRoutes(deps: ApiDeps): AnyRoute[] {
       tags,
       query: overviewQuery,
       responses: { 200: { description: 'The overview of the window', schema: overviewSchema } },
-      handler: async ({ query }) => ({ status: 200, body: await overview(query) }),
+      handler: async ({ query }) => ({ status: 200, json: await overview(query) }),
     }),
     defineRoute({
       method: 'get',
@@ -138,7 +138,7 @@ export function statsRoutes(deps: ApiDeps): AnyRoute[] {
       summary: 'Unresolved alerts by status and severity',
       tags,
       responses: { 200: { description: 'The counts', schema: alertCountsSchema } },
-      handler: async () => ({ status: 200, body: await alertCounts() }),
+      handler: async () => ({ status: 200, json: await alertCounts() }),
     }),
   ];
 }

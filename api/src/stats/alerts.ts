@@ -39,8 +39,8 @@ export async function unresolvedAlertCounts(
   return { open, acknowledged, total_open: total, generated_at: now.toISOString() };
 }
 
-/** unresolvedAlertCounts with concurrent requests sharing one read. */
-export function alertCountsReader(db: Pick<pg.Pool, 'query'>): () => Promise<AlertCounts> {
-  const flights = new SingleFlight<AlertCounts>();
-  return () => flights.run('unresolved', () => unresolvedAlertCounts(db));
+/** unresolvedAlertCounts as JSON text, with concurrent requests sharing one read. */
+export function alertCountsReader(db: Pick<pg.Pool, 'query'>): () => Promise<string> {
+  const flights = new SingleFlight<string>();
+  return () => flights.run('unresolved', async () => JSON.stringify(await unresolvedAlertCounts(db)));
 }

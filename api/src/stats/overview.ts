@@ -4,8 +4,8 @@ import type pg from 'pg';
 import { formatMinor, isCurrencyCode } from '../domain/money.ts';
 import { PAYMENT_STATES, type PaymentState } from '../domain/states.ts';
 import { latencyQuantile, type LatencyCount } from './histogram.ts';
-import { STATE_OUTCOME, successRate } from './outcomes.ts';
-import { readFinalLatency, readPaymentStats, type StatsRow } from './queries.ts';
+import { successRate } from './outcomes.ts';
+import { readFinalLatency, readSeries, readStateMix, type SeriesRow } from './queries.ts';
 import { SingleFlight } from './single-flight.ts';
 import { bucketStarts, resolveWindow, type StatsWindow, type WindowQuery } from './windows.ts';
 
@@ -59,17 +59,6 @@ interface Bucket extends Tally {
   readonly byCurrency: Map<string, Volume>;
 }
 
-function tallyOf(states: Readonly<Record<PaymentState, number>>): Tally {
-  const t: Tally = { payments: 0, succeeded: 0, failed: 0 };
-  for (const s of PAYMENT_STATES) {
-    const n = states[s];
-    t.payments += n;
-    const outcome = STATE_OUTCOME[s];
-    if (outcome !== 'open') t[outcome] += n;
-  }
-  return t;
-}
-
 function addTally(into: Tally, t: Tally): void {
   into.payments += t.payments;
   into.succeeded += t.succeeded;
@@ -92,9 +81,10 @@ function amountJson(currency: string, v: Volume | undefined): CurrencyAmount {
   };
 }
 
-/** Largest count first, then by code. */
+/** Largest count first, then by code; a currency whose rows add up to nothing is left out. */
 function currencyOrder(volumes: Map<string, Volume>): string[] {
   return [...volumes.entries()]
+    .filter(([, v]) => v.count !== 0 || v.amountMinor !== 0n)
     .sort(([a, va], [b, vb]) => vb.count - va.count || (a < b ? -1 : 1))
     .map(([c]) => c);
 }
@@ -102,15 +92,13 @@ function currencyOrder(volumes: Map<string, Volume>): string[] {
 interface Sums {
   readonly total: Tally;
   readonly byCurrency: Map<string, Volume>;
-  readonly states: Record<PaymentState, number>;
   readonly buckets: Bucket[];
 }
 
-function sumRows(w: StatsWindow, rows: readonly StatsRow[]): Sums {
+function sumRows(w: StatsWindow, rows: readonly SeriesRow[]): Sums {
   const sums: Sums = {
     total: { payments: 0, succeeded: 0, failed: 0 },
     byCurrency: new Map(),
-    states: Object.fromEntries(PAYMENT_STATES.map((s) => [s, 0])) as Record<PaymentState, number>,
     buckets: Array.from({ length: w.buckets }, () => ({
       payments: 0,
       succeeded: 0,
@@ -118,17 +106,14 @@ function sumRows(w: StatsWindow, rows: readonly StatsRow[]): Sums {
       byCurrency: new Map<string, Volume>(),
     })),
   };
-  const size = w.bucketSeconds * 1000;
   for (const row of rows) {
-    const bucket = sums.buckets[Math.round((row.bucket.getTime() - w.from.getTime()) / size)];
+    const bucket = sums.buckets[row.index];
     if (!bucket) continue;
-    const tally = tallyOf(row.states);
     const amountMinor = BigInt(row.amountMinor);
-    addTally(sums.total, tally);
-    addTally(bucket, tally);
-    addVolume(sums.byCurrency, row.currency, tally.payments, amountMinor);
-    addVolume(bucket.byCurrency, row.currency, tally.payments, amountMinor);
-    for (const s of PAYMENT_STATES) sums.states[s] += row.states[s];
+    addTally(sums.total, row);
+    addTally(bucket, row);
+    addVolume(sums.byCurrency, row.currency, row.payments, amountMinor);
+    addVolume(bucket.byCurrency, row.currency, row.payments, amountMinor);
   }
   return sums;
 }
@@ -141,14 +126,16 @@ function timeToFinal(latency: readonly LatencyCount[]): Overview['time_to_final'
   };
 }
 
-/** The overview of a window from its statistics rows and latency counts. */
-export function buildOverview(
-  w: StatsWindow,
-  rows: readonly StatsRow[],
-  latency: readonly LatencyCount[],
-  now: Date,
-): Overview {
-  const sums = sumRows(w, rows);
+/** What the overview is made of, as read from the statistics. */
+export interface OverviewParts {
+  readonly series: readonly SeriesRow[];
+  readonly states: Readonly<Record<PaymentState, number>>;
+  readonly latency: readonly LatencyCount[];
+}
+
+/** The overview of a window from its statistics. */
+export function buildOverview(w: StatsWindow, parts: OverviewParts, now: Date): Overview {
+  const sums = sumRows(w, parts.series);
   const currencies = currencyOrder(sums.byCurrency);
   const starts = bucketStarts(w);
   return {
@@ -165,32 +152,37 @@ export function buildOverview(
       failed: b.failed,
       by_currency: Object.fromEntries(currencies.map((c) => [c, amountJson(c, b.byCurrency.get(c))])),
     })),
-    state_mix: PAYMENT_STATES.map((state) => ({ state, count: sums.states[state] })),
-    time_to_final: timeToFinal(latency),
+    state_mix: PAYMENT_STATES.map((state) => ({ state, count: parts.states[state] })),
+    time_to_final: timeToFinal(parts.latency),
     generated_at: now.toISOString(),
   };
 }
 
 async function readOverview(db: pg.Pool, w: StatsWindow, now: Date): Promise<Overview> {
-  const [rows, latency] = await Promise.all([readPaymentStats(db, w), readFinalLatency(db, w)]);
-  return buildOverview(w, rows, latency, now);
+  const [series, states, latency] = await Promise.all([
+    readSeries(db, w),
+    readStateMix(db, w),
+    readFinalLatency(db, w),
+  ]);
+  return buildOverview(w, { series, states, latency }, now);
 }
 
-/** GET /stats/overview: resolve the window, read its two aggregates at once, assemble. */
+/** GET /stats/overview: resolve the window, read its three aggregates at once, assemble. */
 export async function paymentOverview(db: pg.Pool, q: WindowQuery, now = new Date()): Promise<Overview> {
   return readOverview(db, resolveWindow(q, now), now);
 }
 
 /**
- * paymentOverview with concurrent requests for the same buckets sharing one read (the answer's
- * `window.to` and `generated_at` are then those of the read they joined).
+ * paymentOverview as JSON text, with concurrent requests for the same buckets sharing one read
+ * and one serialization (a 30-day answer is ~250 kB; the answer's `window.to` and
+ * `generated_at` are those of the read joined).
  */
-export function overviewReader(db: pg.Pool): (q: WindowQuery) => Promise<Overview> {
-  const flights = new SingleFlight<Overview>();
+export function overviewReader(db: pg.Pool): (q: WindowQuery) => Promise<string> {
+  const flights = new SingleFlight<string>();
   return (q) => {
     const now = new Date();
     const w = resolveWindow(q, now);
     const key = `${String(w.bucketSeconds)}:${w.from.toISOString()}:${w.end.toISOString()}`;
-    return flights.run(key, () => readOverview(db, w, now));
+    return flights.run(key, async () => JSON.stringify(await readOverview(db, w, now)));
   };
 }
