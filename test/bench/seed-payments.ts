@@ -1,5 +1,9 @@
 // Seeds payments fast for benchmarks: ids are real ULIDs (createIdFactory with a moving clock)
-// whose timestamp is created_at, spread evenly over the last 12 months, loaded with COPY.
+// whose timestamp is created_at, spread evenly over the last 12 months (or `days`), loaded with
+// COPY. A payment in a final state was last updated some seconds to hours after its creation
+// (failures fast, settlement slow), so the dashboard's time to final has a spread. The dashboard
+// statistics' insert trigger is off during the COPY and the statistics are rebuilt once after,
+// as bulk loaders are meant to (migration 0010).
 import { createWriteStream, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -30,6 +34,15 @@ const CURRENCIES: [string, number][] = [
   ['JPY', 0.05],
 ];
 
+const IN_FLIGHT = new Set(['pending', 'authorized', 'captured']);
+
+/** Milliseconds from creation to the last update: log-uniform, 0.2 s–2 min for failures, 10 s–2 days otherwise. */
+function lastUpdateAfter(state: string): number {
+  if (IN_FLIGHT.has(state)) return 0;
+  const [lo, hi] = state === 'failed' || state === 'voided' ? [200, 120_000] : [10_000, 172_800_000];
+  return Math.round(lo * (hi / lo) ** Math.random());
+}
+
 function pick(table: [string, number][], r: number): string {
   let acc = 0;
   for (const [v, p] of table) {
@@ -39,10 +52,10 @@ function pick(table: [string, number][], r: number): string {
   return table[0]![0];
 }
 
-/** Writes rows payments as CSV (ascending created_at over the last 12 months); returns sample ids. */
-async function writeCsv(file: string, rows: number): Promise<string[]> {
+/** Writes rows payments as CSV (ascending created_at over the last `days`); returns sample ids. */
+async function writeCsv(file: string, rows: number, days: number): Promise<string[]> {
   const end = Date.now() - 60_000;
-  const start = end - 365 * 24 * 3600 * 1000;
+  const start = end - days * 24 * 3600 * 1000;
   const step = (end - start) / rows;
   let clock = start;
   const nextId = createIdFactory({ now: () => Math.floor(clock) });
@@ -63,7 +76,8 @@ async function writeCsv(file: string, rows: number): Promise<string[]> {
       state === 'refunded' ? amount : state === 'partially_refunded' ? Math.floor(amount / 2) : 0;
     const merchant = `merchant_${String(Math.floor(Math.random() * MERCHANTS)).padStart(4, '0')}`;
     const payer = `payer_${String(Math.floor(Math.random() * PAYERS)).padStart(6, '0')}`;
-    buf += `${id},${created.toISOString()},${created.toISOString()},${merchant},${payer},${String(amount)},${currency},${String(refunded)},${state},1,\n`;
+    const updated = new Date(Math.min(end, created.getTime() + lastUpdateAfter(state)));
+    buf += `${id},${created.toISOString()},${updated.toISOString()},${merchant},${payer},${String(amount)},${currency},${String(refunded)},${state},1,\n`;
     if (i % Math.floor(rows / SAMPLE_IDS) === 0) sample.push(id);
     if (buf.length > 1 << 20) {
       if (!out.write(buf)) await once(out, 'drain');
@@ -75,11 +89,18 @@ async function writeCsv(file: string, rows: number): Promise<string[]> {
   return sample;
 }
 
-/** Seeds `rows` payments into the database at `url` (superuser: server-side COPY); returns sample ids. */
-export async function seedPayments(url: string, rows: number): Promise<string[]> {
+/**
+ * Seeds `rows` payments into the database at `url` (superuser: server-side COPY), created over
+ * the last `days` (default 365); returns sample ids.
+ */
+export async function seedPayments(
+  url: string,
+  rows: number,
+  options: { days?: number } = {},
+): Promise<string[]> {
   const file = join(tmpdir(), `payflow-bench-${String(process.pid)}.csv`);
   const t0 = Date.now();
-  const ids = await writeCsv(file, rows);
+  const ids = await writeCsv(file, rows, options.days ?? 365);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -87,11 +108,17 @@ export async function seedPayments(url: string, rows: number): Promise<string[]>
     await client.query(
       `select ensure_payment_partitions((date_trunc('month', now()) - interval '12 months')::date, 16)`,
     );
-    await client.query(
-      `copy payments (id, created_at, updated_at, merchant_id, payer_id, amount_minor, currency,
-         refunded_minor, current_state, version, card_fingerprint) from '${file}' with (format csv)`,
-    );
-    await client.query('vacuum analyze payments');
+    await client.query('alter table payments disable trigger payment_stats_insert');
+    try {
+      await client.query(
+        `copy payments (id, created_at, updated_at, merchant_id, payer_id, amount_minor, currency,
+           refunded_minor, current_state, version, card_fingerprint) from '${file}' with (format csv)`,
+      );
+    } finally {
+      await client.query('alter table payments enable trigger payment_stats_insert');
+    }
+    await client.query('select payment_stats_rebuild()');
+    await client.query('vacuum analyze payments, payment_stats, payment_final_latency');
     const { rows } = await client.query<{ n: string }>('select count(*)::text n from payments');
     process.stdout.write(
       `seeded ${rows[0]?.n ?? '?'} payments in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
