@@ -22,7 +22,9 @@
 -- upsert of its few distinct (bucket, currency) groups, not N row-trigger calls: the worker's
 -- batches of hundreds of events pay a few rows per batch. Row triggers were the alternative; they
 -- cost a PL/pgSQL call and an upsert per payment and per grain, which is what the worker
--- benchmark would have paid for every event.
+-- benchmark would have paid for every event. Measured (pg_stat_user_functions, 20,000 events in
+-- batches of 500 by two writers): the update trigger is 2.9% of worker_apply_batch's time for
+-- payment.authorized, 3.4% for payment.failed (which also feeds the histogram).
 --
 -- Hot rows: concurrent writers would all update the current minute's row of the same currency
 -- and, holding its lock until commit, run one after the other. Each row therefore exists per
@@ -43,7 +45,8 @@
 -- straight into a partition (statement triggers fire for statements on the parent). Whoever
 -- does that (retention, repairs) calls payment_stats_rebuild for the range afterwards. Bulk
 -- loaders may disable the triggers (payment_stats_insert and friends) and call the rebuild once
--- instead; TRUNCATE of the parent clears the statistics.
+-- instead, and should for millions of rows in one statement (the trigger holds that statement's
+-- rows and their changes in memory); TRUNCATE of the parent clears the statistics.
 
 -- Each grain is a partition of its own, so that a window's rows sit together (by time) instead
 -- of among the other grains' rows: a 24-hour read touched a heap page per row before.
