@@ -1,7 +1,7 @@
 // Working an alert that a rule raised from a real payment: acknowledge, then resolve.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, openPage, settled, shoot, signIn } from './support/browser.ts';
+import { launch, openPage, settled, shoot, signIn, streamOpened } from './support/browser.ts';
 import {
   alertOf,
   authorizedPayment,
@@ -34,6 +34,11 @@ afterAll(async () => {
 
 describe('alerts', () => {
   it('when an operator acknowledges and resolves an alert raised by a rule, then both are recorded and audited', async () => {
+    const { page, context, problems } = await openPage(browser);
+    const live = streamOpened(page);
+    await signIn(page, stack, 'operator', '/alerts');
+    await live;
+    await settled(page);
     const payment = await authorizedPayment(stack, {
       merchant_id: 'globex-travel',
       payer_id: 'payer_0003',
@@ -41,9 +46,9 @@ describe('alerts', () => {
       currency: 'GBP',
     });
     const alert = await alertOf(stack, payment.id);
-    const { page, context, problems } = await openPage(browser);
-    await signIn(page, stack, 'operator', '/alerts');
-    await settled(page);
+    // The new high alert is announced while the operator is on the page (notifications are on).
+    await page.getByText(`New high alert on ${payment.id}`).waitFor({ timeout: 15_000 });
+    await shoot(page, 'flow-alert-toast');
     const table = page.getByRole('grid', { name: 'Alerts' }).or(page.getByRole('table', { name: 'Alerts' }));
     await table.getByRole('link', { name: payment.id }).first().waitFor();
     await shoot(page, 'flow-alerts-queue');

@@ -1,7 +1,7 @@
 // The Payments Explorer and a payment's page in Chromium over the real API and worker.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, openPage, settled, shoot, signIn } from './support/browser.ts';
+import { launch, openPage, settled, shoot, signIn, streamOpened } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/stack.ts';
 
 let stack: ConsoleStack;
@@ -183,10 +183,14 @@ describe('payments explorer', () => {
 
   it('when a new payment is created elsewhere, then the explorer and the dashboard show it without a reload', async () => {
     const explorer = await openPage(browser);
+    const explorerLive = streamOpened(explorer.page);
     await signIn(explorer.page, stack, 'viewer', '/payments');
+    await explorerLive;
     await settled(explorer.page);
     const dashboard = await openPage(browser);
+    const dashboardLive = streamOpened(dashboard.page);
     await signIn(dashboard.page, stack, 'viewer', '/dashboard');
+    await dashboardLive;
     await settled(dashboard.page);
     const created = await stack.call<Payment>(
       'POST',

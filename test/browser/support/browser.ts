@@ -57,6 +57,11 @@ export async function openPage(
   return { context, page, problems };
 }
 
+/** Resolves when the page's live event stream answers (the API listens before it answers). */
+export function streamOpened(page: Page): Promise<unknown> {
+  return page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/stream' && r.status() === 200);
+}
+
 /** Signs in through the sign-in page as a person does. */
 export async function signIn(
   page: Page,

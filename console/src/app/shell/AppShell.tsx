@@ -30,6 +30,7 @@ import { Link, NavLink, Outlet, useLocation, matchPath } from 'react-router';
 import { usePreferences } from '../../lib/preferences';
 import { NAV, ROUTES } from '../routes';
 import { AlertsBadge } from './AlertsBadge';
+import { AlertToasts } from './AlertToasts';
 import { ErrorBoundary } from './ErrorBoundary';
 import { GlobalSearch } from './GlobalSearch';
 import { LiveBanner } from './LiveBanner';
@@ -188,6 +189,7 @@ export function AppShell() {
       breadcrumb={<Crumbs />}
       banner={<LiveBanner />}
     >
+      <AlertToasts />
       <ErrorBoundary resetKey={pathname}>
         <Suspense fallback={<PageFallback />}>
           <Outlet />
