@@ -17,7 +17,13 @@
 //                  2); req/s, p50 and p99 beside the baseline's at the same connections, with
 //                  their ratios. Target: one request's p99 within 50 ms for every window.
 //
-// Adding a section (bundle size, browser timings, …): write `async function mySection(ctx)`
+//   bundle         initial JavaScript per route (gzip) beside the shell's, every chunk listed
+//   screens        in Chromium: dashboard first data after navigation, explorer filter change to
+//                  rows shown, each beside the API request it waits for
+//   lighthouse     Lighthouse desktop preset on the dashboard, median of three runs
+//                  (test/bench/console/*.ts)
+//
+// Adding a section: write `async function mySection(ctx)`
 // returning its lines, and add `{ name, run }` to SECTIONS; call `await ctx.stack()` only if it
 // needs the seeded API (a bundle-size section does not).
 //
@@ -36,6 +42,7 @@ import { createPool, migrate } from '@payflow/api/store';
 import { startApi } from '../../api/src/server.ts';
 import { createDatabase, startTestEnv, type TestEnv } from '../../hack/testenv/index.ts';
 import { testAuthenticate } from '../integration/payments-support.ts';
+import { CONSOLE_SECTIONS } from './console/sections.ts';
 import { seedPayments } from './seed-payments.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -257,7 +264,12 @@ async function dashboardApi(ctx: BenchContext): Promise<string[]> {
 }
 
 /** Every section, in the order they run. */
-export const SECTIONS: readonly Section[] = [{ name: 'dashboard-api', run: dashboardApi }];
+export const SECTIONS: readonly Section[] = [
+  // First: the build's sizes need no stack.
+  ...CONSOLE_SECTIONS.filter((x) => x.name === 'bundle'),
+  { name: 'dashboard-api', run: dashboardApi },
+  ...CONSOLE_SECTIONS.filter((x) => x.name !== 'bundle'),
+];
 
 // ---------------------------------------------------------------------------------------------
 // Data and the runner

@@ -21,8 +21,10 @@ export function useAlertCounts() {
 export function AlertsBadge() {
   const navigate = useNavigate();
   const counts = useAlertCounts();
-  const n = counts.data?.total_open ?? 0;
-  const urgent = (counts.data?.open.critical ?? 0) + (counts.data?.open.high ?? 0);
+  // Open alerts only: `total_open` also counts the acknowledged ones (every unresolved alert).
+  const open = counts.data?.open ?? {};
+  const n = Object.values(open).reduce((sum, x) => sum + x, 0);
+  const urgent = (open.critical ?? 0) + (open.high ?? 0);
   const label = counts.data
     ? `${String(n)} open alerts${urgent ? `, ${String(urgent)} high or critical` : ''}`
     : 'Open alerts';

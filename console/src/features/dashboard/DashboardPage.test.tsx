@@ -44,7 +44,7 @@ const emptyOverview: Overview = {
 const alerts: AlertStats = {
   open: { low: 1, medium: 0, high: 2, critical: 3 },
   acknowledged: { low: 0, medium: 1, high: 0, critical: 0 },
-  total_open: 6,
+  total_open: 7,
 };
 
 const queue: QueueStats = {

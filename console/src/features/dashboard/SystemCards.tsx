@@ -125,7 +125,7 @@ export function OpenAlertsCard({ stats, state }: { stats: AlertStats | undefined
       footer={
         stats && (
           <span className="payflow-dash-caption">
-            {formatCount(stats.total_open)} open · {formatCount(acknowledged)} acknowledged
+            {formatCount(stats.total_open - acknowledged)} open · {formatCount(acknowledged)} acknowledged
           </span>
         )
       }
