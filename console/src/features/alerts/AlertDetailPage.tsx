@@ -48,7 +48,7 @@ import {
 } from './queries';
 import { ResolveModal } from './ResolveModal';
 import { ShortcutsHelp, useHotkeys } from './shortcuts';
-import { Toasts, useToasts } from './Toasts';
+import { Toasts, useToasts } from '../../components/Toasts';
 import type { AlertDetail } from './types';
 import { useNextAlert } from './useNextAlert';
 import './alerts.css';

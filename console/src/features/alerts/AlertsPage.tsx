@@ -41,7 +41,7 @@ import { bulkUnavailable, unavailable } from './guards';
 import { useAlertCommand, useAlertList, useBulkAcknowledge, useIntentKeys, useUserName } from './queries';
 import { ResolveModal } from './ResolveModal';
 import { ShortcutsHelp, useHotkeys } from './shortcuts';
-import { Toasts, useToasts } from './Toasts';
+import { Toasts, useToasts } from '../../components/Toasts';
 import type { Alert, BulkResult, BulkStatus } from './types';
 import { useNextAlert } from './useNextAlert';
 import './alerts.css';

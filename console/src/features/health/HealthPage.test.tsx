@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import full from './health.fixture.json';
 import HealthPage from './HealthPage';
-import { json, ME, renderPage, stubApi, urlOf } from './test-utils';
+import { json, ME, renderPage, stubApi, urlOf } from '../../testing';
 
 const QUEUE_STATS = {
   sampled_at: '2026-12-01T22:40:00Z',

@@ -38,7 +38,7 @@ import { PaymentCommands } from './PaymentCommands';
 import { PaymentRuleHits } from './PaymentRuleHits';
 import { PaymentTimeline } from './PaymentTimeline';
 import { Flags } from './PaymentsTable';
-import { Toasts, useToasts } from './Toasts';
+import { Toasts, useToasts } from '../../components/Toasts';
 import type { Payment } from './types';
 import './payments.css';
 

@@ -30,7 +30,7 @@ import {
 } from './filters';
 import { Pager, rangeText } from './Pager';
 import { PaymentsTable } from './PaymentsTable';
-import { Toasts, useToasts } from './Toasts';
+import { Toasts, useToasts } from '../../components/Toasts';
 import type { Payment } from './types';
 import './payments.css';
 

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import ProfilePage from './ProfilePage';
-import { json, ME, renderPage, SESSION, stubApi } from './test-utils';
+import { json, ME, renderPage, SESSION, stubApi } from '../../testing';
 
 const CHANGE = 'POST /api/v1/auth/change-password';
 
@@ -34,7 +34,7 @@ afterEach(() => {
 describe('ProfilePage', { timeout: 30_000 }, () => {
   it('when the account loads, then name, email, role with what it may do, verification and start are shown', async () => {
     serve(() => json(SESSION));
-    renderPage(<ProfilePage />);
+    renderPage(<ProfilePage />, { session: true });
     const account = await screen.findByRole('region', { name: 'Account' });
     expect(await within(account).findByText('Ada Admin')).toBeTruthy();
     expect(within(account).getByText('ada@payflow.test')).toBeTruthy();
@@ -46,7 +46,7 @@ describe('ProfilePage', { timeout: 30_000 }, () => {
 
   it('when the form is sent empty, too short or unconfirmed, then each field says why and nothing is sent', async () => {
     const calls = serve(() => json(SESSION));
-    renderPage(<ProfilePage />);
+    renderPage(<ProfilePage />, { session: true });
     await screen.findByRole('form', { name: 'Change password' });
     await fill('', '', '');
     expect(screen.getByText('Enter your current password.')).toBeTruthy();
@@ -76,7 +76,7 @@ describe('ProfilePage', { timeout: 30_000 }, () => {
         400,
       ),
     );
-    renderPage(<ProfilePage />);
+    renderPage(<ProfilePage />, { session: true });
     await screen.findByRole('form', { name: 'Change password' });
     await fill('wrong-password', 'new-password-1', 'new-password-1');
     expect(await screen.findByText('The current password is incorrect.')).toBeTruthy();
@@ -88,7 +88,7 @@ describe('ProfilePage', { timeout: 30_000 }, () => {
 
   it('when the change succeeds, then a success message shows and the fields are cleared', async () => {
     serve(() => json({ ...SESSION, accessToken: 'token-2' }));
-    renderPage(<ProfilePage />);
+    renderPage(<ProfilePage />, { session: true });
     await screen.findByRole('form', { name: 'Change password' });
     await fill('old-password', 'new-password-1', 'new-password-1');
     expect(await screen.findByText('Your password was changed')).toBeTruthy();

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import SettingsPage from './SettingsPage';
-import { json, ME, renderPage, stubApi } from './test-utils';
+import { json, ME, renderPage, stubApi } from '../../testing';
 
 const PATCH = 'PATCH /api/v1/users/me/preferences';
 

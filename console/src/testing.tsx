@@ -1,12 +1,13 @@
-// Renders a page of this feature as the app does (query cache, session, preferences), with fetch stubbed
-// by method and path. For unit tests only.
+// Component-test helpers shared by the console's features: a page rendered as the app renders it
+// (query cache, router, preferences, and a signed-in session when asked), with fetch stubbed by
+// method and path. For unit tests only.
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { MemoryRouter } from 'react-router';
 import { vi } from 'vitest';
-import { AuthProvider, useAuth } from '../../lib/auth';
-import { PreferencesProvider } from '../../lib/preferences';
+import { AuthProvider, useAuth } from './lib/auth';
+import { PreferencesProvider } from './lib/preferences';
 
 export type Handler = (init: RequestInit | undefined) => Response | Promise<Response>;
 
@@ -47,12 +48,25 @@ function SignedIn({ children }: { children: ReactNode }) {
   return useAuth().status === 'signed-in' ? <PreferencesProvider>{children}</PreferencesProvider> : null;
 }
 
-export function renderPage(page: ReactNode) {
-  // The API's readable hint that a session cookie exists (lib/auth.tsx resumes only then).
-  document.cookie = 'pf_session=1; path=/';
+/**
+ * Renders a page under the app's providers. With `session`, the page waits for the silent
+ * sign-in (the stubs must answer POST /api/v1/auth/refresh, e.g. with SESSION).
+ */
+export function renderPage(page: ReactNode, opts: { session?: boolean } = {}) {
   const client = new QueryClient({
     defaultOptions: { queries: { retry: false }, mutations: { retry: false } },
   });
+  if (!opts.session) {
+    return render(
+      <QueryClientProvider client={client}>
+        <MemoryRouter>
+          <PreferencesProvider>{page}</PreferencesProvider>
+        </MemoryRouter>
+      </QueryClientProvider>,
+    );
+  }
+  // The API's readable hint that a session cookie exists (lib/auth.tsx resumes only then).
+  document.cookie = 'pf_session=1; path=/';
   return render(
     <QueryClientProvider client={client}>
       <AuthProvider>

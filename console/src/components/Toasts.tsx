@@ -1,5 +1,5 @@
-// Short confirmations and failures of the alert actions, as PatternFly toasts (a live region, so
-// screen readers hear them too).
+// Short confirmations and failures of a page's actions, as PatternFly toasts (a live region, so
+// screen readers hear them too). Failures stay until dismissed; the newest four are kept.
 import { Alert, AlertActionCloseButton, AlertGroup } from '@patternfly/react-core';
 import { useCallback, useState } from 'react';
 
