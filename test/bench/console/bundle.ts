@@ -97,6 +97,10 @@ export function chunkSizes(): { file: string; name: string; gzip: number }[] {
   const m = manifest();
   return Object.values(m)
     .filter((c) => c.file.endsWith('.js'))
-    .map((c) => ({ file: c.file, name: c.src ?? c.name ?? c.file, gzip: gzipSize(c.file) }))
+    .map((c) => ({
+      file: c.file,
+      name: c.isEntry ? `entry (${c.src ?? c.file})` : (c.src ?? c.name ?? c.file),
+      gzip: gzipSize(c.file),
+    }))
     .sort((a, b) => b.gzip - a.gzip);
 }
