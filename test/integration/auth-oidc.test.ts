@@ -110,6 +110,11 @@ describe('sign-in with any OpenID Connect issuer (a real oidc-provider, configur
       body: { refreshToken: body.refreshToken },
     });
     expect(refresh.status).toBe(200);
+    // The profile lists the linked identity.
+    const identities = await h.call('GET', '/api/v1/users/me/identities', { token: body.accessToken });
+    expect(await identities.json()).toEqual({
+      data: [{ provider: 'google', issuer: idp.issuer, email, linked_at: expect.any(String) as string }],
+    });
   });
 
   it('when the browser asks for HTML, then the callback sets the refresh cookie and redirects to the console with no token in the URL', async () => {

@@ -56,6 +56,7 @@ describe('users API against real PostgreSQL', () => {
         density: 'comfortable',
         notifications_enabled: true,
         timezone: 'UTC',
+        landing_page: '/dashboard',
         tables: {},
       },
     });
@@ -73,6 +74,7 @@ describe('users API against real PostgreSQL', () => {
       density: 'comfortable',
       notifications_enabled: true,
       timezone: 'UTC',
+      landing_page: '/dashboard',
       tables: {},
     });
     const tz = await t.call('PATCH', '/api/v1/users/me/preferences', {
@@ -95,6 +97,8 @@ describe('users API against real PostgreSQL', () => {
       [{ density: 'cozy' }, 'density'],
       [{ notifications_enabled: 'yes' }, 'notifications_enabled'],
       [{ timezone: 'Mars/Olympus' }, 'timezone'],
+      [{ landing_page: '/settings' }, 'landing_page'],
+      [{ landing_page: 'https://evil.example/' }, 'landing_page'],
       [{}, ''],
       [[], ''],
     ];
@@ -140,6 +144,7 @@ describe('users API against real PostgreSQL', () => {
       density: 'compact',
       notifications_enabled: true,
       timezone: 'UTC',
+      landing_page: '/dashboard',
       tables: {
         payments: { columns: ['created_at', 'id', 'merchant_id'] },
         'alerts.queue': { columns: ['severity', 'title'] },
@@ -174,7 +179,7 @@ describe('users API against real PostgreSQL', () => {
     const extra = await t.api.deps.pool.query<{ extra: unknown }>(
       "select extra from user_preferences where user_id = 'usr_cols'",
     );
-    expect(extra.rows[0]?.extra).toEqual({ tables: forget.body.tables });
+    expect(extra.rows[0]?.extra).toEqual({ landing_page: '/dashboard', tables: forget.body.tables });
   });
 
   it('when table preferences are malformed or too many, then it is a 400 naming the field and nothing changes', async () => {
@@ -315,5 +320,47 @@ describe('users API against real PostgreSQL', () => {
       body: { role: 'admin' },
     });
     expect(op.status).toBe(403);
+  });
+
+  it('when the landing page is chosen, then it is stored with the preferences and audited', async () => {
+    const res = await t.call('PATCH', '/api/v1/users/me/preferences', {
+      ...me,
+      body: { landing_page: '/alerts' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ landing_page: '/alerts' });
+    const got = await t.call<UserBody>('GET', '/api/v1/users/me', me);
+    expect(got.body.preferences).toMatchObject({ landing_page: '/alerts' });
+    const { rows } = await t.api.deps.pool.query<{ after: { landing_page: string } }>(
+      "select after from audit_log where action = 'user.preferences_updated' and resource_id = 'usr_viewer' order by occurred_at desc limit 1",
+    );
+    expect(rows[0]?.after.landing_page).toBe('/alerts');
+  });
+
+  it('when a user renames themselves, then the name is trimmed, stored and audited; a bad name is a 400 naming it', async () => {
+    const res = await t.call<UserBody & { name: string }>('PATCH', '/api/v1/users/me', {
+      ...me,
+      body: { name: '  Vera V. Viewer ' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.name).toBe('Vera V. Viewer');
+    const { rows } = await t.api.deps.pool.query<{ before: unknown; after: unknown }>(
+      "select before, after from audit_log where action = 'user.profile_updated' and resource_id = 'usr_viewer'",
+    );
+    expect(rows).toEqual([{ before: { name: 'Vera Viewer' }, after: { name: 'Vera V. Viewer' } }]);
+    const cases: [unknown, string][] = [
+      [{ name: '   ' }, 'name'],
+      [{ name: 'x'.repeat(201) }, 'name'],
+      [{ name: 'Eve', role: 'admin' }, 'role'],
+      [{ name: 'Eve', email: 'new@example.com' }, 'email'],
+    ];
+    for (const [body, field] of cases) {
+      const bad = await t.call('PATCH', '/api/v1/users/me', { ...me, body });
+      expect(bad.status, JSON.stringify(body)).toBe(400);
+      expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(bad.body.field, JSON.stringify(body)).toBe(field);
+    }
+    const after = await t.call<UserBody & { name: string }>('GET', '/api/v1/users/me', me);
+    expect(after.body).toMatchObject({ name: 'Vera V. Viewer', role: 'viewer' });
   });
 });

@@ -1,8 +1,8 @@
 import { Forbidden, RateLimited, Unauthorized, ValidationError } from '../domain/errors.ts';
 import { withTransaction } from '../store/tx.ts';
-import { audit, signIn, signer, type AuthCore, type RequestMeta, type SignedIn } from './core.ts';
+import { audit, newSession, signIn, signer, type AuthCore, type RequestMeta, type SignedIn } from './core.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import { lockRefreshToken, markRotated, newFamily, refreshProblem, revokeFamily } from './sessions.ts';
+import { lockRefreshToken, markRotated, refreshProblem, revokeFamily } from './sessions.ts';
 import {
   consumeOneTimeToken,
   createOneTimeToken,
@@ -158,7 +158,7 @@ export async function login(
     );
   }
   return withTransaction(core.pool, async (client) => {
-    const session = await signIn(core, client, user, newFamily(core.config.REFRESH_TOKEN_TTL_SECONDS));
+    const session = await signIn(core, client, user, await newSession(core, client, meta));
     await audit(client, meta, {
       actorType: 'user',
       actorId: user.id,
@@ -199,6 +199,7 @@ export async function refresh(core: AuthCore, token: string, meta: RequestMeta):
     const session = await signIn(core, client, user, {
       familyId: row.family_id,
       familyExpiresAt: row.family_expires_at,
+      client: meta,
     });
     await audit(client, meta, { ...actor, action: 'auth.refresh', after: { family: row.family_id } });
     return { ok: true, session };
@@ -382,6 +383,6 @@ export async function changePassword(
       action: 'auth.password_changed',
       resourceId: userId,
     });
-    return signIn(core, client, fresh, newFamily(core.config.REFRESH_TOKEN_TTL_SECONDS));
+    return signIn(core, client, fresh, await newSession(core, client, meta));
   });
 }

@@ -12,7 +12,7 @@ const REJECTION_AUDITS_PER_MINUTE = 30;
 const BEARER = /^Bearer[ ]+([A-Za-z0-9._~+/=-]+)$/i;
 
 export function metaOf(req: Request): RequestMeta {
-  return { ip: req.ip ?? 'unknown', requestId: req.id };
+  return { ip: req.ip ?? 'unknown', requestId: req.id, userAgent: req.get('user-agent') };
 }
 
 function credentialOf(req: Request): { kind: 'jwt' | 'api_key'; value: string } | undefined {
@@ -55,6 +55,7 @@ interface SessionUser {
   role: Role;
   token_version: number;
   disabled_at: Date | null;
+  session_ended: boolean;
 }
 
 async function userPrincipal(core: AuthCore, req: Request, token: string): Promise<Principal> {
@@ -66,11 +67,15 @@ async function userPrincipal(core: AuthCore, req: Request, token: string): Promi
     const e = err instanceof TokenRejected ? err : new TokenRejected('malformed');
     return rejected(core, req, { what: 'access_token', reason: e.reason, jti: e.jti });
   }
-  // One primary-key read per request: a disabled account, a password change or a
-  // reset ends every access token at once, and role changes apply at once.
+  // One read per request: a disabled account, a password change or a reset ends every access
+  // token at once, role changes apply at once, and so does ending one session (its family has
+  // revoked rows; a family never issues again once revoked).
   const { rows } = await core.pool.query<SessionUser>(
-    'select id, email, role, token_version, disabled_at from users where id = $1',
-    [claims.sub],
+    `select id, email, role, token_version, disabled_at,
+            ($2::text is not null and exists (
+               select 1 from refresh_tokens where family_id = $2 and revoked_at is not null)) as session_ended
+       from users where id = $1`,
+    [claims.sub, claims.sid ?? null],
   );
   const user = rows[0];
   if (!user) return rejected(core, req, { what: 'access_token', reason: 'unknown_user', jti: claims.jti });
@@ -78,7 +83,9 @@ async function userPrincipal(core: AuthCore, req: Request, token: string): Promi
     return rejected(core, req, { what: 'access_token', reason: 'account_disabled', jti: claims.jti });
   if (user.token_version !== claims.ver)
     return rejected(core, req, { what: 'access_token', reason: 'sessions_ended', jti: claims.jti });
-  return { kind: 'user', id: user.id, role: user.role, email: user.email };
+  if (user.session_ended)
+    return rejected(core, req, { what: 'access_token', reason: 'session_ended', jti: claims.jti });
+  return { kind: 'user', id: user.id, role: user.role, email: user.email, sessionId: claims.sid };
 }
 
 /** Bearer access token or API key (`Authorization: Bearer pk_…` or `X-API-Key`) → Principal. */

@@ -7,7 +7,8 @@ import { appendAudit, type AuditEntry } from '../store/tx.ts';
 import type { AccessTokenSigner } from './jwt.ts';
 import type { LoginLimiter } from './limiter.ts';
 import type { Mailer } from './mailer.ts';
-import { issueRefreshToken, type FamilyStart } from './sessions.ts';
+import { sessionLifetimeSeconds } from '../ops/system-settings.ts';
+import { issueRefreshToken, newFamily, type FamilyStart } from './sessions.ts';
 import { publicUser, type PublicUser, type UserRow } from './store.ts';
 
 /** Everything the auth use cases share. */
@@ -25,6 +26,8 @@ export interface AuthCore {
 export interface RequestMeta {
   ip: string;
   requestId: string;
+  /** The User-Agent header, recorded on the session a sign-in or rotation starts. */
+  userAgent?: string | undefined;
 }
 
 export interface SignedIn {
@@ -54,14 +57,17 @@ export function signer(core: AuthCore): AccessTokenSigner {
   return core.tokens;
 }
 
-/** Issues an access token and a refresh token (new family unless `family` is given). */
+/**
+ * Issues an access token and a refresh token (new family unless `family` is given). The access
+ * token names its family (`sid`), so that ending the session ends the access token at once.
+ */
 export async function signIn(
   core: AuthCore,
   client: pg.ClientBase,
   user: UserRow,
   family: FamilyStart,
 ): Promise<SignedIn> {
-  const access = signer(core).sign({ sub: user.id, ver: user.token_version });
+  const access = signer(core).sign({ sub: user.id, ver: user.token_version, sid: family.familyId });
   const refreshToken = await issueRefreshToken(client, user.id, user.token_version, family);
   return {
     user: publicUser(user),
@@ -71,6 +77,12 @@ export async function signIn(
     expiresIn: access.expiresIn,
     refreshExpiresAt: new Date(family.familyExpiresAt),
   };
+}
+
+/** A new session for this client, as long as the admin's session lifetime (or the environment's) says. */
+export async function newSession(core: AuthCore, db: pg.ClientBase, meta: RequestMeta): Promise<FamilyStart> {
+  const seconds = await sessionLifetimeSeconds(db, core.config.REFRESH_TOKEN_TTL_SECONDS);
+  return newFamily(seconds, meta);
 }
 
 type AuthAudit = Omit<AuditEntry, 'requestId' | 'resourceType'> & { resourceType?: string };

@@ -18,6 +18,8 @@ export interface AccessClaims {
   sub: string;
   ver: number;
   jti: string;
+  /** The session (refresh-token family) the token was issued in; absent on tokens made before sessions were named. */
+  sid?: string | undefined;
 }
 
 /** Why a token was refused, for the audit row; the client only ever sees 401. */
@@ -54,16 +56,17 @@ function reasonOf(err: unknown): string {
 }
 
 function claimsOf(payload: jwt.JwtPayload): AccessClaims {
-  const { sub, ver, jti, exp } = payload as jwt.JwtPayload & { ver?: unknown };
+  const { sub, ver, jti, exp, sid } = payload as jwt.JwtPayload & { ver?: unknown; sid?: unknown };
   if (typeof exp !== 'number') throw new TokenRejected('no_expiry', jti);
   if (typeof sub !== 'string' || typeof ver !== 'number' || typeof jti !== 'string') {
     throw new TokenRejected('missing_claims', jti);
   }
-  return { sub, ver, jti };
+  if (sid !== undefined && typeof sid !== 'string') throw new TokenRejected('missing_claims', jti);
+  return { sub, ver, jti, sid };
 }
 
 export interface AccessTokenSigner {
-  sign(claims: { sub: string; ver: number }): { token: string; expiresIn: number };
+  sign(claims: { sub: string; ver: number; sid?: string }): { token: string; expiresIn: number };
   verify(token: string): AccessClaims;
   /** The public key that signs now, PEM (tests build attack tokens with it). */
   readonly publicKeyPem: string;
@@ -91,7 +94,8 @@ export function createAccessTokens(s: JwtSettings): AccessTokenSigner {
   return {
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     sign(claims) {
-      const token = jwt.sign({ ver: claims.ver }, privateKey, {
+      const body = claims.sid === undefined ? { ver: claims.ver } : { ver: claims.ver, sid: claims.sid };
+      const token = jwt.sign(body, privateKey, {
         algorithm: ACCESS_TOKEN_ALG,
         header: { alg: ACCESS_TOKEN_ALG, typ: ACCESS_TOKEN_TYP, kid },
         issuer: s.issuer,

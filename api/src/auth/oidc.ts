@@ -5,8 +5,7 @@ import * as client from 'openid-client';
 import type { ApiConfig } from '../config.ts';
 import { DomainError, Forbidden, Unauthorized } from '../domain/errors.ts';
 import { withTransaction } from '../store/tx.ts';
-import { audit, signIn, type AuthCore, type RequestMeta, type SignedIn } from './core.ts';
-import { newFamily } from './sessions.ts';
+import { audit, newSession, signIn, type AuthCore, type RequestMeta, type SignedIn } from './core.ts';
 import {
   endAllSessions,
   findUserByEmail,
@@ -233,12 +232,7 @@ export class OidcLogin {
     const outcome = await withTransaction(this.#core.pool, async (c) => {
       const user = await this.#userFor(c, claims, meta);
       if (typeof user === 'string') return user;
-      const session = await signIn(
-        this.#core,
-        c,
-        user,
-        newFamily(this.#core.config.REFRESH_TOKEN_TTL_SECONDS),
-      );
+      const session = await signIn(this.#core, c, user, await newSession(this.#core, c, meta));
       await audit(c, meta, {
         actorType: 'user',
         actorId: user.id,

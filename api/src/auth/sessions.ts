@@ -20,7 +20,17 @@ export interface RefreshRow {
 export interface FamilyStart {
   familyId: string;
   familyExpiresAt: Date | string;
+  /** The client presenting the sign-in or rotation, recorded on its row (the session list shows it). */
+  client?: SessionClient | undefined;
 }
+
+export interface SessionClient {
+  ip: string;
+  userAgent?: string | undefined;
+}
+
+/** The longest User-Agent kept (migration 0017 checks it). */
+const USER_AGENT_MAX = 512;
 
 /** Stores a new refresh token (hashed); a new family at sign-in, the same family on rotation. */
 export async function issueRefreshToken(
@@ -31,15 +41,25 @@ export async function issueRefreshToken(
 ): Promise<string> {
   const token = newSecret(REFRESH_PREFIX);
   await client.query(
-    `insert into refresh_tokens (id, token_hash, family_id, user_id, token_version, family_expires_at)
-     values ($1, $2, $3, $4, $5, $6)`,
-    [newId('key'), sha256Hex(token), family.familyId, userId, tokenVersion, family.familyExpiresAt],
+    `insert into refresh_tokens (id, token_hash, family_id, user_id, token_version, family_expires_at,
+                                 user_agent, ip)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      newId('key'),
+      sha256Hex(token),
+      family.familyId,
+      userId,
+      tokenVersion,
+      family.familyExpiresAt,
+      family.client?.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+      family.client?.ip.slice(0, 64) ?? null,
+    ],
   );
   return token;
 }
 
-export function newFamily(ttlSeconds: number): FamilyStart {
-  return { familyId: newId('key'), familyExpiresAt: new Date(Date.now() + ttlSeconds * 1000) };
+export function newFamily(ttlSeconds: number, client?: SessionClient): FamilyStart {
+  return { familyId: newId('key'), familyExpiresAt: new Date(Date.now() + ttlSeconds * 1000), client };
 }
 
 /** Finds a refresh token by its value and locks it, so that two rotations of one token serialise. */

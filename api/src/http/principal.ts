@@ -10,6 +10,8 @@ export interface Principal {
   readonly id: string;
   readonly role: Role;
   readonly email?: string;
+  /** A signed-in user's session (refresh-token family), when the access token names it. */
+  readonly sessionId?: string | undefined;
 }
 
 /** `public` routes need no principal; every other route names the least role it needs. */

@@ -17,6 +17,18 @@ import {
 export const THEMES = ['light', 'dark', 'system'] as const;
 export const DENSITIES = ['compact', 'comfortable'] as const;
 export const USER_SORT_KEYS = ['email', 'name', 'created_at'] as const;
+/** The console pages one may land on after sign-in (kept in user_preferences.extra.landing_page). */
+export const LANDING_PAGES = [
+  '/dashboard',
+  '/payments',
+  '/alerts',
+  '/health',
+  '/rules',
+  '/batch-jobs',
+  '/worker-pools',
+  '/audit',
+] as const;
+export type LandingPage = (typeof LANDING_PAGES)[number];
 
 /** Table and column ids of the console's remembered column pickers. */
 export const TABLE_KEY = /^[a-z0-9_.-]{1,64}$/;
@@ -33,6 +45,8 @@ export interface Preferences {
   density: (typeof DENSITIES)[number];
   notifications_enabled: boolean;
   timezone: string;
+  /** Where the console opens after sign-in. */
+  landing_page: LandingPage;
   /** Per table id (kept in user_preferences.extra.tables). */
   tables: Record<string, TablePreference>;
 }
@@ -47,6 +61,7 @@ const DEFAULT_PREFERENCES: Omit<Preferences, 'tables'> = {
   density: 'comfortable',
   notifications_enabled: true,
   timezone: 'UTC',
+  landing_page: '/dashboard',
 };
 
 interface UserRow {
@@ -108,7 +123,9 @@ async function readPreferences(
   lock = false,
 ): Promise<Preferences> {
   const { rows } = await db.query<Preferences>(
-    `select theme, density, notifications_enabled, timezone, coalesce(extra->'tables', '{}'::jsonb) as tables
+    `select theme, density, notifications_enabled, timezone,
+            coalesce(extra->>'landing_page', '/dashboard') as landing_page,
+            coalesce(extra->'tables', '{}'::jsonb) as tables
        from user_preferences where user_id = $1${lock ? ' for update' : ''}`,
     [userId],
   );
@@ -167,7 +184,8 @@ export async function updateMyPreferences(
   const after: Preferences = { ...before, ...fields, tables: mergeTables(before.tables, tables) };
   await client.query(
     `update user_preferences set theme = $2, density = $3, notifications_enabled = $4, timezone = $5,
-       extra = jsonb_set(extra, '{tables}', $6::jsonb), updated_at = now()
+       extra = jsonb_set(jsonb_set(extra, '{tables}', $6::jsonb), '{landing_page}', to_jsonb($7::text)),
+       updated_at = now()
       where user_id = $1`,
     [
       id,
@@ -176,6 +194,7 @@ export async function updateMyPreferences(
       after.notifications_enabled,
       after.timezone,
       JSON.stringify(after.tables),
+      after.landing_page,
     ],
   );
   await appendAudit(client, {
@@ -185,6 +204,29 @@ export async function updateMyPreferences(
     resourceId: id,
     before,
     after,
+  });
+  return after;
+}
+
+export const NAME_MAX = 200;
+
+/** Changes the signed-in user's display name (the email is the sign-in and changes with proof only). */
+export async function updateMyProfile(
+  client: pg.ClientBase,
+  change: { name: string },
+  actor: Actor,
+): Promise<User> {
+  const id = signedInUser(actor.principal);
+  const before = await findUser(client, id, true);
+  await client.query('update users set name = $2, updated_at = now() where id = $1', [id, change.name]);
+  const after = await findUser(client, id);
+  await appendAudit(client, {
+    ...auditBy(actor),
+    action: 'user.profile_updated',
+    resourceType: 'user',
+    resourceId: id,
+    before: { name: before.name },
+    after: { name: after.name },
   });
   return after;
 }

@@ -1,7 +1,11 @@
 import { z } from 'zod';
+import { metaOf } from '../auth/authenticator.ts';
+import { authFor } from '../auth/index.ts';
+import { endOtherSessions, endSession, listIdentities, listSessions } from '../auth/user-sessions.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ROLES } from '../http/principal.ts';
-import { defineRoute, type AnyRoute, type RouteContext } from '../http/route.ts';
+import { Forbidden, Unauthorized } from '../domain/errors.ts';
+import { ROLES, type Principal } from '../http/principal.ts';
+import { defineRoute, problemSchema, type AnyRoute, type RouteContext } from '../http/route.ts';
 import { withTransaction } from '../store/tx.ts';
 import { enumList, pageQueryShape, sortParam, textParam, type Actor } from '../ops/common.ts';
 import { pageSchema, timestamp } from '../ops/schemas.ts';
@@ -10,13 +14,16 @@ import {
   DENSITIES,
   DIRECTORY_LIMIT,
   getMe,
+  LANDING_PAGES,
   listDirectory,
   listUsers,
   MAX_COLUMNS,
   MAX_TABLES,
+  NAME_MAX,
   TABLE_KEY,
   THEMES,
   updateMyPreferences,
+  updateMyProfile,
   USER_SORT_KEYS,
 } from '../ops/users.ts';
 
@@ -61,6 +68,7 @@ const preferencesSchema = z
     density: z.enum(DENSITIES),
     notifications_enabled: z.boolean(),
     timezone: z.string(),
+    landing_page: z.enum(LANDING_PAGES).describe('The console page opened after sign-in'),
     tables: tablesSchema,
   })
   .meta({ id: 'Preferences' });
@@ -77,6 +85,7 @@ const preferencesPatch = z
       .max(64)
       .refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Paris or UTC' })
       .optional(),
+    landing_page: z.enum(LANDING_PAGES).optional(),
     tables: tablesPatch.optional(),
   })
   .refine((p) => Object.keys(p).length > 0, { error: 'name at least one preference to change' });
@@ -121,7 +130,106 @@ const directorySchema = z
   })
   .meta({ id: 'UserDirectory' });
 
+const profilePatch = z.strictObject({
+  name: z
+    .string()
+    .trim()
+    .min(1, 'enter a name')
+    .max(NAME_MAX, `must be at most ${String(NAME_MAX)} characters`),
+});
+
+const sessionSchema = z
+  .object({
+    id: z.string(),
+    user_agent: z.string().nullable().describe('The browser or client, as its User-Agent header said'),
+    ip: z.string().nullable().describe('The client address of the latest use'),
+    created_at: timestamp.describe('When the session was signed in'),
+    last_used_at: timestamp.describe('Its latest token renewal (at most one access-token lifetime ago)'),
+    expires_at: timestamp,
+    current: z.boolean().describe('The session this request was made in'),
+  })
+  .meta({ id: 'Session' });
+
+const identitySchema = z
+  .object({ provider: z.string(), issuer: z.string(), email: z.string(), linked_at: timestamp })
+  .meta({ id: 'LinkedIdentity' });
+
+const sessionId = z.strictObject({ sessionId: z.string().regex(/^key_[0-9A-Z]{26}$/, 'not a session id') });
+
 const tags = ['Users'];
+const problem = (description: string) => ({ description, schema: problemSchema });
+
+function signedIn(p: Principal | undefined): Principal {
+  if (!p) throw new Unauthorized();
+  if (p.kind !== 'user') throw new Forbidden('Only a signed-in user has sessions, not an API key.');
+  return p;
+}
+
+function sessionRoutes(deps: ApiDeps): AnyRoute[] {
+  const core = authFor(deps).core;
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/users/me/sessions',
+      access: 'viewer',
+      summary: 'Your signed-in sessions: device, address, when signed in and last used',
+      tags,
+      responses: {
+        200: {
+          description: 'Live sessions, latest use first',
+          schema: z.object({ data: z.array(sessionSchema) }),
+        },
+        403: problem('An API key has no sessions'),
+      },
+      handler: async ({ principal }) => ({
+        status: 200,
+        body: { data: await listSessions(deps.pool, signedIn(principal)) },
+      }),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/v1/users/me/sessions/:sessionId',
+      access: 'viewer',
+      summary: 'Sign one of your sessions out: its refresh and access tokens stop working at once',
+      tags,
+      params: sessionId,
+      responses: { 204: { description: 'Signed out' }, 404: problem('No such live session of yours') },
+      handler: async ({ params, principal, req }) => {
+        await endSession(core, signedIn(principal), params.sessionId, metaOf(req));
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/users/me/sessions/sign-out-others',
+      access: 'viewer',
+      summary: 'Sign out every session of yours but this one',
+      tags,
+      responses: {
+        200: { description: 'How many ended', schema: z.object({ ended: z.number().int() }) },
+        409: problem('The access token names no session'),
+      },
+      handler: async ({ principal, req }) => ({
+        status: 200,
+        body: { ended: await endOtherSessions(core, signedIn(principal), metaOf(req)) },
+      }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/users/me/identities',
+      access: 'viewer',
+      summary: 'Your linked sign-in identities (Google or another OpenID Connect issuer)',
+      tags,
+      responses: {
+        200: { description: 'Linked identities', schema: z.object({ data: z.array(identitySchema) }) },
+      },
+      handler: async ({ principal }) => ({
+        status: 200,
+        body: { data: await listIdentities(deps.pool, signedIn(principal)) },
+      }),
+    }),
+  ];
+}
 
 function actorOf(ctx: RouteContext<unknown, unknown, unknown>): Actor {
   return { principal: ctx.principal, requestId: ctx.req.id };
@@ -139,6 +247,23 @@ export function usersRoutes(deps: ApiDeps): AnyRoute[] {
       responses: { 200: { description: 'The current user', schema: meSchema } },
       handler: async ({ principal }) => ({ status: 200, body: await getMe(pool, principal) }),
     }),
+    defineRoute({
+      method: 'patch',
+      path: '/api/v1/users/me',
+      access: 'viewer',
+      summary: 'Change your display name',
+      tags,
+      body: profilePatch,
+      responses: {
+        200: { description: 'You after the change', schema: userSchema },
+        400: problem('Bad name'),
+      },
+      handler: async (ctx) => ({
+        status: 200,
+        body: await withTransaction(pool, (tx) => updateMyProfile(tx, ctx.body, actorOf(ctx))),
+      }),
+    }),
+    ...sessionRoutes(deps),
     defineRoute({
       method: 'patch',
       path: '/api/v1/users/me/preferences',
