@@ -7,6 +7,7 @@ import { batchJobsRoutes } from './batch-jobs.ts';
 import { eventsRoutes } from './events.ts';
 import { rulesRoutes } from './rules.ts';
 import { searchRoutes } from './search.ts';
+import { settingsRoutes } from './settings.ts';
 import { statsRoutes } from './stats.ts';
 import { streamRoutes } from './stream.ts';
 import { systemRoutes } from './system.ts';
@@ -25,6 +26,7 @@ export function apiRoutes(deps: ApiDeps): AnyRoute[] {
     ...auditRoutes(deps),
     ...batchJobsRoutes(deps),
     ...usersRoutes(deps),
+    ...settingsRoutes(deps),
     ...systemRoutes(deps),
     ...statsRoutes(deps),
     ...streamRoutes(deps),
