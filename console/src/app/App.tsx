@@ -4,7 +4,7 @@ import { lazy, Suspense, useMemo, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { AuthProvider, useAuth } from '../lib/auth';
 import { LiveProvider } from '../lib/live';
-import { PreferencesProvider } from '../lib/preferences';
+import { PreferencesProvider, useMe } from '../lib/preferences';
 import { createQueryClient } from '../lib/query';
 import { ROUTES } from './routes';
 import { AppShell } from './shell/AppShell';
@@ -37,6 +37,13 @@ function RequireAuth({ children }: { children: ReactNode }) {
   );
 }
 
+/** `/` opens the page the user chose in Settings (the dashboard until they choose). */
+function Landing() {
+  const me = useMe();
+  if (me.isPending) return <Loading />;
+  return <Navigate to={me.data?.preferences.landing_page ?? '/dashboard'} replace />;
+}
+
 /** The route table: sign-in and the OIDC return outside the shell, every page inside it. */
 function AppRoutes() {
   return (
@@ -64,7 +71,7 @@ function AppRoutes() {
           </RequireAuth>
         }
       >
-        <Route index element={<Navigate to="/dashboard" replace />} />
+        <Route index element={<Landing />} />
         {ROUTES.map(({ path, page: PageComponent }) => (
           <Route key={path} path={path} element={<PageComponent />} />
         ))}

@@ -24,6 +24,8 @@ export interface Preferences {
   density: Density;
   notifications_enabled: boolean;
   timezone: string;
+  /** The page the console opens on after sign-in (`/`). */
+  landing_page?: string;
   tables?: Record<string, { columns: string[] }>;
 }
 

@@ -29,7 +29,7 @@ interface Providers {
 
 /** Only same-origin paths are followed after sign-in (no open redirect). */
 export function safeNext(next: string | null): string {
-  return next?.startsWith('/') && !next.startsWith('//') ? next : '/dashboard';
+  return next?.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
 function messageOf(err: unknown): string {

@@ -15,9 +15,7 @@ export default function OAuthCallbackPage() {
     resume()
       .then((ok) => {
         void navigate(
-          ok
-            ? '/dashboard'
-            : '/login?error=Sign-in%20with%20your%20identity%20provider%20did%20not%20complete.',
+          ok ? '/' : '/login?error=Sign-in%20with%20your%20identity%20provider%20did%20not%20complete.',
           {
             replace: true,
           },
