@@ -6,6 +6,7 @@ import { createPool } from '@payflow/api/store';
 import { createLogger, type Logger } from '@payflow/api/observability';
 import { newId } from '@payflow/api/domain';
 import type { WorkerConfig } from './config.ts';
+import { runBatchPoller } from './batch-poller.ts';
 import { Dedupe } from './dedupe.ts';
 import { EventWorker } from './event-worker.ts';
 import { createWorkerMetrics } from './metrics.ts';
@@ -119,6 +120,18 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
           },
         })
       : Promise.resolve();
+  const batchAbort = new AbortController();
+  const batches =
+    config.BATCH_POLL_MS > 0 && config.BATCH_POLL_TYPES.length > 0
+      ? runBatchPoller({
+          pool,
+          owner: instanceId,
+          logger,
+          intervalMs: config.BATCH_POLL_MS,
+          types: config.BATCH_POLL_TYPES,
+          signal: batchAbort.signal,
+        })
+      : Promise.resolve();
   worker.start();
   logger.info(
     { instanceId, port, concurrency: config.CONCURRENCY, batchSize: config.BATCH_SIZE },
@@ -131,7 +144,9 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     async stop() {
       await worker.stop();
       relayAbort.abort();
+      batchAbort.abort();
       await relay;
+      await batches;
       clearInterval(backlogTimer);
       await heartbeat.stop();
       await new Promise((r) => server.close(r));

@@ -13,9 +13,18 @@ import { openSync, closeSync, ftruncateSync, writeSync } from 'node:fs';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type pg from 'pg';
 import { appendAudit, withTransaction } from '@payflow/api/store';
-import { collectAggregates, evaluate, validateExpr, type Expr } from '@payflow/api/domain';
+import {
+  aggregateColumns,
+  collectAggregates,
+  compileRule,
+  evaluate,
+  validateExpr,
+  type AggregateValue,
+  type CompiledRule,
+  type Expr,
+} from '@payflow/api/domain';
 import { PAYMENT_COLUMNS, paymentFromRow, type Payment, type PaymentRow } from '@payflow/api/payments';
-import { aggregatesFor, rulePayment, type LoadedRule } from './rules.ts';
+import { rulePayment, type LoadedRule } from './rules.ts';
 
 export interface BatchRunnerOptions {
   readonly pool: pg.Pool;
@@ -24,6 +33,8 @@ export interface BatchRunnerOptions {
   readonly eventsQueueUrl?: string | undefined;
   readonly chunkSize?: number;
   readonly leaseSeconds?: number;
+  /** Payments per backtest slice (chunk); BACKTEST_SLICE_ROWS by default. */
+  readonly backtestSliceRows?: number;
   /** Where export writes when the job names no path. */
   readonly stdout?: (text: string) => void;
 }
@@ -48,6 +59,7 @@ interface Checkpoint {
   hits?: number;
   sample?: string[];
   mismatches?: string[];
+  backtest?: BacktestState;
 }
 
 export class LeaseHeld extends Error {}
@@ -227,7 +239,7 @@ const RESULTS: Record<
   JobRow['type'],
   (c: Checkpoint, p: Record<string, unknown>) => Record<string, unknown>
 > = {
-  backtest: (c) => ({ hits: c.hits ?? 0, sample_payment_ids: c.sample ?? [] }),
+  backtest: (c) => backtestResult(c),
   reconcile: (c) => ({ mismatched_payment_ids: c.mismatches ?? [] }),
   export: (c, p) => ({ bytes: c.bytes ?? 0, path: p.path ?? null }),
   replay: () => ({}),
@@ -284,20 +296,227 @@ async function backtestRule(ctx: RunContext, job: JobRow): Promise<LoadedRule> {
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Backtest: the rule compiled to one SQL predicate (rules-sql.ts) and evaluated by PostgreSQL over
+// the window in time slices of about BACKTEST_SLICE_ROWS payments, each slice read with the
+// aggregates' lookback before it. A slice is a chunk: its counts, hits per day, label tallies and
+// the first examples are checkpointed with it. Examples are re-evaluated in TypeScript with the
+// aggregate values PostgreSQL computed, which gives the reasons (the values the rule saw).
+
+export const BACKTEST_SLICE_ROWS = 50_000;
+const BACKTEST_EXAMPLES = 20;
+const BACKTEST_SAMPLE = 100;
+
+export interface BacktestExample {
+  payment_id: string;
+  created_at: string;
+  merchant_id: string;
+  payer_id: string;
+  amount_minor: string;
+  currency: string;
+  state: string;
+  country: string | null;
+  card_fingerprint: string | null;
+  /** How an alert on the payment was resolved, when it was: the label precision and recall use. */
+  label: 'confirmed_fraud' | 'false_positive' | null;
+  /** Aggregate values the rule saw, by aggregate key (`count(*)/payer_id/600s`). */
+  values: Record<string, string>;
+  reasons: string[];
+}
+
+interface BacktestState {
+  slices: number;
+  done_slices: number;
+  days: Record<string, number>;
+  examples: BacktestExample[];
+  tp: number;
+  fp: number;
+  fn: number;
+}
+
+interface SliceRow {
+  processed: bigint;
+  hits: bigint;
+  days: Record<string, number | string>;
+  tp: bigint;
+  fp: bigint;
+  fn: bigint;
+  hit_rows: { id: string; created_at: string; label: string | null; aggs: Record<string, string | null> }[];
+}
+
+function sliceSql(compiled: CompiledRule, withMetadata: boolean): string {
+  const aggs = aggregateColumns(compiled.aggregates, 'p');
+  const cols = [
+    'p.id',
+    'p.created_at',
+    'p.merchant_id',
+    'p.payer_id',
+    'p.amount_minor',
+    'p.currency',
+    'p.current_state',
+    'p.card_fingerprint',
+    'p.country',
+    ...(withMetadata ? ['p.metadata'] : []),
+    ...aggs,
+  ];
+  const aggJson =
+    compiled.aggregates.length === 0
+      ? "'{}'::jsonb"
+      : `jsonb_build_object(${compiled.aggregates.map((a) => `'${a.column}', s.${a.column}::text`).join(', ')})`;
+  return `
+    with w as (
+      select ${cols.join(', ')}
+        from payments p
+       where p.created_at >= $1::timestamptz - make_interval(secs => $3) and p.created_at < $2
+    ), s as (
+      select r.id, r.created_at, ${compiled.aggregates.map((a) => `r.${a.column}, `).join('')}${compiled.predicate} as hit
+        from w r where r.created_at >= $1
+    ), labels as (
+      select a.payment_id, bool_or(a.resolution = 'confirmed_fraud') as fraud
+        from alerts a
+       where a.status = 'resolved' and a.resolution in ('confirmed_fraud', 'false_positive')
+       group by a.payment_id
+    )
+    select (select count(*) from s) as processed,
+           (select count(*) from s where hit) as hits,
+           (select coalesce(json_object_agg(d, n), '{}'::json)
+              from (select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as d, count(*) as n
+                      from s where hit group by 1) x) as days,
+           l.tp, l.fp, l.fn,
+           (select coalesce(json_agg(e order by e.created_at, e.id), '[]'::json)
+              from (select s.id, s.created_at,
+                           case when lb.fraud then 'confirmed_fraud' when not lb.fraud then 'false_positive' end as label,
+                           ${aggJson} as aggs
+                      from s left join labels lb on lb.payment_id = s.id
+                     where s.hit order by s.created_at, s.id limit $4) e) as hit_rows
+      from (select count(*) filter (where s.hit and lb.fraud) as tp,
+                   count(*) filter (where s.hit and not lb.fraud) as fp,
+                   count(*) filter (where not s.hit and lb.fraud) as fn
+              from s join labels lb on lb.payment_id = s.id) l`;
+}
+
+function sliceBounds(r: Range, slices: number, i: number): Range {
+  const span = r.to.getTime() - r.from.getTime();
+  const at = (k: number) => new Date(r.from.getTime() + Math.floor((span * k) / slices));
+  return { from: at(i), to: i + 1 >= slices ? r.to : at(i + 1) };
+}
+
+async function examplesOf(
+  ctx: RunContext,
+  rule: LoadedRule,
+  compiled: CompiledRule,
+  rows: SliceRow['hit_rows'],
+): Promise<BacktestExample[]> {
+  if (rows.length === 0) return [];
+  const { rows: found } = await ctx.client.query<PaymentRow>(
+    `select ${PAYMENT_COLUMNS} from payments where id = any($1::text[]) and created_at = any($2::timestamptz[])`,
+    [rows.map((r) => r.id), rows.map((r) => r.created_at)],
+  );
+  const byId = new Map(found.map((f) => [f.id, paymentFromRow(f)]));
+  const out: BacktestExample[] = [];
+  for (const row of rows) {
+    const p = byId.get(row.id);
+    if (!p) continue;
+    const values = new Map<string, AggregateValue>();
+    const shown: Record<string, string> = {};
+    for (const a of compiled.aggregates) {
+      const v = row.aggs[a.column];
+      if (v === null || v === undefined) continue;
+      values.set(a.spec.key, BigInt(v));
+      shown[a.spec.key] = v;
+    }
+    const result = evaluate(rule.condition, rulePayment(p), values);
+    out.push({
+      payment_id: p.id,
+      created_at: p.createdAt.toISOString(),
+      merchant_id: p.merchantId,
+      payer_id: p.payerId,
+      amount_minor: p.amountMinor.toString(),
+      currency: p.currency,
+      state: p.state,
+      country: p.country,
+      card_fingerprint: p.cardFingerprint,
+      label: row.label === 'confirmed_fraud' || row.label === 'false_positive' ? row.label : null,
+      values: shown,
+      reasons: [...result.reasons],
+    });
+  }
+  return out;
+}
+
+function addSlice(bt: BacktestState, row: SliceRow, examples: BacktestExample[]): BacktestState {
+  const days = { ...bt.days };
+  for (const [d, n] of Object.entries(row.days)) days[d] = (days[d] ?? 0) + Number(n);
+  return {
+    slices: bt.slices,
+    done_slices: bt.done_slices + 1,
+    days,
+    examples: [...bt.examples, ...examples],
+    tp: bt.tp + Number(row.tp),
+    fp: bt.fp + Number(row.fp),
+    fn: bt.fn + Number(row.fn),
+  };
+}
+
+function freshBacktest(slices: number): BacktestState {
+  return { slices, done_slices: 0, days: {}, examples: [], tp: 0, fp: 0, fn: 0 };
+}
+
 async function backtestChunk(job: JobRow, ctx: RunContext): Promise<ChunkResult> {
   const rule = await backtestRule(ctx, job);
-  const payments = await nextPayments(ctx, job);
-  const values = await aggregatesFor(ctx.client, [rule], payments);
+  const compiled = compileRule(rule.condition, { first: 5, row: 'r' });
   const c = { ...(job.checkpoint ?? {}) };
-  let hits = c.hits ?? 0;
+  const sliceRows = ctx.o.backtestSliceRows ?? BACKTEST_SLICE_ROWS;
+  const bt: BacktestState =
+    c.backtest ?? freshBacktest(Math.max(1, Math.ceil(Number(job.total) / sliceRows)));
+  const slice = sliceBounds(rangeOf(job.parameters), bt.slices, bt.done_slices);
   const sample = [...(c.sample ?? [])];
-  for (const p of payments) {
-    if (!evaluate(rule.condition, rulePayment(p), values.get(p.id) ?? new Map()).matched) continue;
-    hits++;
-    if (sample.length < 100) sample.push(p.id);
-  }
-  const checkpoint = keyOf(payments.at(-1), { ...c, hits, sample });
-  return { done: payments.length, failed: 0, checkpoint, finished: payments.length < ctx.chunk };
+  const want = Math.max(BACKTEST_SAMPLE - sample.length, BACKTEST_EXAMPLES - bt.examples.length, 0);
+  const withMetadata = JSON.stringify(rule.condition).includes('"metadata.');
+  const { rows } = await ctx.client.query<SliceRow>(sliceSql(compiled, withMetadata), [
+    slice.from,
+    slice.to,
+    compiled.lookbackSeconds,
+    want,
+    ...compiled.params,
+  ]);
+  const row = rows[0];
+  if (!row) throw new Error('backtest slice returned no row');
+  for (const h of row.hit_rows) if (sample.length < BACKTEST_SAMPLE) sample.push(h.id);
+  const room = BACKTEST_EXAMPLES - bt.examples.length;
+  const examples = await examplesOf(ctx, rule, compiled, row.hit_rows.slice(0, room));
+  const next = addSlice(bt, row, examples);
+  const checkpoint: Checkpoint = {
+    ...c,
+    at: slice.to.toISOString(),
+    hits: (c.hits ?? 0) + Number(row.hits),
+    sample,
+    backtest: next,
+  };
+  return {
+    done: Number(row.processed),
+    failed: 0,
+    checkpoint,
+    finished: next.done_slices >= next.slices,
+  };
+}
+
+function backtestResult(c: Checkpoint): Record<string, unknown> {
+  const bt = c.backtest ?? freshBacktest(0);
+  const { tp, fp, fn } = bt;
+  return {
+    hits: c.hits ?? 0,
+    sample_payment_ids: c.sample ?? [],
+    hits_by_day: bt.days,
+    examples: bt.examples,
+    labels: {
+      confirmed_fraud_hit: tp,
+      false_positive_hit: fp,
+      confirmed_fraud_missed: fn,
+      precision: tp + fp > 0 ? tp / (tp + fp) : null,
+      recall: tp + fn > 0 ? tp / (tp + fn) : null,
+    },
+  };
 }
 
 const CSV_COLUMNS = [

@@ -48,6 +48,18 @@ export const workerConfigSchema = z.object({
   RELAY_INTERVAL_MS: int(10, 60_000, 200),
   /** Run the outbox relay inside `run` as well. */
   RELAY_ENABLED: z.stringbool().default(true),
+  /** How often `run` looks for pending API-requested batch jobs (BATCH_POLL_TYPES), ms; 0 = never. */
+  BATCH_POLL_MS: int(0, 600_000, 1000),
+  /** The batch job types `run` executes itself (comma-separated). */
+  BATCH_POLL_TYPES: z
+    .string()
+    .default('backtest')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== ''),
+    ),
   INSTANCE_ID: z.string().min(1).max(128).optional(),
   LOG_LEVEL: logLevel,
   LOG_PRETTY: z.stringbool().default(false),

@@ -7,5 +7,6 @@ export * from './states.ts';
 export * from './ids.ts';
 export * from './rules-schema.ts';
 export * from './rules.ts';
+export * from './rules-sql.ts';
 export * from './events.ts';
 export * from './validation.ts';
