@@ -164,6 +164,27 @@ describe('WorkerPool reconciler against a real kube-apiserver and SQS endpoint',
     expect(status.conditions?.find((c) => c.type === 'Active')).toMatchObject({ status: 'False' });
   });
 
+  it('when a pool is reconciled, then its spec and status are mirrored into Postgres with a backlog sample', async () => {
+    const row = await eventually(async () => {
+      const { rows } = await ctl.pool.query<{
+        spec: { minReplicas: number };
+        status: { desiredReplicas: number };
+        queue_url: string;
+      }>("select spec, status, queue_url from worker_pools where namespace = $1 and name = 'payments'", [ns]);
+      return rows[0];
+    }, 'mirrored pool');
+    expect(row).toMatchObject({
+      spec: { minReplicas: 1 },
+      status: { desiredReplicas: 1 },
+      queue_url: queueUrl,
+    });
+    const samples = await ctl.pool.query<{ backlog: number; desired: number }>(
+      "select backlog, desired from worker_pool_samples where namespace = $1 and name = 'payments'",
+      [ns],
+    );
+    expect(samples.rows[0]).toEqual({ backlog: 0, desired: 1 });
+  });
+
   it('when the backlog grows, then the Deployment scales up at once and status says why', async () => {
     await send(23);
     await replicas('payments', 5);
@@ -332,5 +353,13 @@ describe('WorkerPool reconciler against a real kube-apiserver and SQS endpoint',
     await eventually(async () => ((await getPool('blind')) === undefined ? true : undefined), 'pool gone');
     const d = await getDeployment('blind');
     expect(d?.metadata.ownerReferences?.[0]?.kind).toBe('WorkerPool');
+    const mirrored = await eventually(async () => {
+      const { rowCount } = await ctl.pool.query(
+        "select 1 from worker_pools where namespace = $1 and name = 'blind'",
+        [ns],
+      );
+      return rowCount === 0 ? true : undefined;
+    }, 'mirror removed');
+    expect(mirrored).toBe(true);
   });
 });

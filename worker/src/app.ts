@@ -127,6 +127,8 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
           pool,
           owner: instanceId,
           logger,
+          sqs,
+          eventsQueueUrl: config.SQS_EVENTS_QUEUE_URL,
           intervalMs: config.BATCH_POLL_MS,
           types: config.BATCH_POLL_TYPES,
           signal: batchAbort.signal,

@@ -3,6 +3,9 @@
 // with the resumable runner (batch.ts), one job at a time per process. Jobs owned by a Kubernetes
 // BatchJob resource are left to the Job the controller creates. Two workers may see the same
 // pending row; the runner's lease lets one of them have it (the other gets LeaseHeld and moves on).
+// A job whose runner stopped (SIGTERM: the lease released after a chunk) or died (the lease
+// expired) while running is resumed from its checkpoint.
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type pg from 'pg';
 import type { Logger } from '@payflow/api/observability';
 import { LeaseHeld, runBatchJob } from './batch.ts';
@@ -15,12 +18,15 @@ export interface BatchPollerOptions {
   /** Job types this process runs. */
   readonly types: readonly string[];
   readonly signal: AbortSignal;
+  /** For replays: where the events go. */
+  readonly sqs?: SQSClient | undefined;
+  readonly eventsQueueUrl?: string | undefined;
 }
 
 async function nextPending(o: BatchPollerOptions): Promise<string | undefined> {
   const { rows } = await o.pool.query<{ id: string }>(
     `select id from batch_jobs
-      where status = 'pending' and source = 'api' and type = any($1::text[])
+      where status in ('pending', 'running') and source = 'api' and type = any($1::text[])
         and (lease_expires_at is null or lease_expires_at < now())
       order by created_at, id limit 1`,
     [o.types],
@@ -48,7 +54,8 @@ export async function runBatchPoller(o: BatchPollerOptions): Promise<void> {
     try {
       id = await nextPending(o);
       if (id !== undefined) {
-        const job = await runBatchJob({ pool: o.pool, owner: o.owner }, id);
+        const { pool, owner, sqs, eventsQueueUrl, signal } = o;
+        const job = await runBatchJob({ pool, owner, sqs, eventsQueueUrl, signal }, id);
         o.logger.info({ jobId: id, status: job.status }, 'batch job finished');
         continue;
       }

@@ -3,12 +3,18 @@
 // renews it and checkpoints the position with processed / total / failed in Postgres, so a
 // restarted runner continues where the last one stopped. Kinds:
 //   backtest  evaluate a rule over payments created in [from, to): hits in the result
-//   export    CSV of payments created in [from, to) to a file (truncated back to the
-//             checkpoint on resume, so the file never holds a row twice) or stdout
+//   export    CSV or JSON lines of payments created in [from, to): into Postgres
+//             (batch_job_output, one row per chunk in the chunk's transaction, which the API
+//             streams at GET /api/v1/batch-jobs/{id}/output), or to a file named by
+//             `parameters.path` (truncated back to the checkpoint on resume, so the file never
+//             holds a row twice)
 //   replay    re-send payment_events that occurred in [from, to) to the events queue, with
 //             their original event ids (the consumer dedupes what was already applied)
 //   reconcile check each payment in range against its history (version and last state)
 //   backfill  insert missing processed_events keys for recorded sqs events in range
+// A chunk that throws fails the job and is recorded in batch_job_failures with the checkpoint it
+// started from; items a chunk could not process are recorded there too. A retry (the API sets
+// the job back to pending) resumes from the checkpoint.
 import { openSync, closeSync, ftruncateSync, writeSync } from 'node:fs';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type pg from 'pg';
@@ -35,8 +41,8 @@ export interface BatchRunnerOptions {
   readonly leaseSeconds?: number;
   /** Payments per backtest slice (chunk); BACKTEST_SLICE_ROWS by default. */
   readonly backtestSliceRows?: number;
-  /** Where export writes when the job names no path. */
-  readonly stdout?: (text: string) => void;
+  /** Stop between chunks: the lease is released and the job stays running for the next runner. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 interface JobRow {
@@ -83,6 +89,8 @@ interface ChunkResult {
   failed: number;
   checkpoint: Checkpoint;
   finished: boolean;
+  /** Items that failed in this chunk and why (recorded with the chunk). */
+  failures?: { items: string[]; error: string }[];
 }
 
 type Kind = (job: JobRow, ctx: RunContext) => Promise<ChunkResult>;
@@ -98,6 +106,7 @@ export async function runBatchJob(o: BatchRunnerOptions, jobId: string): Promise
   try {
     if (job.total === null) job = await setTotal(o, job);
     for (;;) {
+      if (o.signal?.aborted) return await releaseLease(o, job);
       const { job: next, finished } = await runChunk(o, job);
       job = next;
       if (finished) break;
@@ -105,8 +114,39 @@ export async function runBatchJob(o: BatchRunnerOptions, jobId: string): Promise
     return await finish(o, job, 'succeeded', null);
   } catch (err) {
     if (err instanceof LeaseHeld) throw err;
+    await recordChunkFailure(o, job, (err as Error).message);
     await finish(o, job, 'failed', (err as Error).message);
     throw err;
+  }
+}
+
+async function releaseLease(o: BatchRunnerOptions, job: JobRow): Promise<JobRow> {
+  await o.pool.query(
+    `update batch_jobs set lease_owner = null, lease_expires_at = null, updated_at = now()
+      where id = $1 and lease_owner = $2`,
+    [job.id, o.owner],
+  );
+  return job;
+}
+
+const clip = (text: string): string => (text.length > 4000 ? `${text.slice(0, 3997)}...` : text);
+
+async function recordChunkFailure(o: BatchRunnerOptions, job: JobRow, error: string): Promise<void> {
+  await o.pool.query(
+    `insert into batch_job_failures (job_id, kind, attempt, checkpoint, processed_before, error)
+     select id, 'chunk', attempts, $2::jsonb, $3, $4 from batch_jobs where id = $1 and lease_owner = $5`,
+    [job.id, JSON.stringify(job.checkpoint), job.processed, clip(error), o.owner],
+  );
+}
+
+async function recordItemFailures(client: pg.ClientBase, job: JobRow, r: ChunkResult): Promise<void> {
+  for (const f of r.failures ?? []) {
+    if (f.items.length === 0) continue;
+    await client.query(
+      `insert into batch_job_failures (job_id, kind, attempt, checkpoint, processed_before, items, error)
+       select id, 'items', attempts, $2::jsonb, $3, $4::jsonb, $5 from batch_jobs where id = $1`,
+      [job.id, JSON.stringify(job.checkpoint), job.processed, JSON.stringify(f.items), clip(f.error)],
+    );
   }
 }
 
@@ -154,6 +194,12 @@ async function setTotal(o: BatchRunnerOptions, job: JobRow): Promise<JobRow> {
   return { ...job, total };
 }
 
+/** The runner's chunk size, else the job's `chunk_size`, else 500. */
+function chunkOf(o: BatchRunnerOptions, job: JobRow): number {
+  const asked = job.parameters.chunk_size;
+  return o.chunkSize ?? (typeof asked === 'number' && asked >= 1 ? Math.min(asked, 10_000) : 500);
+}
+
 const KINDS: Record<JobRow['type'], Kind> = {
   backtest: backtestChunk,
   export: exportChunk,
@@ -167,7 +213,8 @@ async function runChunk(o: BatchRunnerOptions, job: JobRow): Promise<{ job: JobR
   const client = await o.pool.connect();
   try {
     await client.query('begin');
-    const r = await KINDS[job.type](job, { o, client, chunk: o.chunkSize ?? 500 });
+    const r = await KINDS[job.type](job, { o, client, chunk: chunkOf(o, job) });
+    await recordItemFailures(client, job, r);
     const { rows } = await client.query<JobRow>(
       `update batch_jobs
           set processed = processed + $3, failed = failed + $4, checkpoint = $5::jsonb,
@@ -241,7 +288,12 @@ const RESULTS: Record<
 > = {
   backtest: (c) => backtestResult(c),
   reconcile: (c) => ({ mismatched_payment_ids: c.mismatches ?? [] }),
-  export: (c, p) => ({ bytes: c.bytes ?? 0, path: p.path ?? null }),
+  export: (c, p) => ({
+    bytes: c.bytes ?? 0,
+    format: formatOf(p),
+    path: p.path ?? null,
+    storage: typeof p.path === 'string' ? 'file' : 'database',
+  }),
   replay: () => ({}),
   backfill: () => ({}),
 };
@@ -555,24 +607,56 @@ function csvRow(p: Payment): string {
   return `${cells.map(csvField).join(',')}\n`;
 }
 
+function formatOf(p: Record<string, unknown>): 'csv' | 'jsonl' {
+  return p.format === 'jsonl' ? 'jsonl' : 'csv';
+}
+
+function jsonRow(p: Payment): string {
+  const row = {
+    id: p.id,
+    created_at: p.createdAt.toISOString(),
+    merchant_id: p.merchantId,
+    payer_id: p.payerId,
+    amount_minor: p.amountMinor.toString(),
+    currency: p.currency,
+    current_state: p.state,
+    refunded_minor: p.refundedMinor.toString(),
+    country: p.country,
+    flagged: p.flagged,
+    held: p.held,
+  };
+  return `${JSON.stringify(row)}\n`;
+}
+
+function writeFile(path: string, text: string, at: number | undefined): void {
+  const fd = openSync(path, at === undefined ? 'w' : 'r+');
+  try {
+    // Resume: drop whatever a crashed run wrote after the last checkpoint.
+    ftruncateSync(fd, at ?? 0);
+    writeSync(fd, text, at ?? 0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** One chunk of the file in Postgres, committed with the checkpoint (never twice, never lost). */
+async function storeChunk(client: pg.ClientBase, jobId: string, text: string): Promise<void> {
+  await client.query(
+    `insert into batch_job_output (job_id, seq, data)
+     select $1, coalesce(max(seq) + 1, 0), $2 from batch_job_output where job_id = $1`,
+    [jobId, Buffer.from(text)],
+  );
+}
+
 async function exportChunk(job: JobRow, ctx: RunContext): Promise<ChunkResult> {
   const c = { ...(job.checkpoint ?? {}) };
   const payments = await nextPayments(ctx, job);
-  const header = c.bytes === undefined ? `${CSV_COLUMNS.join(',')}\n` : '';
-  const text = header + payments.map(csvRow).join('');
+  const csv = formatOf(job.parameters) === 'csv';
+  const header = csv && c.bytes === undefined ? `${CSV_COLUMNS.join(',')}\n` : '';
+  const text = header + payments.map(csv ? csvRow : jsonRow).join('');
   const path = job.parameters.path;
-  if (typeof path === 'string') {
-    const fd = openSync(path, c.bytes === undefined ? 'w' : 'r+');
-    try {
-      // Resume: drop whatever a crashed run wrote after the last checkpoint.
-      ftruncateSync(fd, c.bytes ?? 0);
-      writeSync(fd, text, c.bytes ?? 0);
-    } finally {
-      closeSync(fd);
-    }
-  } else {
-    (ctx.o.stdout ?? ((t: string) => process.stdout.write(t)))(text);
-  }
+  if (typeof path === 'string') writeFile(path, text, c.bytes);
+  else if (text !== '') await storeChunk(ctx.client, job.id, text);
   const checkpoint = keyOf(payments.at(-1), { ...c, bytes: (c.bytes ?? 0) + Buffer.byteLength(text) });
   return { done: payments.length, failed: 0, checkpoint, finished: payments.length < ctx.chunk };
 }
@@ -603,36 +687,63 @@ function eventKey(e: EventRow | undefined, c: Checkpoint): Checkpoint {
   return e ? { ...c, at: e.occurred_at.toISOString(), id: e.id } : c;
 }
 
+function replayBody(e: EventRow, jobId: string): string {
+  return JSON.stringify({
+    event_id: e.event_id,
+    type: e.type,
+    payment_id: e.payment_id,
+    occurred_at: e.occurred_at.toISOString(),
+    ...(e.amount_minor !== null && e.type.includes('refund')
+      ? { amount_minor: e.amount_minor.toString() }
+      : {}),
+    data: { ...e.data, replayed_by: jobId },
+  });
+}
+
+interface Sent {
+  failed: number;
+  failures: { items: string[]; error: string }[];
+}
+
+/** Sends the events ten at a time; the ones SQS refused are named with its error. */
+async function sendEvents(
+  sqs: SQSClient,
+  queueUrl: string,
+  events: EventRow[],
+  jobId: string,
+): Promise<Sent> {
+  const out: Sent = { failed: 0, failures: [] };
+  for (let i = 0; i < events.length; i += 10) {
+    const part = events.slice(i, i + 10);
+    const res = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: part.map((e, j) => ({ Id: String(j), MessageBody: replayBody(e, jobId) })),
+      }),
+    );
+    for (const f of res.Failed ?? []) {
+      const e = part[Number(f.Id)];
+      out.failures.push({ items: e ? [e.event_id] : [], error: `${f.Code ?? 'Failed'}: ${f.Message ?? ''}` });
+    }
+    out.failed += res.Failed?.length ?? 0;
+  }
+  return out;
+}
+
 async function replayChunk(job: JobRow, ctx: RunContext): Promise<ChunkResult> {
   const { sqs, eventsQueueUrl } = ctx.o;
   const queueUrl = typeof job.parameters.queue_url === 'string' ? job.parameters.queue_url : eventsQueueUrl;
   if (!sqs || !queueUrl) throw new Error('replay needs SQS_EVENTS_QUEUE_URL');
   const events = await nextEvents(ctx, job);
-  let failed = 0;
-  for (let i = 0; i < events.length; i += 10) {
-    const part = events.slice(i, i + 10);
-    const out = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: part.map((e, j) => ({
-          Id: String(j),
-          MessageBody: JSON.stringify({
-            event_id: e.event_id,
-            type: e.type,
-            payment_id: e.payment_id,
-            occurred_at: e.occurred_at.toISOString(),
-            ...(e.amount_minor !== null && e.type.includes('refund')
-              ? { amount_minor: e.amount_minor.toString() }
-              : {}),
-            data: { ...e.data, replayed_by: job.id },
-          }),
-        })),
-      }),
-    );
-    failed += out.Failed?.length ?? 0;
-  }
+  const { failed, failures } = await sendEvents(sqs, queueUrl, events, job.id);
   const checkpoint = eventKey(events.at(-1), { ...(job.checkpoint ?? {}) });
-  return { done: events.length - failed, failed, checkpoint, finished: events.length < ctx.chunk };
+  return {
+    done: events.length - failed,
+    failed,
+    checkpoint,
+    finished: events.length < ctx.chunk,
+    failures,
+  };
 }
 
 async function reconcileChunk(job: JobRow, ctx: RunContext): Promise<ChunkResult> {
@@ -648,16 +759,22 @@ async function reconcileChunk(job: JobRow, ctx: RunContext): Promise<ChunkResult
   );
   const history = new Map(rows.map((r) => [r.payment_id, r]));
   const mismatches = [...(c.mismatches ?? [])];
-  let failed = 0;
+  const bad: string[] = [];
   for (const p of payments) {
     const h = history.get(p.id);
     const ok = h?.n === BigInt(p.version - 1) && (h.last_state ?? 'pending') === p.state;
     if (ok) continue;
-    failed++;
+    bad.push(p.id);
     if (mismatches.length < 100) mismatches.push(p.id);
   }
   const checkpoint = keyOf(payments.at(-1), { ...c, mismatches });
-  return { done: payments.length - failed, failed, checkpoint, finished: payments.length < ctx.chunk };
+  return {
+    done: payments.length - bad.length,
+    failed: bad.length,
+    checkpoint,
+    finished: payments.length < ctx.chunk,
+    failures: [{ items: bad, error: 'state or version disagrees with the recorded history' }],
+  };
 }
 
 async function backfillChunk(job: JobRow, ctx: RunContext): Promise<ChunkResult> {

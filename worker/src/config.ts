@@ -53,7 +53,7 @@ export const workerConfigSchema = z.object({
   /** The batch job types `run` executes itself (comma-separated). */
   BATCH_POLL_TYPES: z
     .string()
-    .default('backtest')
+    .default('replay,backfill,reconcile,backtest,export')
     .transform((s) =>
       s
         .split(',')

@@ -43,6 +43,8 @@ interface JobRow {
   parallelism: number;
   attempts: number;
   created_by: string | null;
+  /** The user's name or email when created_by is a user. */
+  created_by_name: string | null;
   created_at: Date;
   started_at: Date | null;
   completed_at: Date | null;
@@ -59,7 +61,8 @@ export type BatchJob = Omit<JobRow, 'processed' | 'total' | 'failed'> & {
 
 const COLUMNS = `t.id, t.name, t.type, t.parameters, t.status, t.processed, t.total, t.failed, t.result,
   t.error, t.source, t.parallelism, t.attempts, t.created_by, t.created_at, t.started_at,
-  t.completed_at, t.updated_at`;
+  t.completed_at, t.updated_at,
+  (select coalesce(nullif(u.name, ''), u.email) from users u where u.id = t.created_by) as created_by_name`;
 
 const SORT_KEYS = {
   created_at: { expr: 't.created_at', type: 'timestamptz' },
@@ -181,4 +184,123 @@ export async function cancelBatchJob(tx: pg.ClientBase, id: string, actor: Actor
     after,
   });
   return after;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retry, failures and an export's file
+
+export async function retryBatchJob(tx: pg.ClientBase, id: string, actor: Actor): Promise<BatchJob> {
+  const before = await findJob(tx, id, true);
+  if (before.status !== 'failed') {
+    throw new Conflict(`Batch job ${id} is ${before.status}; only a failed job can be retried.`, {
+      code: 'invalid_transition',
+      title: 'Invalid state transition',
+    });
+  }
+  if (before.source === 'kubernetes') {
+    throw new Conflict(
+      `Batch job ${id} belongs to the BatchJob resource ${before.name}; its Job retries it (spec.backoffLimit), or re-create the resource.`,
+      { code: 'owned_by_resource', title: 'Owned by a Kubernetes resource' },
+    );
+  }
+  await tx.query(
+    `update batch_jobs set status = 'pending', error = null, completed_at = null, updated_at = now(),
+       lease_owner = null, lease_expires_at = null
+     where id = $1`,
+    [id],
+  );
+  const { rowCount } = await tx.query(
+    `update batch_job_failures set retried_at = now(), retried_by = $2
+      where job_id = $1 and kind = 'chunk' and retried_at is null`,
+    [id, actor.principal?.id ?? null],
+  );
+  const after = await findJob(tx, id);
+  await appendAudit(tx, {
+    ...auditBy(actor),
+    action: 'batch_job.retried',
+    resourceType: 'batch_job',
+    resourceId: id,
+    before,
+    after,
+    reason: `resumes from the checkpoint of ${String(rowCount ?? 0)} failed chunk(s)`,
+  });
+  return after;
+}
+
+export interface BatchJobFailure {
+  id: number;
+  kind: 'chunk' | 'items';
+  attempt: number;
+  checkpoint: unknown;
+  processed_before: number;
+  items: string[];
+  error: string;
+  occurred_at: Date;
+  retried_at: Date | null;
+  retried_by: string | null;
+}
+
+export async function listBatchJobFailures(pool: pg.Pool, id: string): Promise<{ data: BatchJobFailure[] }> {
+  await findJob(pool, id);
+  const { rows } = await pool.query<
+    Omit<BatchJobFailure, 'id' | 'processed_before'> & { id: bigint; processed_before: bigint }
+  >(
+    `select id, kind, attempt, checkpoint, processed_before, items, error, occurred_at, retried_at, retried_by
+       from batch_job_failures where job_id = $1 order by occurred_at, id limit 500`,
+    [id],
+  );
+  return {
+    data: rows.map((r) => ({ ...r, id: Number(r.id), processed_before: Number(r.processed_before) })),
+  };
+}
+
+export interface ExportFile {
+  readonly name: string;
+  readonly contentType: string;
+  /** The file's chunks in order. */
+  readonly chunks: AsyncIterable<Buffer>;
+}
+
+const CHUNKS_PER_READ = 20;
+
+async function* outputChunks(pool: pg.Pool, id: string): AsyncIterable<Buffer> {
+  let seq = -1;
+  for (;;) {
+    const { rows } = await pool.query<{ seq: number; data: Buffer }>(
+      'select seq, data from batch_job_output where job_id = $1 and seq > $2 order by seq limit $3',
+      [id, seq, CHUNKS_PER_READ],
+    );
+    for (const r of rows) yield r.data;
+    const last = rows.at(-1);
+    if (!last || rows.length < CHUNKS_PER_READ) return;
+    seq = last.seq;
+  }
+}
+
+/** A finished export's file, stored in Postgres by the batch runner (batch_job_output). */
+export async function exportFile(pool: pg.Pool, id: string): Promise<ExportFile> {
+  const job = await findJob(pool, id);
+  if (job.type !== 'export') throw new NotFound('Export file of batch job', id);
+  if (job.status !== 'succeeded') {
+    throw new Conflict(`Export ${id} is ${job.status}; its file can be downloaded once it has succeeded.`, {
+      code: 'not_finished',
+      title: 'Export not finished',
+    });
+  }
+  if (typeof job.parameters.path === 'string') {
+    throw new Conflict(
+      `Export ${id} wrote its file to ${job.parameters.path} on the runner, not to the database.`,
+      {
+        code: 'stored_on_runner',
+        title: 'Export file not stored here',
+      },
+    );
+  }
+  const jsonl = job.parameters.format === 'jsonl';
+  const safe = job.name.replaceAll(/[^A-Za-z0-9._-]+/g, '-');
+  return {
+    name: `${safe}.${jsonl ? 'jsonl' : 'csv'}`,
+    contentType: jsonl ? 'application/x-ndjson; charset=utf-8' : 'text/csv; charset=utf-8',
+    chunks: outputChunks(pool, id),
+  };
 }

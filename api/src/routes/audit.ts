@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { defineRoute, problemSchema, type AnyRoute } from '../http/route.ts';
+import { recordVerification, verificationStatus } from '../ops/audit-verifications.ts';
 import { listAudit, verifyAudit, type AuditFilter } from '../payments/audit.ts';
 import { intParam, textParam, timeParam } from './query-params.ts';
 
@@ -16,6 +17,27 @@ const listQuery = z.strictObject({
   from: timeParam.optional(),
   to: timeParam.optional(),
 });
+
+const verifyStatusSchema = z
+  .object({
+    last: z
+      .object({
+        verified_at: z.string(),
+        valid: z.boolean(),
+        rows_checked: z.number().int(),
+        chains: z.number().int(),
+        bad_chain: z.number().int().nullable(),
+        first_bad_id: z
+          .string()
+          .nullable()
+          .describe('The first row of the broken chain that does not verify.'),
+        problem: z.string().nullable(),
+        verified_by: z.string().nullable(),
+      })
+      .nullable(),
+    last_passed_at: z.string().nullable(),
+  })
+  .meta({ id: 'AuditVerificationStatus' });
 
 function toFilter(q: z.output<typeof listQuery>): AuditFilter {
   if (q.from && q.to && q.from > q.to) throw ValidationError.of('from', 'must not be after to');
@@ -67,8 +89,28 @@ export function auditRoutes(deps: ApiDeps): AnyRoute[] {
       access: 'admin',
       summary: 'Verify every audit chain (hashes and links)',
       tags: ['audit'],
-      responses: { 200: { description: '{ valid, chains }' } },
-      handler: async () => ({ status: 200, body: await verifyAudit(deps.pool) }),
+      responses: {
+        200: { description: '{ valid, chains }; the run is remembered for /audit/verify/status' },
+      },
+      handler: async ({ principal }) => {
+        const report = await verifyAudit(deps.pool);
+        await recordVerification(deps.pool, report, principal?.id ?? null);
+        return { status: 200, body: report };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/audit/verify/status',
+      access: 'viewer',
+      summary: 'The latest chain verification and when the chains last held',
+      tags: ['audit'],
+      responses: {
+        200: {
+          description: 'The latest run and the time of the last passing run',
+          schema: verifyStatusSchema,
+        },
+      },
+      handler: async () => ({ status: 200, body: await verificationStatus(deps.pool) }),
     }),
   ];
 }

@@ -1,15 +1,18 @@
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
 import { idempotent } from '../http/idempotency.ts';
-import { defineRoute, type AnyRoute, type RouteContext } from '../http/route.ts';
+import { defineRoute, problemSchema, type AnyRoute, type RouteContext } from '../http/route.ts';
 import {
   BATCH_JOB_SORT_KEYS,
   BATCH_JOB_STATUSES,
   BATCH_JOB_TYPES,
   cancelBatchJob,
   createBatchJob,
+  exportFile,
   getBatchJob,
+  listBatchJobFailures,
   listBatchJobs,
+  retryBatchJob,
 } from '../ops/batch-jobs.ts';
 import { enumList, pageQueryShape, sortParam, textParam, timeParam, type Actor } from '../ops/common.ts';
 import { pageSchema, timestamp } from '../ops/schemas.ts';
@@ -91,12 +94,30 @@ export const batchJobSchema = z
     parallelism: z.number().int(),
     attempts: z.number().int(),
     created_by: z.string().nullable(),
+    created_by_name: z.string().nullable().describe("The requesting user's name or email."),
     created_at: timestamp,
     started_at: timestamp.nullable(),
     completed_at: timestamp.nullable(),
     updated_at: timestamp,
   })
   .meta({ id: 'BatchJob' });
+
+const failureSchema = z
+  .object({
+    id: z.number().int(),
+    kind: z
+      .enum(['chunk', 'items'])
+      .describe('A chunk that threw (the job failed there), or items a chunk could not process.'),
+    attempt: z.number().int(),
+    checkpoint: z.unknown().describe('Where the chunk started (null: at the beginning).'),
+    processed_before: z.number().int(),
+    items: z.array(z.string()).describe('The ids of the items that failed (payment or event ids).'),
+    error: z.string(),
+    occurred_at: timestamp,
+    retried_at: timestamp.nullable(),
+    retried_by: z.string().nullable(),
+  })
+  .meta({ id: 'BatchJobFailure' });
 
 const tags = ['Batch jobs'];
 
@@ -156,6 +177,67 @@ export function batchJobsRoutes(deps: ApiDeps): AnyRoute[] {
         status: 200,
         body: await cancelBatchJob(tx, ctx.params.jobId, actorOf(ctx)),
       })),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/batch-jobs/:jobId/retry',
+      access: 'operator',
+      summary: 'Retry a failed job from the checkpoint of its failed chunk',
+      tags,
+      params,
+      body: z.strictObject({}).optional(),
+      responses: { 200: { description: 'The job, pending again', schema: batchJobSchema } },
+      handler: idempotent(pool, async (ctx, tx) => ({
+        status: 200,
+        body: await retryBatchJob(tx, ctx.params.jobId, actorOf(ctx)),
+      })),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/batch-jobs/:jobId/failures',
+      access: 'viewer',
+      summary: 'Failed chunks and items of a job, with their errors, oldest first',
+      tags,
+      params,
+      responses: {
+        200: { description: 'The failures', schema: z.object({ data: z.array(failureSchema) }) },
+      },
+      handler: async ({ params: p }) => ({ status: 200, body: await listBatchJobFailures(pool, p.jobId) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/batch-jobs/:jobId/output',
+      access: 'viewer',
+      summary: "Download a finished export's file, streamed",
+      tags,
+      params,
+      streaming: true,
+      responses: {
+        200: {
+          description:
+            'The file the export wrote (text/csv or application/x-ndjson) as an attachment named after the job. ' +
+            'The batch runner stores it in PostgreSQL chunk by chunk (batch_job_output).',
+        },
+        409: { description: 'The export has not succeeded (yet)', schema: problemSchema },
+      },
+      handler: async ({ params: p, res }) => {
+        const file = await exportFile(pool, p.jobId);
+        res.status(200);
+        res.set({
+          'content-type': file.contentType,
+          'content-disposition': `attachment; filename="${file.name}"`,
+          'cache-control': 'no-store',
+        });
+        for await (const chunk of file.chunks) {
+          if (!res.write(chunk))
+            await new Promise((r) => {
+              res.once('drain', r);
+              res.once('close', r);
+            });
+        }
+        res.end();
+        return undefined;
+      },
     }),
   ];
 }

@@ -13,6 +13,7 @@ import { streamRoutes } from './stream.ts';
 import { systemRoutes } from './system.ts';
 import { transactionsRoutes } from './transactions.ts';
 import { usersRoutes } from './users.ts';
+import { workerPoolsRoutes } from './worker-pools.ts';
 
 /** The whole /api/v1 route table: one file per resource. */
 export function apiRoutes(deps: ApiDeps): AnyRoute[] {
@@ -25,6 +26,7 @@ export function apiRoutes(deps: ApiDeps): AnyRoute[] {
     ...searchRoutes(deps),
     ...auditRoutes(deps),
     ...batchJobsRoutes(deps),
+    ...workerPoolsRoutes(deps),
     ...usersRoutes(deps),
     ...settingsRoutes(deps),
     ...systemRoutes(deps),

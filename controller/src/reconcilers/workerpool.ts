@@ -2,7 +2,9 @@
 // queue and concurrency settings), poll the queue every pollingIntervalSeconds on its own timer,
 // set the Deployment's replicas from the scaling decision, and report backlog, rates, replicas
 // and the Active / Ready / Fallback conditions, plus replicas and selector for the scale
-// subresource.
+// subresource. With a database, each pool's spec and status are mirrored into Postgres
+// (worker_pools) with a sample of backlog against replicas per poll (worker_pool_samples, two
+// hours kept), which the API reads without cluster credentials; a deleted pool is removed there.
 import type { Condition, WorkerPool, WorkerPoolStatus } from '@payflow/api/crd';
 import { workerPoolSpecSchema } from '@payflow/api/crd';
 import type pg from 'pg';
@@ -12,7 +14,7 @@ import type { Reconciler, Request, Result } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { GVR, type KubeClient, type KubeObject } from '../runtime/kube-client.ts';
 import { controllerRef, patchStatus } from '../runtime/objects.ts';
-import { decide, newPoolMemory, type PoolMemory, type ScaleDecision } from './scaling.ts';
+import { backlogOf, decide, newPoolMemory, type PoolMemory, type ScaleDecision } from './scaling.ts';
 import type { QueueDepth, SqsMetricsReader } from './sqs-metrics.ts';
 
 export type WorkerPoolObject = KubeObject & Pick<WorkerPool, 'spec' | 'status'>;
@@ -220,6 +222,53 @@ export function poolStatus(wp: WorkerPoolObject, o: Observation): WorkerPoolStat
   };
 }
 
+/** Samples closer together than this are not recorded (a pool may poll every second). */
+const SAMPLE_EVERY_SECONDS = 5;
+
+export interface PoolMirror {
+  status: WorkerPoolStatus;
+  queues: QueueUrls;
+  /** The depth just read (undefined when the read failed: the sample has no backlog). */
+  depth: QueueDepth | undefined;
+}
+
+/** Upserts the pool's spec and status and records a backlog / replicas sample. */
+export async function mirrorWorkerPool(db: pg.Pool, wp: WorkerPoolObject, seen: PoolMirror): Promise<void> {
+  const { status, queues, depth } = seen;
+  const ns = wp.metadata.namespace ?? 'default';
+  const name = wp.metadata.name;
+  const backlog = depth ? backlogOf(wp.spec, depth) : null;
+  const sample = [backlog, depth?.deadLetter ?? null, status.desiredReplicas ?? 0, status.readyReplicas ?? 0];
+  await db.query(
+    `with up as (
+       insert into worker_pools (namespace, name, uid, generation, spec, status, queue_url, dlq_url, observed_at)
+       values ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, now())
+       on conflict (namespace, name) do update set uid = excluded.uid, generation = excluded.generation,
+         spec = excluded.spec, status = excluded.status, queue_url = excluded.queue_url,
+         dlq_url = excluded.dlq_url, observed_at = now()
+       returning namespace, name)
+     insert into worker_pool_samples (namespace, name, at, backlog, dead_letter, desired, ready)
+     select namespace, name, now(), $9, $10, $11, $12 from up
+      where not exists (select 1 from worker_pool_samples s where s.namespace = $1 and s.name = $2
+                          and s.at > now() - make_interval(secs => $13))`,
+    [
+      ns,
+      name,
+      wp.metadata.uid ?? '',
+      wp.metadata.generation ?? null,
+      JSON.stringify(wp.spec),
+      JSON.stringify(status),
+      ...[queues.events, queues.deadLetter].map((u) => u ?? null),
+      ...sample,
+      SAMPLE_EVERY_SECONDS,
+    ],
+  );
+  await db.query(
+    `delete from worker_pool_samples where namespace = $1 and name = $2 and at < now() - interval '2 hours'`,
+    [ns, name],
+  );
+}
+
 export class WorkerPoolReconciler implements Reconciler {
   readonly name = 'workerpool';
   private readonly d: WorkerPoolReconcilerDeps;
@@ -239,6 +288,7 @@ export class WorkerPoolReconciler implements Reconciler {
     if (!wp || wp.metadata.deletionTimestamp !== undefined) {
       // The Deployment is owned: the garbage collector removes it with the pool.
       this.memory.delete(key);
+      await this.forget(req);
       return undefined;
     }
     const spec = workerPoolSpecSchema.parse(wp.spec);
@@ -252,8 +302,29 @@ export class WorkerPoolReconciler implements Reconciler {
       GVR.deployment,
       desiredDeployment(typed, decision.desired, podTemplate(typed, queues, this.d)),
     );
-    await this.writeStatus(typed, { decision, depth, current, deployment: applied });
+    const observation = { decision, depth, current, deployment: applied };
+    await this.writeStatus(typed, observation);
+    await this.mirror(typed, { status: poolStatus(typed, observation), queues, depth });
     return { requeueAfterMs: spec.pollingIntervalSeconds * 1000 };
+  }
+
+  /** Mirrors the pool into Postgres; a failure is logged, never fails the reconcile. */
+  private async mirror(wp: WorkerPoolObject, seen: PoolMirror): Promise<void> {
+    const db = this.d.pool;
+    if (!db) return;
+    try {
+      await mirrorWorkerPool(db, wp, seen);
+    } catch (err) {
+      this.d.log.warn({ err, pool: wp.metadata.name }, 'could not mirror the worker pool into Postgres');
+    }
+  }
+
+  private async forget(req: Request): Promise<void> {
+    await this.d.pool
+      ?.query('delete from worker_pools where namespace = $1 and name = $2', [req.namespace, req.name])
+      .catch((err: unknown) => {
+        this.d.log.warn({ err, pool: req.name }, 'could not remove the worker pool from Postgres');
+      });
   }
 
   private memoryOf(key: string): PoolMemory {
