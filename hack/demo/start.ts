@@ -206,7 +206,7 @@ async function startWorker(p: Plan): Promise<string> {
     WAIT_TIME_SECONDS: '2',
     BACKOFF_BASE_SECONDS: '0.5',
     BACKOFF_CAP_SECONDS: '5',
-    GRACE_SECONDS: '60',
+    PARK_HORIZON_SECONDS: '60',
     RULES_TTL_MS: '1000',
     HEARTBEAT_INTERVAL_MS: '2000',
     SHUTDOWN_TIMEOUT_MS: '5000',

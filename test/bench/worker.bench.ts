@@ -165,7 +165,6 @@ async function runConsumer(
     region: info.region,
     queues,
     extra: {
-      GRACE_SECONDS: '600',
       VISIBILITY_TIMEOUT: '30',
       RELAY_ENABLED: 'false',
       LOG_LEVEL: 'warn',

@@ -106,7 +106,6 @@ describe('alert queue API against real PostgreSQL', () => {
     const ctx = (): ApplyContext => ({
       pool: t.api.deps.pool,
       actor: 'worker-test',
-      graceMs: 0,
       rules: (c) => loadRules(c, () => undefined),
     });
     const authorize = async (payments: string[]): Promise<void> => {

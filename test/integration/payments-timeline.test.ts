@@ -61,7 +61,6 @@ describe('payment timeline and rule hits over HTTP against real PostgreSQL', () 
       {
         pool,
         actor: 'worker-test',
-        graceMs: 0,
         rules: async (c) =>
           loadRules(c, (id, why) => {
             throw new Error(`rule ${id} invalid: ${why}`);

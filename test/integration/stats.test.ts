@@ -61,7 +61,6 @@ describe('dashboard statistics against real PostgreSQL', () => {
   const ctx = (): ApplyContext => ({
     pool: t.api.deps.pool,
     actor: 'worker-test',
-    graceMs: 0,
     rules: () => Promise.resolve([]),
   });
   const work = async (events: [string, string][]): Promise<void> => {

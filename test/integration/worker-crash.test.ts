@@ -53,7 +53,7 @@ describe('worker: crashes and outages lose or double nothing', () => {
       endpoint: env.sqs.endpoint,
       region: env.sqs.region,
       queues,
-      extra: { GRACE_SECONDS: '600', CONCURRENCY: '4', ...extra },
+      extra: { CONCURRENCY: '4', ...extra },
     });
     children.push(c);
     return c;
@@ -204,7 +204,7 @@ describe('worker: crashes and outages lose or double nothing', () => {
             endpoint: env.sqs.endpoint,
             region: env.sqs.region,
             queues,
-            extra: { GRACE_SECONDS: '600', BACKOFF_BASE_SECONDS: '0.5', BACKOFF_CAP_SECONDS: '1' },
+            extra: { BACKOFF_BASE_SECONDS: '0.5', BACKOFF_CAP_SECONDS: '1' },
           }),
         ),
       );
@@ -250,7 +250,6 @@ describe('worker: crashes and outages lose or double nothing', () => {
             region: env.sqs.region,
             queues,
             extra: {
-              GRACE_SECONDS: '600',
               BACKOFF_BASE_SECONDS: '0.5',
               BACKOFF_CAP_SECONDS: '1',
               CONCURRENCY: '2',

@@ -119,7 +119,9 @@ describe('worker: payment events from SQS applied exactly once in effect', () =>
   it('when events are invalid, illegal or in the wrong currency, then each is rejected with its reason, audited and dead-lettered with the body intact', async () => {
     const queues = await createTestQueues(client);
     const [pay] = await insertPayments(db, 1);
-    const illegal = event(pay!, 'payment.settled');
+    // A voided payment accepts nothing: no event can ever become legal on it (never parked).
+    await db.query("update payments set current_state = 'voided' where id = $1", [pay]);
+    const illegal = event(pay!, 'payment.captured');
     const currency = event(pay!, 'payment.authorized', { currency: 'EUR' });
     const noType = { ...event(pay!, 'payment.authorized'), type: 'payment.teleported' };
     const bodies = [
@@ -129,8 +131,7 @@ describe('worker: payment events from SQS applied exactly once in effect', () =>
       '{"truncated":',
     ];
     await sendAll(client, queues.events, bodies);
-    // Out-of-order events are retried during the grace period; settled on pending never becomes legal.
-    await start(queues, { GRACE_SECONDS: '0' });
+    await start(queues);
     await emptied(queues.events);
     await stopAll();
     const dead = await drain(client, queues.dlq);
@@ -138,7 +139,7 @@ describe('worker: payment events from SQS applied exactly once in effect', () =>
     const reasons: Record<string, string | undefined> = Object.fromEntries(
       dead.map((m) => [m.Body ?? '', m.MessageAttributes?.reason?.StringValue]),
     );
-    expect(reasons[JSON.stringify(illegal)]).toMatch(/pending payment cannot go to settled/);
+    expect(reasons[JSON.stringify(illegal)]).toMatch(/voided payment cannot go to captured/);
     expect(reasons[JSON.stringify(currency)]).toMatch(/currency EUR does not match the payment's USD/);
     expect(reasons[JSON.stringify(noType)]).toMatch(/^invalid event: type /);
     expect(reasons['{"truncated":']).toMatch(/not valid JSON/);
@@ -153,23 +154,33 @@ describe('worker: payment events from SQS applied exactly once in effect', () =>
     );
     expect(audit.rows[0]?.n).toBe('3');
     const p = await db.query('select current_state, version from payments where id = $1', [pay]);
-    expect(p.rows).toEqual([{ current_state: 'pending', version: 1 }]);
+    expect(p.rows).toEqual([{ current_state: 'voided', version: 1 }]);
+    const parked = await db.query('select 1 from parked_events where payment_id = $1', [pay]);
+    expect(parked.rows).toEqual([]);
   });
 
   it('when a message keeps failing, then SQS moves it to the DLQ after exactly maxReceiveCount receives, body intact', async () => {
     const queues = await createTestQueues(client, 3);
-    // An unknown payment inside its grace period is retried on every receive.
-    const poisonEvent = event(newId('pay'), 'payment.authorized');
+    // A database error on this event alone (a trigger refuses its processed_events row) is
+    // retried on every receive: the safety net for failures, not for early events.
+    const [pay] = await insertPayments(db, 1);
+    const poisonEvent = event(pay!, 'payment.authorized');
     const poison = JSON.stringify(poisonEvent);
+    await db.query(`create function poison_event() returns trigger language plpgsql as $$
+      begin
+        if new.event_id = '${poisonEvent.event_id}' then raise exception 'poisoned for the test'; end if;
+        return new;
+      end $$`);
+    await db.query(
+      'create trigger poison_event before insert on processed_events for each row execute function poison_event()',
+    );
     await sendAll(client, queues.events, [poison]);
-    const w = await start(queues, {
-      GRACE_SECONDS: '3600',
-      BACKOFF_BASE_SECONDS: '0.5',
-      BACKOFF_CAP_SECONDS: '1',
-    });
+    const w = await start(queues, { BACKOFF_BASE_SECONDS: '0.5', BACKOFF_CAP_SECONDS: '1' });
     await emptied(queues.events);
     const metrics = await (await fetch(`http://127.0.0.1:${String(w.port)}/metrics`)).text();
     await stopAll();
+    await db.query('drop trigger poison_event on processed_events');
+    await db.query('drop function poison_event()');
     expect(metrics).toMatch(/payflow_worker_events_processed_total\{outcome="retry",service="worker"\} 3\n/);
     expect(metrics).toMatch(/payflow_worker_retries_total\{service="worker"\} 3\n/);
     const dead = await drain(client, queues.dlq);
@@ -178,7 +189,7 @@ describe('worker: payment events from SQS applied exactly once in effect', () =>
     expect(rows.rows).toEqual([]);
   });
 
-  it('when a refund arrives before the capture, then it waits and applies after it (out of order within the grace period)', async () => {
+  it('when a refund arrives before the capture, then it is parked and applied right after the capture', async () => {
     const queues = await createTestQueues(client);
     const [pay] = await insertPayments(db, 1);
     const events = [
@@ -186,7 +197,7 @@ describe('worker: payment events from SQS applied exactly once in effect', () =>
       event(pay!, 'payment.captured'),
       event(pay!, 'payment.partially_refunded', { amount_minor: '300' }),
     ];
-    await start(queues, { GRACE_SECONDS: '600', BACKOFF_BASE_SECONDS: '0.5', BACKOFF_CAP_SECONDS: '1' });
+    await start(queues, { BACKOFF_BASE_SECONDS: '0.5', BACKOFF_CAP_SECONDS: '1' });
     await sendAll(client, queues.events, [JSON.stringify(events[2]), JSON.stringify(events[1])]);
     await new Promise((r) => setTimeout(r, 1500));
     await sendAll(client, queues.events, [JSON.stringify(events[0])]);
@@ -264,7 +275,7 @@ describe('worker: payment events from SQS applied exactly once in effect', () =>
       event(p, 'payment.captured'),
       event(p, 'payment.settled'),
     ]);
-    await start(queues, { GRACE_SECONDS: '600', BACKOFF_BASE_SECONDS: '0.5', BACKOFF_CAP_SECONDS: '1' });
+    await start(queues, { BACKOFF_BASE_SECONDS: '0.5', BACKOFF_CAP_SECONDS: '1' });
     await sendAll(
       client,
       queues.events,
@@ -368,8 +379,13 @@ describe('worker: payment events from SQS applied exactly once in effect', () =>
     const payId = newId('pay');
     const ev = event(payId, 'payment.authorized');
     await sendAll(client, queues.events, [JSON.stringify(ev)]);
-    await start(queues, { GRACE_SECONDS: '0' });
+    // Parked for its payment, then past a horizon of 0 s: rejected and dead-lettered.
+    await start(queues, { PARK_HORIZON_SECONDS: '0' });
     await emptied(queues.events);
+    await waitUntil('the parked event to be dead-lettered', async () => {
+      const { rows } = await db.query('select 1 from parked_events where event_id = $1', [ev.event_id]);
+      return rows.length === 0;
+    });
     const rejected = await db.query('select outcome from processed_events where event_id = $1', [
       ev.event_id,
     ]);

@@ -187,7 +187,7 @@ export function workerEnvVars(e: WorkerEnv): Record<string, string> {
     VISIBILITY_TIMEOUT: '5',
     BACKOFF_BASE_SECONDS: '0.5',
     BACKOFF_CAP_SECONDS: '1',
-    GRACE_SECONDS: '3',
+    PARK_SWEEP_INTERVAL_MS: '200',
     METRICS_PORT: '0',
     METRICS_HOST: '127.0.0.1',
     HEARTBEAT_INTERVAL_MS: '1000',

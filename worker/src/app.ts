@@ -8,8 +8,10 @@ import { newId } from '@payflow/api/domain';
 import type { WorkerConfig } from './config.ts';
 import { runBatchPoller } from './batch-poller.ts';
 import { Dedupe } from './dedupe.ts';
+import type { ApplyContext } from './apply.ts';
 import { EventWorker } from './event-worker.ts';
 import { createWorkerMetrics } from './metrics.ts';
+import { ParkingLot } from './parking.ts';
 import { startOpsServer, startWorkerHeartbeat, WORKER_VERSION } from './ops.ts';
 import { runRelay } from './relay.ts';
 import { RuleCache } from './rules.ts';
@@ -47,17 +49,30 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   });
   const rules = new RuleCache(config.RULES_TTL_MS, logger);
   const hot = new SqsHotPath(sqs);
+  const apply: ApplyContext = {
+    pool,
+    actor: instanceId,
+    rules: async (c) => rules.get(c),
+    onParking: (s) => {
+      metrics.parkedReleased.inc(s.released);
+    },
+  };
+  const parking = new ParkingLot({
+    pool,
+    sqs,
+    dlqUrl: config.SQS_EVENTS_DLQ_URL,
+    apply,
+    horizonSeconds: config.PARK_HORIZON_SECONDS,
+    intervalMs: config.PARK_SWEEP_INTERVAL_MS,
+    metrics,
+    logger,
+  });
   const worker = new EventWorker({
     sqs,
     hot,
     queueUrl: config.SQS_EVENTS_QUEUE_URL,
     dlqUrl: config.SQS_EVENTS_DLQ_URL,
-    apply: {
-      pool,
-      actor: instanceId,
-      graceMs: config.GRACE_SECONDS * 1000,
-      rules: async (c) => rules.get(c),
-    },
+    apply,
     dedupe,
     metrics,
     logger,
@@ -135,6 +150,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         })
       : Promise.resolve();
   worker.start();
+  parking.start();
   logger.info(
     { instanceId, port, concurrency: config.CONCURRENCY, batchSize: config.BATCH_SIZE },
     'worker started',
@@ -145,6 +161,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     logger,
     async stop() {
       await worker.stop();
+      await parking.stop();
       relayAbort.abort();
       batchAbort.abort();
       await relay;

@@ -2,11 +2,15 @@
 // effect per event:
 //   1. already-final event ids (processed_events applied/ignored) are duplicates;
 //   2. the batch's payments are locked (`for update`, in id order: no deadlocks between batches);
-//   3. each event is decided in TypeScript (state machine, grace period, rules with windowed
-//      aggregates computed in SQL for the whole batch), in occurred_at order per payment;
+//   3. each event is decided in TypeScript (state machine, rules with windowed aggregates
+//      computed in SQL for the whole batch) together with the payment's parked events, in
+//      occurred_at order per payment: whenever one applies, the others are tried again on the
+//      moved payment; an event that arrives early is parked (parked_events, migration 0014);
 //   4. `worker_apply_events` (migration 0007) writes every event in its own subtransaction
 //      (savepoint): processed_events key, CAS update on (state, version), payment_events,
-//      audit, outbox, notify, rule_hits, alerts; a failing event rolls back only itself.
+//      audit, outbox, notify, rule_hits, alerts; a failing event rolls back only itself;
+//   5. parked_events: the early events inserted, the applied ones deleted, the impossible or
+//      expired ones marked dead (the parking lot sends them to the DLQ), the rest re-dated.
 // Then the transaction commits; only after that does the consumer delete the messages.
 import type pg from 'pg';
 import {
@@ -27,7 +31,7 @@ import {
   type Payment,
   type PaymentRow,
 } from '@payflow/api/payments';
-import { decide, type Decision } from './decide.ts';
+import { compareOccurrence, decide, type Decision } from './decide.ts';
 import { aggregatesFor, hitsFor, type LoadedRule, type RuleHit } from './rules.ts';
 
 /** One received message, as the applier sees it. */
@@ -49,16 +53,44 @@ export interface ParsedBody {
 
 export type Verdict =
   | { readonly kind: 'done'; readonly outcome: 'applied' | 'ignored' | 'duplicate'; readonly eventId: string }
+  /** Parked in Postgres (now, or by an earlier copy): its message is deleted. */
+  | { readonly kind: 'parked'; readonly eventId: string; readonly waitingFor: string }
   | { readonly kind: 'dead'; readonly reason: string; readonly eventId: string | undefined }
   | { readonly kind: 'retry'; readonly reason: string; readonly transient: boolean };
 
 export interface ApplyContext {
   readonly pool: pg.Pool;
   readonly actor: string;
-  readonly graceMs: number;
   readonly rules: (client: pg.ClientBase) => Promise<readonly LoadedRule[]>;
   /** Called when the set-based fast path failed and the batch is applied event by event. */
   readonly onFallback?: (err: unknown) => void;
+  /** Called after each commit that parked, released or dead-lettered parked events. */
+  readonly onParking?: (s: ParkingSummary) => void;
+}
+
+/** What one transaction did to parked events. */
+export interface ParkingSummary {
+  /** Events parked now (copies of parked events not counted). */
+  readonly parked: number;
+  /** Parked events applied (or found processed) and removed. */
+  readonly released: number;
+  /** Parked events rejected (impossible now, or past the horizon): on their way to the DLQ. */
+  readonly dead: number;
+}
+
+/** A parked_events row as loaded for a decision. */
+interface ParkedRow {
+  readonly event_id: string;
+  readonly payment_id: string;
+  readonly body: string;
+  readonly message_id: string | null;
+  readonly parked_at: Date;
+}
+
+/** Expiry: parked events first parked before `before` that still cannot apply are rejected. */
+export interface Expiry {
+  readonly before: Date;
+  readonly horizonSeconds: number;
 }
 
 interface Parsed {
@@ -68,8 +100,6 @@ interface Parsed {
   readonly eventId: string;
   readonly invalid?: string;
 }
-
-const FINAL = new Set(['applied', 'ignored']);
 
 function rawEventId(body: string): string | undefined {
   try {
@@ -101,9 +131,13 @@ type Row = Record<string, unknown>;
 
 interface Work {
   readonly parsed: Parsed;
+  /** Set when this is a parked event (loaded from parked_events), not one of the batch. */
+  readonly parked?: ParkedRow;
   seq?: number;
   row?: Row;
   verdict?: Verdict;
+  /** Still early after every decision of the transaction: parked (again). */
+  park?: { readonly reason: string; readonly waitingFor: string } | undefined;
 }
 
 /**
@@ -120,11 +154,36 @@ export async function applyBatch(ctx: ApplyContext, items: readonly BatchItem[])
     else first.set(w.parsed.eventId, w);
   }
   const unique = [...first.values()];
+  await inTransaction(ctx, async (client) => runBatch(ctx, client, unique, {}));
+  for (const [copy, original] of copies) copy.verdict = copyVerdict(original.verdict);
+  return work.map((w) => w.verdict ?? { kind: 'retry', reason: 'not decided', transient: true });
+}
+
+/**
+ * Decides the parked events of `paymentIds` again in one transaction (the parking lot's
+ * sweep: their payment moved without a worker event, was created, or their horizon passed),
+ * applying those that now can, in occurred_at order.
+ */
+export async function settleParked(
+  ctx: ApplyContext,
+  paymentIds: readonly string[],
+  expire?: Expiry,
+): Promise<ParkingSummary> {
+  return inTransaction(ctx, async (client) =>
+    runBatch(ctx, client, [], { payments: paymentIds, ...(expire ? { expire } : {}) }),
+  );
+}
+
+async function inTransaction(
+  ctx: ApplyContext,
+  body: (client: pg.PoolClient) => Promise<ParkingSummary>,
+): Promise<ParkingSummary> {
   const client = await connect(ctx.pool);
   let broken: Error | undefined;
+  let summary: ParkingSummary;
   try {
     await client.query('begin');
-    await runBatch(ctx, client, unique);
+    summary = await body(client);
     await client.query('commit');
   } catch (err) {
     await client.query('rollback').catch(() => {
@@ -135,8 +194,8 @@ export async function applyBatch(ctx: ApplyContext, items: readonly BatchItem[])
     // A client whose connection failed is discarded, not returned to the pool.
     client.release(broken);
   }
-  for (const [copy, original] of copies) copy.verdict = copyVerdict(original.verdict);
-  return work.map((w) => w.verdict ?? { kind: 'retry', reason: 'not decided', transient: true });
+  if (summary.parked + summary.released + summary.dead > 0) ctx.onParking?.(summary);
+  return summary;
 }
 
 const guarded = new WeakSet<pg.PoolClient>();
@@ -156,27 +215,156 @@ function copyVerdict(v: Verdict | undefined): Verdict | undefined {
   return v;
 }
 
-async function runBatch(ctx: ApplyContext, client: pg.PoolClient, unique: Work[]): Promise<void> {
-  // Lock first, then look for processed ids: a concurrent worker's commit for these payments
-  // is then either visible or still holding the lock we wait for.
-  const { payments, now } = await lockPayments(client, unique);
-  const final = await finalIds(
-    client,
-    unique.map((w) => w.parsed.eventId),
-  );
+/** Marks duplicates (processed, or parked already) and returns what is left to decide. */
+function stillToDecide(unique: Work[], parked: Work[], known: Map<string, 'final' | 'parked'>): Work[] {
   const todo: Work[] = [];
   for (const w of unique) {
-    if (final.has(w.parsed.eventId))
+    const k = known.get(w.parsed.eventId);
+    if (k === 'final') w.verdict = { kind: 'done', outcome: 'duplicate', eventId: w.parsed.eventId };
+    else if (k === 'parked') w.verdict = { kind: 'parked', eventId: w.parsed.eventId, waitingFor: 'parked' };
+    else todo.push(w);
+  }
+  for (const w of parked) {
+    // Processed by another path meanwhile (a copy applied before this one was parked).
+    if (known.get(w.parsed.eventId) === 'final')
       w.verdict = { kind: 'done', outcome: 'duplicate', eventId: w.parsed.eventId };
     else todo.push(w);
   }
-  if (todo.length === 0) return;
+  return todo;
+}
+
+interface RunOptions {
+  /** Payments whose parked events are decided again even without an event of theirs here. */
+  readonly payments?: readonly string[];
+  readonly expire?: Expiry;
+}
+
+const NOTHING: ParkingSummary = { parked: 0, released: 0, dead: 0 };
+
+async function runBatch(
+  ctx: ApplyContext,
+  client: pg.PoolClient,
+  unique: Work[],
+  opts: RunOptions,
+): Promise<ParkingSummary> {
+  // Lock first, then look for processed ids: a concurrent worker's commit for these payments
+  // is then either visible or still holding the lock we wait for.
+  const extra = opts.payments ?? [];
+  const { payments, now, withParked } = await lockPayments(client, unique, extra);
+  const parkedOf = [...new Set([...withParked, ...extra])];
+  const parked = parkedOf.length === 0 ? [] : await loadParked(client, parkedOf, unique.length);
+  const known = await knownIds(client, [
+    ...unique.map((w) => w.parsed.eventId),
+    ...parked.map((w) => w.parsed.eventId),
+  ]);
+  const todo = stillToDecide(unique, parked, known);
+  if (todo.length === 0) return parked.length === 0 ? NOTHING : writeParking(client, [], parked, payments);
   const rules = await ctx.rules(client);
   const values = rules.length === 0 ? new Map() : await aggregatesFor(client, rules, [...payments.values()]);
-  decideAll({ ctx, payments, now, rules, values }, todo);
+  decideAll({ ctx, payments, now, rules, values, expire: opts.expire }, todo);
   const rows = todo.filter((w) => w.row !== undefined).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
   if (rows.length > 0) await writeRows(ctx, client, rows);
+  const early = unique.filter((w) => w.park !== undefined && w.row === undefined);
+  if (early.length === 0 && parked.length === 0) return NOTHING;
+  return writeParking(client, early, parked, payments);
 }
+
+/**
+ * The parked_events changes of the transaction, in one statement, from what was decided and
+ * what the writes did: batch events still early are parked (a copy parked concurrently by
+ * another worker stays the one row); parked events applied, ignored or found processed are
+ * deleted; parked events rejected are marked dead for the parking lot to dead-letter; the
+ * others stay, with the version they were decided on (one whose write failed gets none, so
+ * the next sweep decides it again).
+ */
+async function writeParking(
+  client: pg.PoolClient,
+  early: readonly Work[],
+  parked: readonly Work[],
+  payments: ReadonlyMap<string, Payment>,
+): Promise<ParkingSummary> {
+  const park = early.flatMap((w) => parkRow(w, payments));
+  const release: string[] = [];
+  const dead: Row[] = [];
+  const seen: Row[] = [];
+  for (const w of parked) {
+    const v = w.verdict;
+    if (v?.kind === 'done') release.push(w.parsed.eventId);
+    else if (v?.kind === 'dead') dead.push({ event_id: w.parsed.eventId, reason: v.reason });
+    else seen.push(seenRow(w, payments));
+  }
+  if (park.length + release.length + dead.length + seen.length === 0) return NOTHING;
+  await client.query(PARKING_SQL, [
+    JSON.stringify(park),
+    release,
+    JSON.stringify(dead),
+    JSON.stringify(seen),
+  ]);
+  return { parked: park.length, released: release.length, dead: dead.length };
+}
+
+/** The parked_events row of a batch event still early; its verdict becomes `parked`. */
+function parkRow(w: Work, payments: ReadonlyMap<string, Payment>): Row[] {
+  const event = w.parsed.event;
+  if (!event || !w.park) return [];
+  w.verdict = { kind: 'parked', eventId: event.event_id, waitingFor: w.park.waitingFor };
+  return [
+    {
+      event_id: event.event_id,
+      payment_id: event.payment_id,
+      payment_created_at: new Date(idTimestamp(event.payment_id)).toISOString(),
+      type: event.type,
+      occurred_at: event.occurred_at,
+      body: w.parsed.item.body,
+      message_id: w.parsed.item.messageId || null,
+      waiting_for: w.park.waitingFor,
+      reason: w.park.reason,
+      seen_version: payments.get(event.payment_id)?.version ?? null,
+    },
+  ];
+}
+
+/** A parked event that stays: what it waits for now, on which version (none when its write failed). */
+function seenRow(w: Work, payments: ReadonlyMap<string, Payment>): Row {
+  const v = w.verdict;
+  const version = payments.get(eventOf(w).payment_id)?.version ?? null;
+  if (v?.kind === 'retry')
+    return { event_id: w.parsed.eventId, seen_version: null, waiting_for: 'payment', reason: v.reason };
+  return {
+    event_id: w.parsed.eventId,
+    seen_version: version,
+    waiting_for: w.park?.waitingFor ?? 'payment',
+    reason: w.park?.reason ?? 'not decided',
+  };
+}
+
+const PARKING_SQL = `
+  with parked as (
+    insert into parked_events (event_id, payment_id, payment_created_at, type, occurred_at, body, message_id,
+                               waiting_for, reason, seen_version)
+    select event_id, payment_id, payment_created_at, type, occurred_at, body, message_id, waiting_for, reason,
+           seen_version
+      from jsonb_to_recordset($1::jsonb) as x(event_id text, payment_id text, payment_created_at timestamptz,
+           type text, occurred_at timestamptz, body text, message_id text, waiting_for text, reason text,
+           seen_version integer)
+    on conflict (event_id) do nothing
+    returning 1
+  ), released as (
+    delete from parked_events where event_id = any($2::text[]) returning 1
+  ), dead as (
+    update parked_events p set status = 'dead', dead_reason = x.reason
+      from jsonb_to_recordset($3::jsonb) as x(event_id text, reason text)
+     where p.event_id = x.event_id
+    returning 1
+  ), seen as (
+    update parked_events p
+       set seen_version = x.seen_version, waiting_for = x.waiting_for, reason = x.reason
+      from jsonb_to_recordset($4::jsonb) as x(event_id text, seen_version integer, waiting_for text, reason text)
+     where p.event_id = x.event_id
+    returning 1
+  )
+  select (select count(*) from parked) + (select count(*) from released) + (select count(*) from dead)
+       + (select count(*) from seen) as n`;
 
 /** The set-based fast path under a savepoint; event by event when any event fails in it. */
 async function writeRows(ctx: ApplyContext, client: pg.PoolClient, rows: Work[]): Promise<void> {
@@ -244,40 +432,63 @@ function verdictOf(w: Work, status: string, message: string | null): Verdict {
   }
 }
 
-async function finalIds(client: pg.ClientBase, ids: string[]): Promise<Set<string>> {
-  const { rows } = await client.query<{ event_id: string; outcome: string }>(
-    'select event_id, outcome from processed_events where event_id = any($1::text[])',
+/** Event ids already final (processed_events applied / ignored) or parked. */
+async function knownIds(client: pg.ClientBase, ids: string[]): Promise<Map<string, 'final' | 'parked'>> {
+  const { rows } = await client.query<{ event_id: string; k: 'final' | 'parked' }>(
+    `select event_id, 'final' as k from processed_events
+      where event_id = any($1::text[]) and outcome in ('applied', 'ignored')
+     union all
+     select event_id, 'parked' from parked_events where event_id = any($1::text[])`,
     [ids],
   );
-  return new Set(rows.filter((r) => FINAL.has(r.outcome)).map((r) => r.event_id));
+  const known = new Map<string, 'final' | 'parked'>();
+  for (const r of rows) if (known.get(r.event_id) !== 'final') known.set(r.event_id, r.k);
+  return known;
+}
+
+/** The parked events of these payments, locked, as work items (indexes after the batch's). */
+async function loadParked(client: pg.ClientBase, paymentIds: string[], offset: number): Promise<Work[]> {
+  const { rows } = await client.query<ParkedRow>(
+    `select event_id, payment_id, body, message_id, parked_at from parked_events
+      where payment_id = any($1::text[]) and status = 'parked'
+      order by payment_id, occurred_at, event_id for update`,
+    [paymentIds],
+  );
+  return rows.map((row, i) => ({
+    parsed: parseItem({ body: row.body, messageId: row.message_id ?? '', firstReceiveAt: 0 }, offset + i),
+    parked: row,
+  }));
 }
 
 async function lockPayments(
   client: pg.ClientBase,
   todo: readonly Work[],
-): Promise<{ payments: Map<string, Payment>; now: Date }> {
+  extra: readonly string[],
+): Promise<{ payments: Map<string, Payment>; now: Date; withParked: string[] }> {
   const ids = [
-    ...new Set(
-      todo.flatMap((w) =>
+    ...new Set([
+      ...todo.flatMap((w) =>
         w.parsed.event && isId('pay', w.parsed.event.payment_id) ? [w.parsed.event.payment_id] : [],
       ),
-    ),
+      ...extra.filter((id) => isId('pay', id)),
+    ]),
   ].sort();
-  const { rows } = await client.query<PaymentRow & { now: Date }>(
-    `select ${PAYMENT_COLUMNS}, now() as now from payments
+  if (ids.length === 0) return { payments: new Map(), now: new Date(), withParked: [] };
+  const { rows } = await client.query<PaymentRow & { now: Date; has_parked: boolean }>(
+    `select ${PAYMENT_COLUMNS}, now() as now,
+            exists (select 1 from parked_events pe where pe.payment_id = payments.id and pe.status = 'parked')
+              as has_parked
+       from payments
       where id = any($1::text[]) and created_at = any($2::timestamptz[])
       order by id for update`,
     [ids, [...new Set(ids.map((id) => idTimestamp(id)))].map((t) => new Date(t))],
   );
   const now = rows[0]?.now ?? new Date();
-  return { payments: new Map(rows.map((r) => [r.id, paymentFromRow(r)])), now };
-}
-
-function byOccurrence(a: Work, b: Work): number {
-  const ea = a.parsed.event;
-  const eb = b.parsed.event;
-  if (!ea || !eb) return 0;
-  return Date.parse(ea.occurred_at) - Date.parse(eb.occurred_at) || a.parsed.index - b.parsed.index;
+  return {
+    payments: new Map(rows.map((r) => [r.id, paymentFromRow(r)])),
+    now,
+    withParked: rows.filter((r) => r.has_parked).map((r) => r.id),
+  };
 }
 
 interface DecideState {
@@ -286,31 +497,105 @@ interface DecideState {
   readonly now: Date;
   readonly rules: readonly LoadedRule[];
   readonly values: ReadonlyMap<string, ReadonlyMap<string, AggregateValue>>;
+  readonly expire: Expiry | undefined;
 }
 
 function decideAll(st: DecideState, todo: Work[]): void {
-  let seq = 0;
-  for (const w of [...todo].sort(byOccurrence)) {
-    w.seq = seq++;
-    const { event, invalid, item } = w.parsed;
+  const seq = { next: 0 };
+  const byPayment = new Map<string, Work[]>();
+  for (const w of todo) {
+    const { event, invalid } = w.parsed;
     if (!event) {
       const reason = invalid ?? 'invalid event';
+      w.seq = seq.next++;
       w.row = rejectRow(w.parsed, undefined, reason);
       w.verdict = { kind: 'dead', reason, eventId: w.parsed.eventId };
       continue;
     }
-    const payment = st.payments.get(event.payment_id);
-    const since = Math.min(Date.parse(event.occurred_at), item.firstReceiveAt);
-    const d = decide({ event, payment, ageMs: st.now.getTime() - since, graceMs: st.ctx.graceMs });
-    applyDecision(st, w, d, payment);
+    const list = byPayment.get(event.payment_id);
+    if (list) list.push(w);
+    else byPayment.set(event.payment_id, [w]);
   }
+  for (const [paymentId, list] of byPayment) decidePayment(st, paymentId, list, seq);
+}
+
+function eventOf(w: Work): PaymentEvent {
+  const event = w.parsed.event;
+  if (!event) throw new Error(`event ${w.parsed.eventId} has no payment`);
+  return event;
+}
+
+/**
+ * One payment's events of the transaction (the batch's and its parked ones), tried in
+ * occurred_at order (ties: the state machine's lifecycle order, then event id). Whenever one
+ * applies, the ones still waiting are tried again from the first on the moved payment, so a
+ * predecessor releases what it makes applicable, recursively. What is still early is parked;
+ * a parked event past the horizon is rejected, naming what it waited for.
+ */
+function decidePayment(st: DecideState, paymentId: string, list: Work[], seq: { next: number }): void {
+  let waiting = [...list].sort((a, b) => compareOccurrence(eventOf(a), eventOf(b)));
+  for (let moved = true; moved && waiting.length > 0;) {
+    moved = false;
+    const still: Work[] = [];
+    for (const w of waiting) {
+      if (moved) {
+        still.push(w);
+        continue;
+      }
+      const payment = st.payments.get(paymentId);
+      const d = decide({ event: eventOf(w), payment });
+      if (d.kind === 'park') {
+        w.park = { reason: d.reason, waitingFor: d.waitingFor };
+        still.push(w);
+        continue;
+      }
+      w.park = undefined;
+      w.seq = seq.next++;
+      applyDecision(st, w, d, payment);
+      moved = d.kind === 'apply';
+    }
+    waiting = still;
+  }
+  expireWaiting(st, paymentId, waiting, seq);
+}
+
+/** Parked events first parked before the horizon that still wait are rejected, naming what they waited for. */
+function expireWaiting(
+  st: DecideState,
+  paymentId: string,
+  waiting: readonly Work[],
+  seq: { next: number },
+): void {
+  const expire = st.expire;
+  if (!expire) return;
+  for (const w of waiting) {
+    if (!w.parked || !w.park || w.parked.parked_at >= expire.before) continue;
+    const reason = expiredReason(w, st.payments.get(paymentId), expire, st.now);
+    w.seq = seq.next++;
+    w.row = rejectRow(w.parsed, paymentId, reason);
+    w.verdict = { kind: 'dead', reason, eventId: w.parsed.eventId };
+    w.park = undefined;
+  }
+}
+
+function expiredReason(w: Work, payment: Payment | undefined, expire: Expiry, now: Date): string {
+  const since = w.parked?.parked_at ?? now;
+  const waited = Math.round((now.getTime() - since.getTime()) / 1000);
+  const what =
+    w.park?.waitingFor === 'payment' || !payment
+      ? `payment ${eventOf(w).payment_id} to be created`
+      : `the payment to reach ${String(w.park?.waitingFor)} (it is ${payment.state})`;
+  return (
+    `parked ${String(waited)} s (since ${since.toISOString()}), past the parking horizon of ` +
+    `${String(expire.horizonSeconds)} s, waiting for ${what}: ${String(w.park?.reason)}`
+  );
 }
 
 function applyDecision(st: DecideState, w: Work, d: Decision, payment: Payment | undefined): void {
   const event = w.parsed.event;
   if (!event) return;
-  if (d.kind === 'retry') {
-    w.verdict = { kind: 'retry', reason: d.reason, transient: false };
+  if (d.kind === 'park') {
+    w.park = { reason: d.reason, waitingFor: d.waitingFor };
   } else if (d.kind === 'reject') {
     w.row = rejectRow(w.parsed, event.payment_id, d.reason);
     w.verdict = { kind: 'dead', reason: d.reason, eventId: event.event_id };

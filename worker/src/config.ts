@@ -33,8 +33,18 @@ export const workerConfigSchema = z.object({
   /** Retry backoff through ChangeMessageVisibility: base and cap, seconds. */
   BACKOFF_BASE_SECONDS: z.coerce.number().min(0).max(3600).default(2),
   BACKOFF_CAP_SECONDS: z.coerce.number().min(0).max(43_200).default(300),
-  /** Unknown payment / out-of-order events are retried this long before being rejected, seconds. */
-  GRACE_SECONDS: z.coerce.number().min(0).max(1_209_600).default(900),
+  /**
+   * An event that arrives before its payment or the state it needs is parked in Postgres; one
+   * still parked this long after it was first parked goes to the DLQ, seconds (7 days; its
+   * occurred_at never counts).
+   */
+  PARK_HORIZON_SECONDS: z.coerce
+    .number()
+    .min(0)
+    .max(365 * 86_400)
+    .default(7 * 86_400),
+  /** How often the parking lot re-decides parked events whose payment moved, expires and dead-letters, ms. */
+  PARK_SWEEP_INTERVAL_MS: int(50, 600_000, 1000),
   /** SIGTERM: how long in-flight work may take before the rest is released, ms. */
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000, 20_000),
   /** Rules are re-read at most this often (and when one changes), ms. */

@@ -7,9 +7,12 @@ import {
   decideEvent,
   eventAmountMinor,
   isTransitionEvent,
+  lifecycleRank,
+  statesAccepting,
   type PaymentEvent,
   type PaymentState,
   type TransitionDecision,
+  type TransitionEventType,
 } from '@payflow/api/domain';
 import type { Payment } from '@payflow/api/payments';
 
@@ -17,15 +20,13 @@ export type Decision =
   | { readonly kind: 'apply'; readonly decision: TransitionDecision }
   | { readonly kind: 'ignore' }
   | { readonly kind: 'reject'; readonly reason: string }
-  | { readonly kind: 'retry'; readonly reason: string };
+  /** Early: parked until the payment exists or reaches a state that accepts it. */
+  | { readonly kind: 'park'; readonly reason: string; readonly waitingFor: string };
 
 export interface DecideInput {
   readonly event: PaymentEvent;
-  /** The payment as locked (and as changed by earlier events of the same batch). */
+  /** The payment as locked (and as changed by earlier events of the same transaction). */
   readonly payment: Payment | undefined;
-  /** How long ago the event happened or was first received, whichever is longer, ms. */
-  readonly ageMs: number;
-  readonly graceMs: number;
 }
 
 /** Every state reachable from `from` by one or more transitions. */
@@ -40,20 +41,26 @@ export function reachable(from: PaymentState): ReadonlySet<PaymentState> {
   return seen;
 }
 
-/** Retries while within the grace period, rejects after it. */
-function laterOrReject(input: DecideInput, reason: string): Decision {
-  return input.ageMs < input.graceMs ? { kind: 'retry', reason } : { kind: 'reject', reason };
+/** `payment` for an unknown payment, else the reachable states that accept the event ("captured", "captured, settled or partially_refunded"). */
+function waitingFor(from: PaymentState, type: TransitionEventType): string {
+  const ahead = reachable(from);
+  const states = statesAccepting(type).filter((s) => ahead.has(s));
+  if (states.length <= 1) return states.join('');
+  return `${states.slice(0, -1).join(', ')} or ${String(states.at(-1))}`;
 }
 
 /**
- * Decides one event. Unknown payments and events that arrive before the state they need
- * (out of order: the target is still reachable) are retried until the grace period is over,
- * then rejected; illegal transitions, currency mismatches and bad amounts are rejected at once.
+ * Decides one event. An event that arrives before its payment exists, or before the state it
+ * needs (out of order: a state that accepts it is still reachable), is parked, however old its
+ * occurred_at; illegal transitions (the payment is past every state that accepts it), currency
+ * mismatches and bad amounts are rejected at once.
  */
 export function decide(input: DecideInput): Decision {
   const { event, payment } = input;
   if (!isTransitionEvent(event.type)) return { kind: 'ignore' };
-  if (!payment) return laterOrReject(input, `unknown payment ${event.payment_id}`);
+  if (!payment) {
+    return { kind: 'park', reason: `unknown payment ${event.payment_id}`, waitingFor: 'payment' };
+  }
   if (event.currency !== undefined && event.currency !== payment.currency) {
     return {
       kind: 'reject',
@@ -67,6 +74,21 @@ export function decide(input: DecideInput): Decision {
     const reason = `${err.message} (${err.code})`;
     const outOfOrder =
       err instanceof InvalidTransition && reachable(payment.state).has(err.to as PaymentState);
-    return outOfOrder ? laterOrReject(input, reason) : { kind: 'reject', reason };
+    return outOfOrder
+      ? { kind: 'park', reason, waitingFor: waitingFor(payment.state, event.type) }
+      : { kind: 'reject', reason };
   }
+}
+
+/**
+ * The order in which the worker tries one payment's events: occurred_at, then (same instant)
+ * the state machine's lifecycle order, then the event id; deterministic whatever order they
+ * arrived in.
+ */
+export function compareOccurrence(a: PaymentEvent, b: PaymentEvent): number {
+  return (
+    Date.parse(a.occurred_at) - Date.parse(b.occurred_at) ||
+    lifecycleRank(a.type) - lifecycleRank(b.type) ||
+    (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0)
+  );
 }

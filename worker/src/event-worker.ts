@@ -221,26 +221,36 @@ export class EventWorker {
 
   private async settle(flights: InFlight[], verdicts: Verdict[]): Promise<void> {
     const done: InFlight[] = [];
+    const parked: InFlight[] = [];
     const dead: [InFlight, string][] = [];
     const retry: [InFlight, Verdict & { kind: 'retry' }][] = [];
     const outcomes = new Map<string, number>();
     flights.forEach((f, i) => {
       const v = verdicts[i] ?? { kind: 'retry', reason: 'no verdict', transient: true };
       if (v.kind === 'done') done.push(f);
+      else if (v.kind === 'parked') parked.push(f);
       else if (v.kind === 'dead') dead.push([f, v.reason]);
       else retry.push([f, v]);
-      const outcome = v.kind === 'done' ? v.outcome : v.kind === 'dead' ? 'rejected' : 'retry';
+      const outcome =
+        v.kind === 'done'
+          ? v.outcome
+          : v.kind === 'dead'
+            ? 'rejected'
+            : v.kind === 'parked'
+              ? 'parked'
+              : 'retry';
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     });
     for (const [outcome, n] of outcomes) this.o.metrics.processed.inc({ outcome }, n);
-    this.totals.settled += done.length + dead.length;
+    this.totals.settled += done.length + parked.length + dead.length;
     this.totals.applied += outcomes.get('applied') ?? 0;
     await this.deadLetter(dead);
-    // Rejections are not final (a redriven copy is decided again): free their claims, while
-    // deleting (the applied ones were marked done in Redis right after their commit).
+    // Rejections are not final (a redriven copy is decided again) and parked events are not done
+    // (Postgres holds them): free their claims, while deleting (the applied ones were marked done
+    // in Redis right after their commit).
     await Promise.all([
-      this.o.dedupe.release(dead.map(([f]) => f.eventId)),
-      this.delete([...done, ...dead.map(([f]) => f)]),
+      this.o.dedupe.release([...parked.map((f) => f.eventId), ...dead.map(([f]) => f.eventId)]),
+      this.delete([...done, ...parked, ...dead.map(([f]) => f)]),
     ]);
     await this.retry(retry);
     const end = Date.now();

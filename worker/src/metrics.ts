@@ -10,6 +10,11 @@ export interface WorkerMetrics {
   readonly dlqSent: Counter;
   readonly batchSize: Histogram;
   readonly relayed: Counter;
+  readonly parked: Gauge;
+  readonly parkedOldestSeconds: Gauge;
+  readonly parkedDead: Gauge;
+  readonly parkedReleased: Counter;
+  readonly parkedExpired: Counter;
 }
 
 export function createWorkerMetrics(): WorkerMetrics {
@@ -19,7 +24,7 @@ export function createWorkerMetrics(): WorkerMetrics {
     registry,
     processed: new Counter({
       name: metricName('worker_events_processed_total'),
-      help: 'Payment events handled, by outcome (applied, duplicate, ignored, rejected, retry).',
+      help: 'Payment events handled, by outcome (applied, duplicate, ignored, parked, rejected, retry).',
       labelNames: ['outcome'],
       registers: r,
     }),
@@ -53,6 +58,31 @@ export function createWorkerMetrics(): WorkerMetrics {
     relayed: new Counter({
       name: metricName('worker_outbox_published_total'),
       help: 'Outbox rows published to the updates queue.',
+      registers: r,
+    }),
+    parked: new Gauge({
+      name: metricName('worker_parked_events'),
+      help: 'Events parked in Postgres, waiting for their payment or the state they need (all workers; sampled by the parking lot).',
+      registers: r,
+    }),
+    parkedOldestSeconds: new Gauge({
+      name: metricName('worker_parked_oldest_age_seconds'),
+      help: 'Seconds since the oldest parked event was first parked (0 when none).',
+      registers: r,
+    }),
+    parkedDead: new Gauge({
+      name: metricName('worker_parked_dead_letter_pending'),
+      help: 'Parked events rejected (impossible or past the horizon) not yet sent to the DLQ.',
+      registers: r,
+    }),
+    parkedReleased: new Counter({
+      name: metricName('worker_parked_released_total'),
+      help: 'Parked events applied (or found processed) after their predecessor, by this process.',
+      registers: r,
+    }),
+    parkedExpired: new Counter({
+      name: metricName('worker_parked_dead_lettered_total'),
+      help: 'Parked events sent to the DLQ by this process (impossible, or past PARK_HORIZON_SECONDS).',
       registers: r,
     }),
   };

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidTransition, ValidationError } from './errors.ts';
 import type { PaymentBalance, PaymentState, TransitionEventType } from './states.ts';
 import {
+  EVENT_LIFECYCLE_ORDER,
   EVENT_TARGET_STATE,
   PAYMENT_EVENT_TYPES,
   PAYMENT_STATES,
@@ -18,7 +19,9 @@ import {
   isPaymentState,
   isTerminal,
   isTransitionEvent,
+  lifecycleRank,
   paymentStateSchema,
+  statesAccepting,
   targetStateForEvent,
 } from './states.ts';
 
@@ -324,5 +327,25 @@ describe('commands', () => {
         },
       ),
     );
+  });
+
+  it('when events are ordered along the life of a payment, then every one comes after an event that leads to a state accepting it', () => {
+    expect(EVENT_LIFECYCLE_ORDER).toHaveLength(TRANSITION_EVENT_TYPES.length);
+    expect(new Set(EVENT_LIFECYCLE_ORDER).size).toBe(TRANSITION_EVENT_TYPES.length);
+    EVENT_LIFECYCLE_ORDER.forEach((type, i) => {
+      const accepting = statesAccepting(type);
+      const enabled =
+        accepting.includes('pending') ||
+        EVENT_LIFECYCLE_ORDER.slice(0, i).some((before) => accepting.includes(EVENT_TARGET_STATE[before]));
+      expect(enabled, type).toBe(true);
+      expect(lifecycleRank(type)).toBe(i + 1);
+    });
+    expect(EVENT_LIFECYCLE_ORDER.indexOf('payment.settled')).toBeLessThan(
+      EVENT_LIFECYCLE_ORDER.indexOf('payment.refunded'),
+    );
+    expect(EVENT_LIFECYCLE_ORDER.indexOf('payment.partially_refunded')).toBeLessThan(
+      EVENT_LIFECYCLE_ORDER.indexOf('payment.refunded'),
+    );
+    expect(lifecycleRank('payment.created')).toBe(0);
   });
 });

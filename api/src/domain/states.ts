@@ -150,6 +150,67 @@ export function acceptsEvent(state: PaymentState, type: TransitionEventType): bo
   return Object.hasOwn(PAYMENT_STATE_TABLE[state], type);
 }
 
+/** The states that accept events of `type`, in `PAYMENT_STATES` order. */
+export function statesAccepting(type: TransitionEventType): readonly PaymentState[] {
+  return PAYMENT_STATES.filter((state) => acceptsEvent(state, type));
+}
+
+function eventDepths(): Map<TransitionEventType, number> {
+  // Breadth-first from the initial state: how many transitions until a state accepts the event.
+  const depthOfState = new Map<PaymentState, number>([[INITIAL_PAYMENT_STATE, 0]]);
+  const todo: PaymentState[] = [INITIAL_PAYMENT_STATE];
+  for (let s = todo.shift(); s !== undefined; s = todo.shift()) {
+    for (const next of PAYMENT_TRANSITIONS[s]) {
+      if (depthOfState.has(next)) continue;
+      depthOfState.set(next, (depthOfState.get(s) ?? 0) + 1);
+      todo.push(next);
+    }
+  }
+  const depths = new Map<TransitionEventType, number>();
+  for (const type of TRANSITION_EVENT_TYPES) {
+    const ds = statesAccepting(type).map((s) => depthOfState.get(s) ?? Infinity);
+    depths.set(type, Math.min(...ds));
+  }
+  return depths;
+}
+
+/**
+ * A total order of the transition events along a payment's life, derived from the state table:
+ * first by how many transitions it takes from `pending` to reach a state that accepts the event;
+ * among events at the same depth, an event whose target state accepts the other comes first
+ * (settled before refunded: a settled payment can be refunded, a refunded one not settled),
+ * then table order. The worker orders two events of one payment that happened at the same
+ * instant by it: deterministic, and the order in which both can apply.
+ */
+export const EVENT_LIFECYCLE_ORDER: readonly TransitionEventType[] = Object.freeze(
+  (() => {
+    const depths = eventDepths();
+    const byDepth = [...new Set(depths.values())].sort((a, b) => a - b);
+    const out: TransitionEventType[] = [];
+    for (const depth of byDepth) {
+      const level = TRANSITION_EVENT_TYPES.filter((t) => depths.get(t) === depth);
+      // Kahn's algorithm over "a's target accepts b", ties in table order.
+      const before = (a: TransitionEventType, b: TransitionEventType): boolean =>
+        a !== b && acceptsEvent(EVENT_TARGET_STATE[a], b) && !acceptsEvent(EVENT_TARGET_STATE[b], a);
+      const left = [...level];
+      while (left.length > 0) {
+        const free = left.find((t) => !left.some((o) => before(o, t))) ?? left[0];
+        if (free === undefined) break;
+        out.push(free);
+        left.splice(left.indexOf(free), 1);
+      }
+    }
+    return out;
+  })(),
+);
+
+const LIFECYCLE_RANK: ReadonlyMap<string, number> = new Map(EVENT_LIFECYCLE_ORDER.map((t, i) => [t, i]));
+
+/** The event type's position in `EVENT_LIFECYCLE_ORDER`; `payment.created` (and anything else) first. */
+export function lifecycleRank(type: string): number {
+  return (LIFECYCLE_RANK.get(type) ?? -1) + 1;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Decisions: what a command or event does to one payment
 
