@@ -1,6 +1,7 @@
 // The product's own processes in the health report, from their heartbeats (service_heartbeats,
 // written by ops/heartbeat.ts): API instances, workers with their throughput, the controller
 // with its leader, and the Kubernetes API server as the controller last saw it.
+import type { ParkedSummary } from '../payments/parked.ts';
 import type pg from 'pg';
 
 /** An instance is live while it has beaten within three of its intervals, and at least this long. */
@@ -53,6 +54,8 @@ export interface HealthComponent {
   queue?: QueueReport;
   throughput?: Throughput;
   leader?: { instance_id: string | null; lease: string | null };
+  /** worker only: the events parked in Postgres (all workers share them). */
+  parked?: ParkedSummary;
 }
 
 export interface HeartbeatRow {

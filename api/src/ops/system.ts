@@ -7,6 +7,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { ServiceUnavailable } from '../domain/errors.ts';
+import { parkedSummary, type ParkedSummary } from '../payments/parked.ts';
 import {
   controllerComponent,
   kubernetesComponent,
@@ -73,6 +74,8 @@ export interface QueueStats extends QueueDepth {
    * (SQS reports no message ages through its API); null when no worker reports one.
    */
   oldest_age_seconds: number | null;
+  /** Events the workers parked in Postgres (early: waiting for their payment or predecessor); null when unreadable. */
+  parked: ParkedSummary | null;
 }
 
 export interface QueueSettings {
@@ -82,6 +85,11 @@ export interface QueueSettings {
 }
 
 const total = (d: QueueDepth): number => d.visible + d.in_flight + d.delayed;
+
+/** The parked events' figures for /queue/stats; null when they cannot be read. */
+export async function readParked(pool: pg.Pool): Promise<ParkedSummary | null> {
+  return parkedSummary(pool).catch(() => null);
+}
 
 /** The live workers' oldest message age at receive, seconds; null when unknown. */
 export async function workerOldestAge(pool: pg.Pool): Promise<number | null> {
@@ -93,13 +101,15 @@ export async function workerOldestAge(pool: pg.Pool): Promise<number | null> {
 export async function queueStats(
   q: QueueSettings,
   oldestAge: () => Promise<number | null> = () => Promise.resolve(null),
+  parked: () => Promise<ParkedSummary | null> = () => Promise.resolve(null),
 ): Promise<{ sampled_at: string; queues: QueueStats[] }> {
   const { sqs, eventsUrl } = q;
   if (!sqs || !eventsUrl) throw new ServiceUnavailable('No SQS queue is configured (SQS_EVENTS_QUEUE_URL).');
-  const [main, dlq, age] = await Promise.all([
+  const [main, dlq, age, waiting] = await Promise.all([
     readDepth(sqs, eventsUrl),
     q.dlqUrl ? readDlq(sqs, q.dlqUrl) : Promise.resolve(null),
     oldestAge(),
+    parked().catch(() => null),
   ]).catch((err: unknown) => {
     throw new ServiceUnavailable(`SQS did not answer: ${(err as Error).message}`);
   });
@@ -111,6 +121,7 @@ export async function queueStats(
         dlq: dlq ? { ...dlq.depth, oldest_age_seconds: dlq.oldest } : null,
         dlq_depth: dlq ? total(dlq.depth) : null,
         oldest_age_seconds: age,
+        parked: waiting,
       },
     ],
   };
@@ -247,17 +258,19 @@ interface Gathered {
   queues: QueueReading[];
   beats: { result: CheckResult; value?: HeartbeatRow[] };
   alerts: { result: CheckResult; value?: { critical: number; high: number } };
+  parked: { result: CheckResult; value?: ParkedSummary };
 }
 
 async function gather(deps: HealthDeps): Promise<Gathered> {
-  const [database, redis, queues, beats, alerts] = await Promise.all([
+  const [database, redis, queues, beats, alerts, parked] = await Promise.all([
     timed(() => postgresVersion(deps.pool)),
     timed(() => redisVersion(deps.redis)),
     deps.queues.read(),
     timed(() => readHeartbeats(deps.pool)),
     timed(() => openAlerts(deps.pool)),
+    timed(() => parkedSummary(deps.pool)),
   ]);
-  return { database, redis, queues, beats, alerts };
+  return { database, redis, queues, beats, alerts, parked };
 }
 
 function components(g: Gathered): HealthComponent[] {
@@ -265,6 +278,7 @@ function components(g: Gathered): HealthComponent[] {
     ? { rows: g.beats.value }
     : { error: g.beats.result.error ?? 'no answer' };
   const worker = workerComponent(beats);
+  if (g.parked.value) withParked(worker, g.parked.value);
   const liveWorkers = worker.instances?.filter((i) => i.status === 'up').length ?? 0;
   const age = worker.throughput?.oldest_message_age_seconds ?? null;
   return [
@@ -276,6 +290,20 @@ function components(g: Gathered): HealthComponent[] {
     ...g.queues.map((r) => queueComponent(r, age, liveWorkers)),
     kubernetesComponent(beats),
   ];
+}
+
+/** The worker component with the parked events: counted, and said in its message when there are any. */
+function withParked(worker: HealthComponent, parked: ParkedSummary): void {
+  worker.parked = parked;
+  if (parked.count === 0 && parked.dead_letter_pending === 0) return;
+  const age =
+    parked.oldest_age_seconds === null ? '' : `, the oldest for ${String(parked.oldest_age_seconds)} s`;
+  const dead =
+    parked.dead_letter_pending > 0
+      ? `; ${count(parked.dead_letter_pending, 'parked event')} to dead-letter`
+      : '';
+  const text = `${count(parked.count, 'event')} parked for ${count(parked.payments, 'payment')}${age}${dead}`;
+  worker.message = worker.message ? `${worker.message}; ${text}` : text;
 }
 
 const instanceCounts = (c: HealthComponent | undefined): { live: number; stale: number } => ({

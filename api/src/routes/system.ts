@@ -6,7 +6,7 @@ import { QueueProbe } from '../ops/health-queues.ts';
 import { DRAIN_TARGET_SECONDS, WEIGHTS } from '../ops/health-score.ts';
 import { LISTED_FOR_SECONDS, LIVENESS_MIN_SECONDS } from '../ops/health-services.ts';
 import { timestamp } from '../ops/schemas.ts';
-import { queueStats, systemHealth, workerOldestAge, type QueueSettings } from '../ops/system.ts';
+import { queueStats, readParked, systemHealth, workerOldestAge, type QueueSettings } from '../ops/system.ts';
 
 const check = z.object({
   status: z.enum(['up', 'down', 'not_configured']),
@@ -75,6 +75,23 @@ const queueReport = z
   })
   .meta({ id: 'HealthQueue' });
 
+const parked = z
+  .object({
+    count: z.number().int().describe('Events waiting in Postgres for their payment or the state they need.'),
+    payments: z.number().int().describe('Payments they belong to (known or not created yet).'),
+    oldest_age_seconds: z
+      .number()
+      .nullable()
+      .describe(
+        'Seconds since the oldest waiting event was first parked (the horizon counts from there); null: none.',
+      ),
+    dead_letter_pending: z
+      .number()
+      .int()
+      .describe('Parked events rejected (impossible, or past the horizon) not yet sent to the DLQ.'),
+  })
+  .meta({ id: 'ParkedEvents' });
+
 const component = z
   .object({
     name: z
@@ -112,6 +129,9 @@ const component = z
       .object({ instance_id: z.string().nullable(), lease: z.string().nullable() })
       .optional()
       .describe('controller only: the instance that leads (holds the Lease) and the Lease namespace/name.'),
+    parked: parked
+      .optional()
+      .describe('worker only: events parked in Postgres (early, waiting for their payment or predecessor).'),
   })
   .meta({ id: 'HealthComponent' });
 
@@ -184,6 +204,11 @@ const queueStatsSchema = z
           .describe(
             'The live workers’ oldest message age at receive over the last minute (now − SentTimestamp); null when no worker reports one. The queue itself is never peeked.',
           ),
+        parked: parked
+          .nullable()
+          .describe(
+            'Events taken off this queue early and parked in Postgres until their payment or predecessor is there; null when unreadable.',
+          ),
       }),
     ),
   })
@@ -235,7 +260,11 @@ export function systemRoutes(deps: ApiDeps): AnyRoute[] {
       handler: async () => ({
         status: 200,
         body: await cache.read('queue-stats', queue.eventsUrl ?? 'none', QUEUE_STATS_TTL_MS, () =>
-          queueStats(queue, () => workerOldestAge(deps.pool)),
+          queueStats(
+            queue,
+            () => workerOldestAge(deps.pool),
+            () => readParked(deps.pool),
+          ),
         ),
       }),
     }),

@@ -2,7 +2,7 @@
 // capture / void / refund. Thin: validate with zod, call a use case, shape the JSON.
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
-import { ValidationError } from '../domain/errors.ts';
+import { NotFound, ValidationError } from '../domain/errors.ts';
 import { parseCurrency, parseDecimalAmount, parseMinorAmount, type CurrencyCode } from '../domain/money.ts';
 import { isPaymentState, type PaymentState } from '../domain/states.ts';
 import { idempotent } from '../http/idempotency.ts';
@@ -22,6 +22,7 @@ import {
   type ExportMetrics,
   type ExportResult,
 } from '../payments/export.ts';
+import { parkedEventsOf } from '../payments/parked.ts';
 import { paymentRuleHits } from '../payments/rule-hits.ts';
 import { paymentTimeline } from '../payments/timeline.ts';
 import { PaymentCache, registerPaymentCacheMetrics } from '../payments/cache.ts';
@@ -371,6 +372,33 @@ const timelineSchema = z.object({
   ),
 });
 
+const parkedEventsSchema = z.object({
+  data: z.array(
+    z.object({
+      event_id: z.string(),
+      type: z.string(),
+      occurred_at: z.string().describe('When the processor says it happened (never counts against it).'),
+      parked_at: z
+        .string()
+        .describe('When it was first parked: the worker’s PARK_HORIZON_SECONDS counts from here.'),
+      age_seconds: z.number().describe('Seconds since parked_at.'),
+      waiting_for: z
+        .string()
+        .describe(
+          '`payment` (the payment does not exist yet) or the state(s) that accept it, e.g. `captured`.',
+        ),
+      reason: z.string().describe('Why it could not apply when last decided.'),
+      status: z
+        .enum(['parked', 'dead'])
+        .describe(
+          'parked: waiting; dead: rejected (impossible now, or past the horizon), on its way to the DLQ.',
+        ),
+      dead_reason: z.string().nullable(),
+      event: z.unknown().describe('The event message as received.'),
+    }),
+  ),
+});
+
 const ruleHitsSchema = z.object({
   data: z.array(
     z.object({
@@ -559,6 +587,34 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
       handler: async ({ params }) => {
         const payment = await getPayment(deps.pool, params.transactionId);
         return { status: 200, body: { data: await paymentTimeline(deps.pool, payment) } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${BASE}/:transactionId/parked-events`,
+      access: 'viewer',
+      summary:
+        "A payment's parked events: processor events that arrived before the payment or the state they need, waiting for the worker to apply them in occurred_at order",
+      tags: ['transactions'],
+      params: idParams,
+      responses: {
+        200: {
+          description: 'Parked events in the order they will be tried (also for a payment not created yet)',
+          schema: parkedEventsSchema,
+        },
+        404: problem('No such payment and nothing parked for it'),
+      },
+      handler: async ({ params }) => {
+        const id = params.transactionId;
+        const [payment, data] = await Promise.all([
+          getPayment(deps.pool, id).catch((err: unknown) => {
+            if (err instanceof NotFound) return undefined;
+            throw err;
+          }),
+          parkedEventsOf(deps.pool, id),
+        ]);
+        if (!payment && data.length === 0) throw new NotFound('Payment', id);
+        return { status: 200, body: { data } };
       },
     }),
     defineRoute({
