@@ -6,12 +6,15 @@
 //   1. pgbench tpcb-like TPS (scale 10, 8 clients, 15 s): the physical reference;
 //   2. the peer: a plain SQS consumer doing one transaction per event (store.ts' lockPayment +
 //      decideEvent + recordTransition + a processed_events row), 8 receive loops;
-//   3. this worker (worker/src/main.ts, as deployed).
+//   3. this worker (worker/src/main.ts, as deployed);
+//   4. this worker on a replay: the same number of events, authorized → captured → settled for
+//      a third as many payments, every event shuffled and its occurred_at a month old, so that
+//      about half arrive before their predecessor and are parked, then released by it.
 // For 2 and 3: one payment.authorized event per payment (pure throughput; ordering and
-// duplicates are what the integration tests prove), sent by 4 lanes of SendMessageBatch while
-// the consumer runs; events/s end to end (first send → last commit), p50/p99 latency from the
+// duplicates are what the integration tests prove). Every run's events are sent by 4 lanes of
+// SendMessageBatch while the consumer runs; events/s end to end (first send → last commit), p50/p99 latency from the
 // send time carried in the event to processed_at (the commit's transaction), the consumer
-// process' peak RSS (VmHWM), and ratios. Knobs: BENCH_CONCURRENCY (256), BENCH_BATCH_SIZE (1000),
+// process' peak RSS (VmHWM), and ratios (4 against 3: the cost of parking). Knobs: BENCH_CONCURRENCY (256), BENCH_BATCH_SIZE (1000),
 // BENCH_WRITERS (2), BENCH_PEER_EVENTS (3000), BENCH_WORKER_NODE_ARGS (extra node flags for the
 // worker, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); the first argument is the worker's event
 // count (default 60,000: about ten seconds at full speed, a steady state comparable with
@@ -22,7 +25,13 @@ import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPool, migrate } from '@payflow/api/store';
-import { decideEvent, parsePaymentEventBody, isTransitionEvent, eventAmountMinor } from '@payflow/api/domain';
+import {
+  decideEvent,
+  parsePaymentEventBody,
+  isTransitionEvent,
+  eventAmountMinor,
+  newId,
+} from '@payflow/api/domain';
 import { lockPayment, recordTransition } from '@payflow/api/payments';
 import { startTestEnv, createDatabase } from '../../hack/testenv/index.ts';
 import { Consumer } from '../../worker/src/consumer.ts';
@@ -32,6 +41,7 @@ import {
   insertPayments,
   event,
   sendAll,
+  shuffle,
   workerEnvVars,
   type TestQueues,
 } from '../integration/worker-support.ts';
@@ -141,10 +151,30 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
+/** A month-old history for a third as many payments, authorized → captured → settled, shuffled. */
+function replayBodies(payments: readonly string[], events: number): string[] {
+  let at = Date.now() - 30 * 86_400_000;
+  const types = ['payment.authorized', 'payment.captured', 'payment.settled'];
+  const bodies = payments.flatMap((p) =>
+    types.map((type) =>
+      JSON.stringify({
+        event_id: newId('evt'),
+        type,
+        payment_id: p,
+        occurred_at: new Date((at += 1)).toISOString(),
+        data: { sent_at: 0 },
+      }),
+    ),
+  );
+  bodies.length = events;
+  return shuffle(bodies, 17);
+}
+
 async function runConsumer(
   kind: 'peer' | 'worker',
   info: { pgUrl: string; endpoint: string; region: string; redisUrl: string },
   events: number,
+  scenario: 'ordered' | 'replay' = 'ordered',
 ): Promise<RunResult> {
   const url = await createDatabase(info.pgUrl, `bench_${kind}_${String(Date.now() % 100000)}`);
   const db = createPool({ url, max: 4 });
@@ -153,10 +183,11 @@ async function runConsumer(
   const queues: TestQueues = await createTestQueues(client);
   // One event per payment: a pure throughput figure, without the retries that out-of-order
   // pairs on a standard queue cause (the correctness of those is what the tests prove).
-  const payments = await insertPayments(db, events);
-  const bodies: string[] = payments.map((p) =>
-    JSON.stringify({ ...event(p, 'payment.authorized'), data: { sent_at: 0 } }),
-  );
+  const payments = await insertPayments(db, scenario === 'replay' ? Math.ceil(events / 3) : events);
+  const bodies: string[] =
+    scenario === 'replay'
+      ? replayBodies(payments, events)
+      : payments.map((p) => JSON.stringify({ ...event(p, 'payment.authorized'), data: { sent_at: 0 } }));
   bodies.length = events;
   const env = workerEnvVars({
     databaseUrl: url,
@@ -256,9 +287,13 @@ async function main(): Promise<void> {
     print('peer (one transaction per event)', peerR);
     const workerR = await runConsumer('worker', info, events);
     print('payflow worker (micro-batched)', workerR);
+    const replayR = await runConsumer('worker', info, events, 'replay');
+    print('payflow worker, replay (shuffled, occurred_at a month old, ~half parked)', replayR);
     console.log(
       `ratios: worker/pgbench ${(workerR.eventsPerSecond / tps).toFixed(2)}× (target ≥ 1.5×), ` +
-        `worker/peer ${(workerR.eventsPerSecond / peerR.eventsPerSecond).toFixed(2)}× (target ≥ 3×)`,
+        `worker/peer ${(workerR.eventsPerSecond / peerR.eventsPerSecond).toFixed(2)}× (target ≥ 3×), ` +
+        `replay/ordered ${(replayR.eventsPerSecond / workerR.eventsPerSecond).toFixed(2)}× (target ≥ 0.7×; ` +
+        `replay/pgbench ${(replayR.eventsPerSecond / tps).toFixed(2)}×)`,
     );
   } finally {
     await env.stop();
