@@ -106,6 +106,43 @@ export interface KubeBinaries {
   kubernetesVersion: string;
 }
 
+function chartTool(name: 'helm' | 'kustomize'): GoBinary {
+  const moduleDir = join(hackDir, 'chart-tools');
+  if (name === 'helm') {
+    const version = moduleVersion(moduleDir, 'helm.sh/helm/v4');
+    return {
+      name,
+      moduleDir,
+      pkg: 'helm.sh/helm/v4/cmd/helm',
+      version,
+      ldflags: [`-X helm.sh/helm/v4/internal/version.version=${version}`],
+    };
+  }
+  return {
+    name,
+    moduleDir,
+    pkg: 'sigs.k8s.io/kustomize/kustomize/v5',
+    version: moduleVersion(moduleDir, 'sigs.k8s.io/kustomize/kustomize/v5'),
+    ldflags: [],
+  };
+}
+
+export interface ChartTools {
+  helm: string;
+  kustomize: string;
+}
+
+/**
+ * Builds (once, then cached) helm v4 and the kustomize CLI from hack/chart-tools, for the chart
+ * and manifest tests. Not part of the test environment's start: only the files that use them
+ * pay for the build.
+ */
+export async function ensureChartTools(log: (m: string) => void = () => undefined): Promise<ChartTools> {
+  const helm = await build(chartTool('helm'), log);
+  const kustomize = await build(chartTool('kustomize'), log);
+  return { helm, kustomize };
+}
+
 /** Builds (once, then cached) etcd and kube-apiserver. */
 export async function ensureKubeBinaries(log: (m: string) => void = () => undefined): Promise<KubeBinaries> {
   // One after the other: two Go builds at once on two cores gain nothing.
