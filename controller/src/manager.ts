@@ -103,6 +103,7 @@ export class Manager {
           image: config.WORKER_IMAGE,
           secretName: config.WORKER_SECRET_NAME,
           sqs: this.sqs,
+          metrics: this.metrics,
         }),
         GVR.workerPool,
         [GVR.deployment],

@@ -104,6 +104,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     worker,
     redis: () => dedupe.available,
     logger,
+    metrics,
   });
   const backlogTimer = setInterval(() => {
     sqs

@@ -15,6 +15,8 @@ export interface WorkerMetrics {
   readonly parkedDead: Gauge;
   readonly parkedReleased: Counter;
   readonly parkedExpired: Counter;
+  readonly oldestAge: Gauge;
+  readonly heartbeatAt: Gauge;
 }
 
 export function createWorkerMetrics(): WorkerMetrics {
@@ -83,6 +85,16 @@ export function createWorkerMetrics(): WorkerMetrics {
     parkedExpired: new Counter({
       name: metricName('worker_parked_dead_lettered_total'),
       help: 'Parked events sent to the DLQ by this process (impossible, or past PARK_HORIZON_SECONDS).',
+      registers: r,
+    }),
+    oldestAge: new Gauge({
+      name: metricName('worker_oldest_message_age_seconds'),
+      help: 'Age at receive (now - SentTimestamp) of the oldest message received in the last minute; 0 when none came.',
+      registers: r,
+    }),
+    heartbeatAt: new Gauge({
+      name: metricName('worker_heartbeat_timestamp_seconds'),
+      help: "Unix time of this worker's latest heartbeat (its row in service_heartbeats).",
       registers: r,
     }),
   };

@@ -10,7 +10,7 @@ import {
 } from '@payflow/api/heartbeat';
 import type { Logger } from '@payflow/api/observability';
 import type pg from 'pg';
-import type { Registry } from 'prom-client';
+import type { Gauge, Registry } from 'prom-client';
 
 export const WORKER_VERSION = packageVersion(new URL('../package.json', import.meta.url));
 
@@ -82,6 +82,8 @@ export function startWorkerHeartbeat(
     worker: WorkerHeartbeatSource;
     redis: () => boolean;
     logger: Logger;
+    /** Gauges set at each beat: the oldest age at receive and the beat's time. */
+    metrics?: { oldestAge: Gauge; heartbeatAt: Gauge };
   },
 ): Heartbeat {
   const settled = new RecentRate();
@@ -97,6 +99,8 @@ export function startWorkerHeartbeat(
       const t = o.worker.totals;
       const events = settled.sample(t.settled);
       const age = oldest.add(o.worker.takeOldestAge());
+      o.metrics?.oldestAge.set(age === null ? 0 : age / 1000);
+      o.metrics?.heartbeatAt.set(Date.now() / 1000);
       return {
         in_flight: o.worker.inFlightCount,
         redis: o.redis(),

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { defineRoute, problemSchema, type AnyRoute } from '../http/route.ts';
-import { recordVerification, verificationStatus } from '../ops/audit-verifications.ts';
+import { Gauge, type Registry } from 'prom-client';
+import { metricName } from '../observability/metrics.ts';
+import {
+  recordVerification,
+  verificationStatus,
+  type VerificationStatus,
+} from '../ops/audit-verifications.ts';
 import { listAudit, verifyAudit, type AuditFilter } from '../payments/audit.ts';
 import { intParam, textParam, timeParam } from './query-params.ts';
 
@@ -51,7 +57,49 @@ function toFilter(q: z.output<typeof listQuery>): AuditFilter {
   };
 }
 
+/**
+ * The latest verification run (remembered in PostgreSQL, so every api instance reports the same
+ * one), for alerting: `payflow_audit_chain_valid` (1 intact, 0 broken) and
+ * `payflow_audit_verify_timestamp_seconds` (0 until a first run). Read when scraped; a failed
+ * read keeps the previous values. Registered once per registry (route tables may be built twice).
+ */
+function registerVerificationGauges(registry: Registry, pool: ApiDeps['pool']): void {
+  const validName = metricName('audit_chain_valid');
+  if (registry.getSingleMetric(validName)) return;
+  // One read serves both gauges of a scrape.
+  let read: { at: number; status: Promise<VerificationStatus> } | undefined;
+  const latest = async (): Promise<VerificationStatus> => {
+    if (!read || Date.now() - read.at > 1000) read = { at: Date.now(), status: verificationStatus(pool) };
+    return read.status;
+  };
+  const gauge = (name: string, help: string, value: (s: VerificationStatus) => number): void => {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        try {
+          this.set(value(await latest()));
+        } catch {
+          // The database is unreachable: /metrics still answers, with the last value read.
+        }
+      },
+    });
+  };
+  gauge(
+    validName,
+    'Whether the latest audit verification found every chain intact (1) or a broken one (0).',
+    (s) => (s.last?.valid === false ? 0 : 1),
+  );
+  gauge(
+    metricName('audit_verify_timestamp_seconds'),
+    'Unix time of the latest audit verification run; 0 when the chains were never verified.',
+    (s) => (s.last ? Date.parse(s.last.verified_at) / 1000 : 0),
+  );
+}
+
 export function auditRoutes(deps: ApiDeps): AnyRoute[] {
+  registerVerificationGauges(deps.registry, deps.pool);
   return [
     defineRoute({
       method: 'get',

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { setCondition, type ConditionInput } from '../runtime/conditions.ts';
 import type { Reconciler, Request, Result } from '../runtime/controller.ts';
 import type { EventRecorder } from '../runtime/events.ts';
+import type { ControllerMetrics } from '../runtime/metrics.ts';
 import { GVR, type KubeClient, type KubeObject } from '../runtime/kube-client.ts';
 import { controllerRef, patchStatus } from '../runtime/objects.ts';
 import { backlogOf, decide, newPoolMemory, type PoolMemory, type ScaleDecision } from './scaling.ts';
@@ -32,6 +33,8 @@ export interface WorkerPoolReconcilerDeps {
   image: string;
   secretName: string;
   sqs: SqsMetricsReader;
+  /** Where the pool's backlog, dead letters and replicas are exported (the manager's metrics). */
+  metrics?: Pick<ControllerMetrics, 'pool' | 'forgetPool'>;
   /** A monotonic clock in ms (tests may pass their own). */
   now?: () => number;
 }
@@ -289,6 +292,7 @@ export class WorkerPoolReconciler implements Reconciler {
       // The Deployment is owned: the garbage collector removes it with the pool.
       this.memory.delete(key);
       await this.forget(req);
+      this.d.metrics?.forgetPool(req.namespace, req.name);
       return undefined;
     }
     const spec = workerPoolSpecSchema.parse(wp.spec);
@@ -305,6 +309,12 @@ export class WorkerPoolReconciler implements Reconciler {
     const observation = { decision, depth, current, deployment: applied };
     await this.writeStatus(typed, observation);
     await this.mirror(typed, { status: poolStatus(typed, observation), queues, depth });
+    this.d.metrics?.pool(req.namespace, req.name, {
+      backlog: decision.backlog,
+      deadLetter: depth?.deadLetter,
+      desiredReplicas: decision.desired,
+      maxReplicas: spec.maxReplicas,
+    });
     return { requeueAfterMs: spec.pollingIntervalSeconds * 1000 };
   }
 

@@ -16,6 +16,17 @@ export interface ControllerMetrics {
   activeWorkers(controller: string, delta: number): void;
   queue(name: string): QueueMetrics;
   leader(name: string, isLeader: boolean): void;
+  /** A WorkerPool's last reading (PayFlow's own series, for the dashboards and alerts). */
+  pool(namespace: string, name: string, reading: PoolReading): void;
+  forgetPool(namespace: string, name: string): void;
+}
+
+export interface PoolReading {
+  /** The backlog the scaling decision used; undefined when the queue could not be read. */
+  backlog: number | undefined;
+  deadLetter: number | undefined;
+  desiredReplicas: number;
+  maxReplicas: number;
 }
 
 export function createControllerMetrics(registry: Registry): ControllerMetrics {
@@ -82,8 +93,36 @@ export function createControllerMetrics(registry: Registry): ControllerMetrics {
     labelNames: ['name'],
     registers: [registry],
   });
+  const poolGauge = (name: string, help: string): Gauge<'namespace' | 'workerpool'> =>
+    new Gauge({ name, help, labelNames: ['namespace', 'workerpool'], registers: [registry] });
+  const poolBacklog = poolGauge(
+    'payflow_workerpool_backlog_messages',
+    "Messages counted as a WorkerPool's backlog at its last poll (visible, plus in flight and delayed as the pool says).",
+  );
+  const poolDeadLetter = poolGauge(
+    'payflow_workerpool_dead_letter_messages',
+    "Messages visible on a WorkerPool's dead-letter queue at its last poll.",
+  );
+  const poolDesired = poolGauge(
+    'payflow_workerpool_desired_replicas',
+    'Replicas the controller runs for a WorkerPool.',
+  );
+  const poolMax = poolGauge('payflow_workerpool_max_replicas', "A WorkerPool's spec.maxReplicas.");
+  const poolGauges = [poolBacklog, poolDeadLetter, poolDesired, poolMax];
   return {
     registry,
+    pool(namespace, workerpool, r) {
+      const labels = { namespace, workerpool };
+      if (r.backlog === undefined) poolBacklog.remove(labels);
+      else poolBacklog.set(labels, r.backlog);
+      if (r.deadLetter === undefined) poolDeadLetter.remove(labels);
+      else poolDeadLetter.set(labels, r.deadLetter);
+      poolDesired.set(labels, r.desiredReplicas);
+      poolMax.set(labels, r.maxReplicas);
+    },
+    forgetPool(namespace, workerpool) {
+      for (const g of poolGauges) g.remove({ namespace, workerpool });
+    },
     reconciled(controller, result, seconds) {
       reconcileTotal.inc({ controller, result });
       if (result === 'error') reconcileErrors.inc({ controller });
