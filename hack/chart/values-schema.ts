@@ -84,9 +84,12 @@ export function wiringOf(component: Component): Record<string, Wiring> {
   );
 }
 
-/** A variable's values in YAML: its zod output type (numbers may be given as numbers or strings). */
+/** A variable's values in YAML: its zod output type (numbers may be given as numbers or strings), or its input type when transformed. */
 function envValueSchema(field: z.ZodType): Json {
-  const out = z.toJSONSchema(field, { io: 'output', unrepresentable: 'any' }) as Json;
+  let out: Json = z.toJSONSchema(field, { io: 'output', unrepresentable: 'any' });
+  // A transformed value (a comma-separated list, say) has no output type: take what it reads.
+  if (out.type === undefined && out.enum === undefined && out.anyOf === undefined)
+    out = z.toJSONSchema(field, { io: 'input', unrepresentable: 'any' });
   delete out.$schema;
   delete out.default;
   if (out.type === 'integer' || out.type === 'number')

@@ -264,6 +264,7 @@ describe('process settings', () => {
 function sample(component: Component, key: string): string | number | boolean {
   const field = (COMPONENTS[component].schema.shape as Record<string, z.ZodType>)[key];
   const parsed = field?.safeParse(undefined);
+  if (parsed?.success && Array.isArray(parsed.data)) return parsed.data.join(',');
   if (parsed?.success && parsed.data !== undefined) return parsed.data as string | number | boolean;
   return field?.safeParse('https://example.com/x').success ? 'https://example.com/x' : 'value';
 }
