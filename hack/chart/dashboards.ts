@@ -339,6 +339,13 @@ export function dashboards(): Record<string, Json> {
             ],
           },
           {
+            title: 'Parked events (waiting for their payment or state) and the oldest',
+            targets: [
+              { expr: 'max(payflow_worker_parked_events)', legend: 'parked' },
+              { expr: 'max(payflow_worker_parked_oldest_age_seconds)', legend: 'oldest (s)' },
+            ],
+          },
+          {
             title: 'Seconds since the newest worker heartbeat',
             unit: 's',
             targets: [
