@@ -98,6 +98,9 @@ function Sidebar() {
               {group.items.map((item) => (
                 <NavItem
                   key={item.path}
+                  // With \`to\`, PatternFly leaves the click alone; without it, it calls preventDefault
+                  // first and the router's link never navigates.
+                  to={item.path}
                   isActive={activePath === item.path}
                   component={({ className, ...rest }: { className?: string }) => (
                     <NavLink
