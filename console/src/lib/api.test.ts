@@ -47,9 +47,35 @@ describe('the API client', () => {
         );
       }),
     );
-    setCredentials({ token: () => Promise.resolve('stale'), renew: () => Promise.resolve('fresh') });
+    const refused: (string | undefined)[] = [];
+    setCredentials({
+      token: () => Promise.resolve('stale'),
+      renew: (token) => {
+        refused.push(token);
+        return Promise.resolve('fresh');
+      },
+    });
     await expect(api.get('/api/v1/y')).resolves.toEqual({ ok: true });
     expect(seen).toEqual(['Bearer stale', 'Bearer fresh']);
+    // The refused token is named, so that the session does not answer it again.
+    expect(refused).toEqual(['stale']);
+  });
+
+  it('when sign-in, refresh or sign-out answers 401, then it is the answer: no renewal is tried', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(() => Promise.resolve(new Response('{"title":"Unauthorized"}', { status: 401 }))),
+    );
+    let renewals = 0;
+    setCredentials({
+      token: () => Promise.resolve('old'),
+      renew: () => {
+        renewals += 1;
+        return Promise.resolve('fresh');
+      },
+    });
+    await expect(api.post('/api/v1/auth/refresh', {})).rejects.toBeInstanceOf(ApiError);
+    expect(renewals).toBe(0);
   });
 
   it('when the network fails, then a NetworkError says the API cannot be reached', async () => {

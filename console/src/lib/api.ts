@@ -61,8 +61,11 @@ export interface RequestOptions {
 interface Credentials {
   /** The current access token, refreshed first when it is about to expire. */
   token(): Promise<string | undefined>;
-  /** Called after a 401: refresh once; resolves the new token or undefined (signed out). */
-  renew(): Promise<string | undefined>;
+  /**
+   * Called after a 401 with the token that was refused: refresh once; resolves the new token or
+   * undefined (signed out, e.g. when the session was ended elsewhere).
+   */
+  renew(refused: string | undefined): Promise<string | undefined>;
 }
 
 let credentials: Credentials = {
@@ -134,9 +137,12 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
 /** Like request, but answers the raw Response (streams, CSV). Non-2xx still throws ApiError. */
 export async function respond(path: string, opts: RequestOptions = {}): Promise<Response> {
   const url = withQuery(path, opts.query);
-  let res = await send(url, opts, await credentials.token());
-  if (res.status === 401) {
-    const renewed = await credentials.renew();
+  const token = await credentials.token();
+  let res = await send(url, opts, token);
+  // A 401 from sign-in, refresh or sign-out is their answer, not an expired access token: renewing
+  // there would wait on the very refresh that is asking.
+  if (res.status === 401 && !path.startsWith('/api/v1/auth/')) {
+    const renewed = await credentials.renew(token);
     if (renewed) res = await send(url, opts, renewed);
   }
   if (!res.ok) throw await errorOf(res);

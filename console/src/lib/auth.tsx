@@ -92,35 +92,39 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setStatus(s ? 'signed-in' : 'signed-out');
   }, []);
 
-  const refresh = useCallback((): Promise<Session | undefined> => {
-    inflight.current ??= withRefreshLock(async () => {
-      // Another tab may have renewed while this one waited for the lock.
-      const have = current.current;
-      if (have && have.expiresAt - Date.now() > RENEW_MARGIN_MS) return have;
-      try {
-        const next = sessionOf(
-          await request<SignedIn>('/api/v1/auth/refresh', {
-            method: 'POST',
-            body: {},
-            headers: SESSION_HEADER,
-          }),
-        );
-        channel?.postMessage({ type: 'session', session: next });
-        return next;
-      } catch (err) {
-        if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return undefined;
-        throw err;
-      }
-    })
-      .then((s) => {
-        adopt(s);
-        return s;
+  const refresh = useCallback(
+    (refused?: string): Promise<Session | undefined> => {
+      inflight.current ??= withRefreshLock(async () => {
+        // Another tab may have renewed while this one waited for the lock; but a token the API has
+        // just refused (its session was ended elsewhere, say) is not kept however long it has left.
+        const have = current.current;
+        if (have && have.token !== refused && have.expiresAt - Date.now() > RENEW_MARGIN_MS) return have;
+        try {
+          const next = sessionOf(
+            await request<SignedIn>('/api/v1/auth/refresh', {
+              method: 'POST',
+              body: {},
+              headers: SESSION_HEADER,
+            }),
+          );
+          channel?.postMessage({ type: 'session', session: next });
+          return next;
+        } catch (err) {
+          if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return undefined;
+          throw err;
+        }
       })
-      .finally(() => {
-        inflight.current = undefined;
-      });
-    return inflight.current;
-  }, [adopt, channel]);
+        .then((s) => {
+          adopt(s);
+          return s;
+        })
+        .finally(() => {
+          inflight.current = undefined;
+        });
+      return inflight.current;
+    },
+    [adopt, channel],
+  );
 
   useEffect(() => {
     setCredentials({
@@ -129,7 +133,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         if (s && s.expiresAt - Date.now() < 5_000) return (await refresh())?.token;
         return s?.token;
       },
-      renew: async () => (current.current ? (await refresh())?.token : undefined),
+      renew: async (refused) => (current.current ? (await refresh(refused))?.token : undefined),
     });
   }, [refresh]);
 
