@@ -1,5 +1,6 @@
-// Profile: who you are signed in as (name, email, role and what it may do, email verified, member
-// since) and a form to change the password. API keys come later.
+// Profile: who you are signed in as (name, which you may change; email, role and what it may do,
+// email verified, member since), your password, the sessions you are signed in with (sign one or
+// every other out) and the Google / OpenID Connect identity linked to the account.
 import {
   Card,
   CardBody,
@@ -25,6 +26,9 @@ import { Timestamp } from '../../components/Timestamp';
 import { useMe, type Me } from '../../lib/preferences';
 import type { Role } from '../../lib/roles';
 import { ChangePasswordForm } from './ChangePassword';
+import { Identities } from './Identities';
+import { NameForm } from './NameForm';
+import { Sessions } from './Sessions';
 import './profile.css';
 
 export const ROLE_TEXT: Record<Role, { word: string; may: string }> = {
@@ -69,9 +73,11 @@ function Item({ term, children }: { term: string; children: ReactNode }) {
 function Details({ me }: { me: Me }) {
   const role = ROLE_TEXT[me.role] as (typeof ROLE_TEXT)[Role] | undefined;
   return (
-    <DescriptionList aria-label="Your account">
-      <Item term="Name">{me.name}</Item>
-      <Item term="Email">{me.email}</Item>
+    <DescriptionList aria-label="Your account" className="pf-v6-u-mt-lg">
+      <Item term="Email">
+        {me.email}
+        <p className="payflow-profile-role">You sign in with it; it is not changed here.</p>
+      </Item>
       <Item term="Role">
         <Label color="blue">{role?.word ?? me.role}</Label>
         {role && <p className="payflow-profile-role">{role.may}</p>}
@@ -102,10 +108,19 @@ export default function ProfilePage() {
     account = (
       <ErrorState error={me.error} onRetry={() => void me.refetch()} title="Could not load your account" />
     );
-  else account = <Details me={me.data} />;
+  else
+    account = (
+      <>
+        <NameForm key={me.data.name} name={me.data.name} />
+        <Details me={me.data} />
+      </>
+    );
   return (
     <>
-      <PageHeader title="Profile" description="Your account as PayFlow knows it, and your password." />
+      <PageHeader
+        title="Profile"
+        description="Your account as PayFlow knows it, your password, and where you are signed in."
+      />
       <PageSection>
         <Grid hasGutter>
           <GridItem lg={6}>
@@ -116,6 +131,16 @@ export default function ProfilePage() {
           <GridItem lg={6}>
             <ProfileCard id="profile-password" title="Change password">
               <ChangePasswordForm />
+            </ProfileCard>
+          </GridItem>
+          <GridItem>
+            <ProfileCard id="profile-sessions" title="Sessions">
+              <Sessions />
+            </ProfileCard>
+          </GridItem>
+          <GridItem lg={6}>
+            <ProfileCard id="profile-identities" title="Linked identities">
+              {me.data ? <Identities email={me.data.email} /> : null}
             </ProfileCard>
           </GridItem>
         </Grid>
