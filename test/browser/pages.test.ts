@@ -60,6 +60,9 @@ const PAGES: { name: string; path: () => string }[] = [
   { name: 'audit', path: () => '/audit' },
   { name: 'profile', path: () => '/profile' },
   { name: 'settings', path: () => '/settings' },
+  { name: 'settings-users', path: () => '/settings/users' },
+  { name: 'settings-api-keys', path: () => '/settings/api-keys' },
+  { name: 'settings-system', path: () => '/settings/system' },
   { name: 'not-found', path: () => '/no-such-page' },
 ];
 

@@ -47,6 +47,24 @@ export const ROUTES: PageRoute[] = [
   { path: '/audit', title: 'Audit log', page: lazy(() => import('../features/audit/AuditPage')) },
   { path: '/profile', title: 'Profile', page: lazy(() => import('../features/profile/ProfilePage')) },
   { path: '/settings', title: 'Settings', page: lazy(() => import('../features/settings/SettingsPage')) },
+  {
+    path: '/settings/users',
+    title: 'Users',
+    nav: '/settings',
+    page: lazy(() => import('../features/settings/admin/UsersPage')),
+  },
+  {
+    path: '/settings/api-keys',
+    title: 'API keys',
+    nav: '/settings',
+    page: lazy(() => import('../features/settings/admin/ApiKeysPage')),
+  },
+  {
+    path: '/settings/system',
+    title: 'System settings',
+    nav: '/settings',
+    page: lazy(() => import('../features/settings/admin/SystemPage')),
+  },
 ];
 
 /** Grouped as operators think: watch, automate, govern, and oneself. */

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import SettingsPage from './SettingsPage';
-import { json, ME, renderPage, stubApi } from '../../testing';
+import { json, ME, renderPage, SESSION, stubApi } from '../../testing';
 
 const PATCH = 'PATCH /api/v1/users/me/preferences';
 
@@ -10,6 +10,7 @@ function serve(prefs: Partial<typeof ME.preferences> = {}, fail = false) {
   const me = { ...ME, preferences: { ...ME.preferences, ...prefs } };
   const patches: unknown[] = [];
   stubApi({
+    'POST /api/v1/auth/refresh': () => json(SESSION),
     'GET /api/v1/users/me': () => json(me),
     [PATCH]: (init) => {
       const patch = JSON.parse(init?.body as string) as Record<string, unknown>;
@@ -26,11 +27,14 @@ function serve(prefs: Partial<typeof ME.preferences> = {}, fail = false) {
 }
 
 async function ready() {
-  renderPage(<SettingsPage />);
+  renderPage(<SettingsPage />, { session: true });
   // The stored preferences have arrived when the saved theme is checked.
-  await waitFor(() => {
-    expect(screen.getByRole('radio', { name: /^Light/ })).toHaveProperty('checked', true);
-  });
+  await waitFor(
+    () => {
+      expect(screen.getByRole('radio', { name: /^Light/ })).toHaveProperty('checked', true);
+    },
+    { timeout: 10_000 },
+  );
 }
 
 afterEach(() => {
@@ -81,8 +85,8 @@ describe('SettingsPage', { timeout: 30_000 }, () => {
 
   it("when a time zone is picked or the browser's is asked for, then { timezone } is saved", async () => {
     const patches = serve({ timezone: 'Asia/Tokyo' });
-    renderPage(<SettingsPage />);
-    const select = await screen.findByRole('combobox', { name: 'Time zone' });
+    renderPage(<SettingsPage />, { session: true });
+    const select = await screen.findByRole('combobox', { name: 'Time zone' }, { timeout: 10_000 });
     await waitFor(() => {
       expect(select).toHaveProperty('value', 'Asia/Tokyo');
     });
@@ -106,6 +110,15 @@ describe('SettingsPage', { timeout: 30_000 }, () => {
     expect(patches).toEqual([{ theme: 'dark' }]);
     expect(within(group).getByRole('radio', { name: /^Light/ })).toHaveProperty('checked', true);
     expect(within(group).queryByText('Saved')).toBeNull();
+  });
+
+  it('when a start page is chosen, then it is saved as { landing_page }', async () => {
+    const patches = serve();
+    await ready();
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Start page' }), '/alerts');
+    await waitFor(() => {
+      expect(patches).toEqual([{ landing_page: '/alerts' }]);
+    });
   });
 
   it('when the About card is read, then it names the build and links the API document and health', async () => {

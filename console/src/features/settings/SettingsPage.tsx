@@ -1,5 +1,6 @@
-// Settings: the seed's preferences (theme, table density, notifications, time zone), each applied
-// at once and saved to the account on change, and what this console is (build, API document).
+// Settings: the seed's preferences (theme, table density, notifications, time zone, start page),
+// each applied at once and saved to the account on change, and what this console is (build, API
+// document). Admins also reach users, API keys and system settings from the tabs on top.
 import {
   Button,
   Card,
@@ -34,6 +35,7 @@ import { Link } from 'react-router';
 import { PageHeader } from '../../components/PageHeader';
 import { formatTime } from '../../lib/format';
 import { usePreferences, type Density, type Theme } from '../../lib/preferences';
+import { SettingsTabs } from './SettingsTabs';
 import { browserTimeZone, zoneGroups } from './zones';
 import { useSave, type SaveState } from './useSave';
 import './settings.css';
@@ -235,6 +237,45 @@ function TimeZoneSetting() {
   );
 }
 
+/** The pages one may start on (the API's list, api/src/ops/users.ts LANDING_PAGES). */
+export const LANDING_PAGES: { path: string; title: string }[] = [
+  { path: '/dashboard', title: 'Dashboard' },
+  { path: '/payments', title: 'Payments' },
+  { path: '/alerts', title: 'Alerts' },
+  { path: '/health', title: 'System health' },
+  { path: '/rules', title: 'Rules' },
+  { path: '/batch-jobs', title: 'Batch jobs' },
+  { path: '/worker-pools', title: 'Worker pools' },
+  { path: '/audit', title: 'Audit log' },
+];
+
+function LandingSetting() {
+  const { preferences } = usePreferences();
+  const [state, save] = useSave();
+  return (
+    <FormGroup fieldId="settings-landing" label="Start page">
+      <FormSelect
+        id="settings-landing"
+        value={preferences.landing_page ?? '/dashboard'}
+        aria-describedby="settings-landing-help"
+        onChange={(_e, value) => {
+          save({ landing_page: value });
+        }}
+      >
+        {LANDING_PAGES.map((p) => (
+          <FormSelectOption key={p.path} value={p.path} label={p.title} />
+        ))}
+      </FormSelect>
+      <FormHelperText>
+        <HelperText id="settings-landing-help">
+          <HelperTextItem>Where the console opens after you sign in.</HelperTextItem>
+        </HelperText>
+      </FormHelperText>
+      <SaveStatus state={state} />
+    </FormGroup>
+  );
+}
+
 function About() {
   return (
     <DescriptionList isHorizontal isCompact>
@@ -269,6 +310,7 @@ export default function SettingsPage() {
         title="Settings"
         description="Your preferences: saved to your account as you change them and applied at once, on every device you sign in from."
       />
+      <SettingsTabs />
       <PageSection>
         <Grid hasGutter>
           <GridItem md={6}>
@@ -286,6 +328,11 @@ export default function SettingsPage() {
                 <TimeZoneSetting />
               </SettingsCard>
             </div>
+          </GridItem>
+          <GridItem md={6}>
+            <SettingsCard id="settings-landing-title" title="Start page">
+              <LandingSetting />
+            </SettingsCard>
           </GridItem>
           <GridItem md={6}>
             <SettingsCard id="settings-about" title="About" form={false}>
