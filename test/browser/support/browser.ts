@@ -105,10 +105,16 @@ export async function shoot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
   const size = page.viewportSize();
-  const overflow = await page.evaluate(() => {
-    const main = document.querySelector('.pf-v6-c-page__main-container');
-    return main ? main.scrollHeight - main.clientHeight : 0;
-  });
+  // Whichever of PatternFly's main container and main region scrolls (it depends on the layout).
+  const overflow = await page.evaluate(() =>
+    Math.max(
+      0,
+      ...['.pf-v6-c-page__main-container', '.pf-v6-c-page__main'].map((sel) => {
+        const el = document.querySelector(sel);
+        return el ? el.scrollHeight - el.clientHeight : 0;
+      }),
+    ),
+  );
   if (size && overflow > 0)
     await page.setViewportSize({ width: size.width, height: Math.min(6000, size.height + overflow) });
   try {
