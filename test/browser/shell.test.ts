@@ -89,8 +89,10 @@ describe('console shell', () => {
     const other = await openPage(browser, { scheme: 'light' });
     await signIn(other.page, stack, 'operator');
     await expect
-      .poll(async () =>
-        other.page.evaluate(() => document.documentElement.classList.contains('pf-v6-theme-dark')),
+      .poll(
+        async () =>
+          other.page.evaluate(() => document.documentElement.classList.contains('pf-v6-theme-dark')),
+        { timeout: 20_000 },
       )
       .toBe(true);
     await other.context.close();
