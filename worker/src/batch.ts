@@ -733,9 +733,12 @@ async function sendEvents(
 async function replayChunk(job: JobRow, ctx: RunContext): Promise<ChunkResult> {
   const { sqs, eventsQueueUrl } = ctx.o;
   const queueUrl = typeof job.parameters.queue_url === 'string' ? job.parameters.queue_url : eventsQueueUrl;
-  if (!sqs || !queueUrl) throw new Error('replay needs SQS_EVENTS_QUEUE_URL');
+  const dryRun = job.parameters.dry_run === true;
+  if (!dryRun && (!sqs || !queueUrl)) throw new Error('replay needs SQS_EVENTS_QUEUE_URL');
   const events = await nextEvents(ctx, job);
-  const { failed, failures } = await sendEvents(sqs, queueUrl, events, job.id);
+  // A dry run counts what it would send and sends nothing.
+  const { failed, failures } =
+    dryRun || !sqs || !queueUrl ? { failed: 0, failures: [] } : await sendEvents(sqs, queueUrl, events, job.id);
   const checkpoint = eventKey(events.at(-1), { ...(job.checkpoint ?? {}) });
   return {
     done: events.length - failed,

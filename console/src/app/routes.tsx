@@ -40,6 +40,12 @@ export const ROUTES: PageRoute[] = [
     page: lazy(() => import('../features/batch-jobs/BatchJobsPage')),
   },
   {
+    path: '/batch-jobs/:jobId',
+    title: 'Batch job',
+    nav: '/batch-jobs',
+    page: lazy(() => import('../features/batch-jobs/BatchJobDetailPage')),
+  },
+  {
     path: '/worker-pools',
     title: 'Worker pools',
     page: lazy(() => import('../features/worker-pools/WorkerPoolsPage')),

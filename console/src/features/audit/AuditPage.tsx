@@ -1,5 +1,6 @@
-// The audit log: every change, who made it, to what, why, and what it changed, newest first;
-// filters in the URL; "Verify chain" re-checks the hash chains. The log has no stream of its
+// The audit log: every change, who made it, to what (linked), why, and what it changed as a
+// field-by-field diff, newest first; filters in the URL (a row's "History" narrows the log to its
+// resource); the chains' verification status stands above, and "Verify chain" re-checks them. The log has no stream of its
 // own, but every live event is an audited change, so the page counts them and offers a refresh
 // instead of moving rows under the reader.
 import {
@@ -36,7 +37,7 @@ import { useUrlState } from '../../lib/url-state';
 import { AuditDiff } from './AuditDiff';
 import { changeSummary } from './diff';
 import type { AuditEntry } from './types';
-import { VerifyButton, VerifyResult, useVerify } from './VerifyChain';
+import { VerifyButton, VerifyResult, VerifyStatusBanner, useVerify } from './VerifyChain';
 import { fromLocalInput, toLocalInput } from './time';
 
 const FILTERS = [
@@ -52,9 +53,50 @@ const FILTERS = [
 type FilterName = (typeof FILTERS)[number];
 const COLUMNS = 7;
 
-/** Payment and alert ids open their page; other resources show the id. */
+const RESOURCE_TYPES = [
+  'payment',
+  'alert',
+  'rule',
+  'batch_job',
+  'queue',
+  'user',
+  'api_key',
+  'auth_token',
+  'system_settings',
+] as const;
+
+const ACTIONS = [
+  'payment.captured',
+  'alert.resolved',
+  'rule.created',
+  'rule.updated',
+  'rule.promoted',
+  'rule.rolled_back',
+  'batch_job.created',
+  'batch_job.cancelled',
+  'batch_job.retried',
+  'dead_letters.redriven',
+  'settings.updated',
+  'auth.login',
+] as const;
+
+/** Where a resource's own page is, when it has one. */
+export function resourcePath(type: string, id: string): string | undefined {
+  const e = encodeURIComponent(id);
+  const paths: Record<string, string> = {
+    payment: `/payments/${e}`,
+    alert: `/alerts/${e}`,
+    rule: `/rules/${e}`,
+    batch_job: `/batch-jobs/${e}`,
+    queue: '/worker-pools',
+    system_settings: '/settings',
+  };
+  return paths[type];
+}
+
+/** Resources with a page open it; others show the id. */
 export function ResourceRef({ type, id }: { type: string; id: string }) {
-  const path = type === 'payment' ? `/payments/${id}` : type === 'alert' ? `/alerts/${id}` : undefined;
+  const path = resourcePath(type, id);
   return (
     <div>
       <div>{humanize(type)}</div>
@@ -68,7 +110,15 @@ export function ResourceRef({ type, id }: { type: string; id: string }) {
   );
 }
 
-function AuditRows({ entry, index }: { entry: AuditEntry; index: number }) {
+function AuditRows({
+  entry,
+  index,
+  onHistory,
+}: {
+  entry: AuditEntry;
+  index: number;
+  onHistory: (e: AuditEntry) => void;
+}) {
   const [open, setOpen] = useState(false);
   return (
     <Tbody isExpanded={open}>
@@ -102,6 +152,17 @@ function AuditRows({ entry, index }: { entry: AuditEntry; index: number }) {
         </Td>
         <Td dataLabel="Resource">
           <ResourceRef type={entry.resource_type} id={entry.resource_id} />
+          <Button
+            variant="link"
+            isInline
+            size="sm"
+            onClick={() => {
+              onHistory(entry);
+            }}
+            aria-label={`History of ${entry.resource_type} ${entry.resource_id}`}
+          >
+            History
+          </Button>
         </Td>
         <Td dataLabel="Reason" modifier="breakWord">
           {entry.reason ?? <span className="pf-v6-u-text-color-subtle">—</span>}
@@ -124,10 +185,13 @@ function TextFilter({
   label,
   value,
   onChange,
+  list,
 }: {
   label: string;
   value: string;
   onChange: (v: string) => void;
+  /** A datalist of suggestions. */
+  list?: string;
 }) {
   const [text, setText] = useState(value);
   const [seen, setSeen] = useState(value);
@@ -148,6 +212,7 @@ function TextFilter({
     <TextInput
       aria-label={label}
       placeholder={label}
+      list={list}
       value={text}
       onChange={(_e, v) => {
         setText(v);
@@ -192,10 +257,11 @@ function Filters({
   values: Record<FilterName, string>;
   set: (patch: Partial<Record<FilterName, string>>) => void;
 }) {
-  const text = (name: FilterName, label: string) => (
+  const text = (name: FilterName, label: string, list?: string) => (
     <ToolbarItem>
       <TextFilter
         label={label}
+        list={list}
         value={values[name]}
         onChange={(v) => {
           set({ [name]: v });
@@ -205,9 +271,19 @@ function Filters({
   );
   return (
     <>
+      <datalist id="audit-resource-types">
+        {RESOURCE_TYPES.map((t) => (
+          <option key={t} value={t} />
+        ))}
+      </datalist>
+      <datalist id="audit-actions">
+        {ACTIONS.map((a) => (
+          <option key={a} value={a} />
+        ))}
+      </datalist>
       {text('actor_id', 'Actor id')}
-      {text('action', 'Action')}
-      {text('resource_type', 'Resource type')}
+      {text('action', 'Action', 'audit-actions')}
+      {text('resource_type', 'Resource type', 'audit-resource-types')}
       {text('resource_id', 'Resource id')}
       <ToolbarItem>
         <TimeFilter
@@ -340,7 +416,10 @@ export default function AuditPage() {
       />
       <PageSection>
         <Stack hasGutter>
-          {(verify.data ?? verify.error) && (
+          <StackItem>
+            <VerifyStatusBanner />
+          </StackItem>
+          {verify.error && (
             <StackItem>
               <VerifyResult verify={verify} />
             </StackItem>
@@ -372,7 +451,22 @@ export default function AuditPage() {
                 </Tr>
               </Thead>
               {ready ? (
-                rows.map((e, i) => <AuditRows key={e.id} entry={e} index={i} />)
+                rows.map((e, i) => (
+                  <AuditRows
+                    key={e.id}
+                    entry={e}
+                    index={i}
+                    onHistory={(x) => {
+                      url.set({
+                        resource_type: x.resource_type,
+                        resource_id: x.resource_id,
+                        actor_id: undefined,
+                        action: undefined,
+                        page: undefined,
+                      });
+                    }}
+                  />
+                ))
               ) : (
                 <Tbody>
                   <TableBodyState

@@ -1,11 +1,17 @@
-// "Verify chain": asks the API to re-hash every audit chain and says whether it holds, or where it
-// first breaks. Admins only (GET /api/v1/audit/verify).
-import { Alert, AlertActionCloseButton } from '@patternfly/react-core';
-import { useMutation } from '@tanstack/react-query';
+// The audit chains' integrity: the latest verification (GET /api/v1/audit/verify/status, shown to
+// everyone) with the time the chains last held, and a clear red state naming the chain and the
+// first bad row when a run found a break. "Verify chain" (admins; GET /api/v1/audit/verify)
+// re-hashes every chain now and the status follows.
+import { Alert, AlertActionCloseButton, Skeleton } from '@patternfly/react-core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { GuardedButton } from '../../components/Guarded';
+import { Timestamp } from '../../components/Timestamp';
 import { api, describeError } from '../../lib/api';
 import { formatCount } from '../../lib/format';
-import type { VerifyReport } from './types';
+import { keys } from '../../lib/query';
+import type { VerifyReport, VerifyStatus } from './types';
+
+const STATUS_KEY = [...keys.audit, 'verify-status'];
 
 export function verifyText(r: VerifyReport): { title: string; body: string } {
   const rows = r.chains.reduce((n, c) => n + Number(c.rows_checked), 0);
@@ -20,8 +26,22 @@ export function verifyText(r: VerifyReport): { title: string; body: string } {
   };
 }
 
+export function useVerifyStatus() {
+  return useQuery({
+    queryKey: STATUS_KEY,
+    queryFn: ({ signal }) => api.get<VerifyStatus>('/api/v1/audit/verify/status', undefined, signal),
+    staleTime: 60_000,
+  });
+}
+
 export function useVerify() {
-  return useMutation({ mutationFn: () => api.get<VerifyReport>('/api/v1/audit/verify') });
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.get<VerifyReport>('/api/v1/audit/verify'),
+    onSettled: async () => {
+      await client.invalidateQueries({ queryKey: STATUS_KEY });
+    },
+  });
 }
 
 export function VerifyButton({ verify }: { verify: ReturnType<typeof useVerify> }) {
@@ -36,6 +56,57 @@ export function VerifyButton({ verify }: { verify: ReturnType<typeof useVerify> 
     >
       Verify chain
     </GuardedButton>
+  );
+}
+
+/** The standing status: intact (when last verified), broken (where), or never verified. */
+export function VerifyStatusBanner() {
+  const status = useVerifyStatus();
+  if (status.isPending)
+    return <Skeleton height="3rem" screenreaderText="Loading the chain verification status" />;
+  if (status.error)
+    return (
+      <Alert isInline variant="warning" title="Could not read the chain verification status">
+        {describeError(status.error)}
+      </Alert>
+    );
+  const { last, last_passed_at: passed } = status.data;
+  if (!last)
+    return (
+      <Alert isInline variant="info" title="The audit chains have not been verified yet">
+        An admin can verify them now with Verify chain; every run is remembered here.
+      </Alert>
+    );
+  if (last.valid)
+    return (
+      <Alert isInline variant="success" title="Audit chains intact">
+        Last verified <Timestamp value={last.verified_at} relative />: {formatCount(last.rows_checked)} rows
+        in {formatCount(last.chains)} chains, every hash and link matches.
+      </Alert>
+    );
+  return (
+    <Alert
+      isInline
+      variant="danger"
+      title={`Audit chain ${String(last.bad_chain ?? '?')} is broken${last.first_bad_id ? ` at ${last.first_bad_id}` : ''}`}
+    >
+      <p>
+        {last.problem ?? 'A hash or link does not match'} (found{' '}
+        <Timestamp value={last.verified_at} relative />
+        ). The first bad row is{' '}
+        <strong className="pf-v6-u-font-family-monospace">{last.first_bad_id ?? 'unknown'}</strong>; rows
+        after it in that chain cannot be trusted until it is explained.
+      </p>
+      <p>
+        {passed ? (
+          <>
+            The chains last held <Timestamp value={passed} relative />.
+          </>
+        ) : (
+          'No verification has passed yet.'
+        )}
+      </p>
+    </Alert>
   );
 }
 

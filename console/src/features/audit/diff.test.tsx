@@ -1,8 +1,13 @@
 import { render, screen, within } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { json, renderPage, stubApi } from '../../testing';
 import { AuditDiff } from './AuditDiff';
 import { changeSummary, diffFields } from './diff';
-import { verifyText } from './VerifyChain';
+import { verifyText, VerifyStatusBanner } from './VerifyChain';
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
 
 const before = {
   id: 'pay_1',
@@ -21,6 +26,15 @@ describe('audit diff', () => {
       { field: 'note', kind: 'added', after: 'x' },
       { field: 'version', kind: 'changed', before: '2', after: '3' },
     ]);
+  });
+
+  it('when a nested field changes, then only that leaf is listed, by its dotted path', () => {
+    expect(
+      diffFields(
+        { definition: { all: [1], window: { seconds: 600, key: 'payer' } }, name: 'v' },
+        { definition: { all: [1], window: { seconds: 300, key: 'payer' } }, name: 'v' },
+      ),
+    ).toEqual([{ field: 'definition.window.seconds', kind: 'changed', before: '600', after: '300' }]);
   });
 
   it('when only the key order of a nested value differs, then it is not a change', () => {
@@ -67,5 +81,30 @@ describe('verify result', () => {
     });
     expect(t.title).toBe('Audit chain 3 is broken at aud_9');
     expect(t.body).toBe('hash mismatch. 14 rows in 2 chains checked.');
+  });
+});
+
+describe('verify status banner', () => {
+  it('when the last run found a break, then a red alert names the chain, the first bad row and the last pass', async () => {
+    stubApi({
+      'GET /api/v1/audit/verify/status': () =>
+        json({
+          last: {
+            verified_at: '2026-01-02T00:00:00Z',
+            valid: false,
+            rows_checked: 120,
+            chains: 8,
+            bad_chain: 3,
+            first_bad_id: 'aud_BAD',
+            problem: 'content changed',
+            verified_by: 'usr_1',
+          },
+          last_passed_at: '2026-01-01T00:00:00Z',
+        }),
+    });
+    renderPage(<VerifyStatusBanner />);
+    expect(await screen.findByText('Audit chain 3 is broken at aud_BAD')).toBeTruthy();
+    expect(screen.getByText(/content changed/)).toBeTruthy();
+    expect(screen.getByText(/The chains last held/)).toBeTruthy();
   });
 });

@@ -1,5 +1,7 @@
-// What an audited change changed: the top-level fields whose value differs between before and
-// after (nested values compared whole, shown as JSON). A creation has no before, a deletion no after.
+// What an audited change changed: the fields whose value differs between before and after, nested
+// objects followed down to their leaves as dotted paths (`metadata.tier`, `definition.all`), so a
+// one-field change deep in a rule reads as that one field; arrays are compared whole and shown as
+// JSON. A creation has no before, a deletion no after.
 export type ChangeKind = 'added' | 'removed' | 'changed';
 
 export interface FieldChange {
@@ -49,9 +51,21 @@ function changeOf(
   return { field, kind: 'changed', before: show(b[field]), after: show(a[field]) };
 }
 
+/** Nested objects become dotted leaf paths; arrays, scalars and empty objects stay whole. */
+export function flatten(v: Record<string, unknown>, prefix = '', depth = 0): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, value] of Object.entries(v)) {
+    const path = prefix ? `${prefix}.${k}` : k;
+    if (isRecord(value) && Object.keys(value).length > 0 && depth < 6)
+      Object.assign(out, flatten(value, path, depth + 1));
+    else out[path] = value;
+  }
+  return out;
+}
+
 export function diffFields(before: unknown, after: unknown): FieldChange[] {
-  const b = isRecord(before) ? before : {};
-  const a = isRecord(after) ? after : {};
+  const b = isRecord(before) ? flatten(before) : {};
+  const a = isRecord(after) ? flatten(after) : {};
   const fields = [...new Set([...Object.keys(b), ...Object.keys(a)])].sort();
   return fields.map((f) => changeOf(f, b, a)).filter((c): c is FieldChange => c !== undefined);
 }

@@ -30,3 +30,17 @@ export interface VerifyReport {
   valid: boolean;
   chains: ChainReport[];
 }
+
+export interface VerifyStatus {
+  last: {
+    verified_at: string;
+    valid: boolean;
+    rows_checked: number;
+    chains: number;
+    bad_chain: number | null;
+    first_bad_id: string | null;
+    problem: string | null;
+    verified_by: string | null;
+  } | null;
+  last_passed_at: string | null;
+}

@@ -1,6 +1,7 @@
-// Batch jobs, read-only but for Cancel: replays, backfills, reconciliations, backtests and
-// exports with their progress, requested through the API or a Kubernetes BatchJob resource. Job
-// creation comes later. The list follows the live stream (batch_job events).
+// Batch jobs: replays, backfills, reconciliations, backtests and exports with their progress and
+// rate, requested through the API (New batch job) or owned by a Kubernetes BatchJob resource;
+// cancel, retry a failed job, download a finished export; each opens its detail page. The list
+// follows the live stream (batch_job events).
 import {
   FormSelect,
   FormSelectOption,
@@ -18,6 +19,7 @@ import {
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { Link } from 'react-router';
 import { GuardedButton } from '../../components/Guarded';
 import { PageHeader } from '../../components/PageHeader';
 import { humanize } from '../../components/StateLabel';
@@ -27,13 +29,30 @@ import { api, type Page } from '../../lib/api';
 import { useCompact } from '../../lib/preferences';
 import { keys } from '../../lib/query';
 import { useUrlState } from '../../lib/url-state';
+import { canDownload, canRetry, useDownload, useJobAction } from './actions';
 import { CancelModal } from './CancelModal';
-import { progressPercent, progressText } from './progress';
+import { CreateJobModal } from './CreateJobModal';
+import { jobRate, progressPercent, progressText, rateText } from './progress';
 import { JobStatusLabel } from './StatusLabel';
-import { BATCH_JOB_STATUSES, BATCH_JOB_TYPES, CANCELLABLE, type BatchJob } from './types';
+import { BATCH_JOB_STATUSES, BATCH_JOB_TYPES, CANCELLABLE, ownerOf, type BatchJob } from './types';
 
 const FILTERS = ['q', 'status', 'type', 'page', 'per_page'] as const;
 const COLUMNS = 8;
+
+/** Ticks once a second while a job runs, so its rate reads as time passes. */
+export function useNow(active: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return undefined;
+    const t = setInterval(() => {
+      setNow(Date.now());
+    }, 1000);
+    return () => {
+      clearInterval(t);
+    };
+  }, [active]);
+  return now;
+}
 
 function variantOf(status: string): ProgressVariant | undefined {
   if (status === 'failed') return ProgressVariant.danger;
@@ -42,9 +61,10 @@ function variantOf(status: string): ProgressVariant | undefined {
   return undefined;
 }
 
-export function JobProgress({ job }: { job: BatchJob }) {
+export function JobProgress({ job, now }: { job: BatchJob; now?: number }) {
   const percent = progressPercent(job);
   const text = progressText(job);
+  const rate = job.started_at ? rateText(jobRate(job, now)) : undefined;
   return (
     <div style={{ minWidth: '10rem' }}>
       <Progress
@@ -59,6 +79,7 @@ export function JobProgress({ job }: { job: BatchJob }) {
         {percent === undefined ? '' : `${String(percent)}% · `}
         {text}
       </div>
+      {rate !== undefined && <div className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle">{rate}</div>}
     </div>
   );
 }
@@ -85,12 +106,60 @@ function Times({ job }: { job: BatchJob }) {
   );
 }
 
-function JobRow({ job, compact, onCancel }: { job: BatchJob; compact: boolean; onCancel: () => void }) {
-  const cancellable = CANCELLABLE.includes(job.status);
+function RowActions({ job, onCancel }: { job: BatchJob; onCancel: () => void }) {
+  const retry = useJobAction('retry', job);
+  const download = useDownload(job);
+  return (
+    <div style={{ display: 'flex', gap: '0.5rem', flexWrap: 'wrap' }}>
+      {CANCELLABLE.includes(job.status) && (
+        <GuardedButton need="operator" variant="secondary" size="sm" onClick={onCancel}>
+          Cancel
+        </GuardedButton>
+      )}
+      {canRetry(job) && (
+        <GuardedButton
+          need="operator"
+          variant="secondary"
+          size="sm"
+          isLoading={retry.isPending}
+          onClick={() => {
+            retry.mutate();
+          }}
+        >
+          Retry
+        </GuardedButton>
+      )}
+      {canDownload(job) && (
+        <GuardedButton
+          need="viewer"
+          variant="secondary"
+          size="sm"
+          isLoading={download.isPending}
+          onClick={() => {
+            download.mutate();
+          }}
+          aria-label={`Download ${job.name}`}
+        >
+          Download
+        </GuardedButton>
+      )}
+      {(retry.error ?? download.error) && (
+        <span className="pf-v6-u-font-size-sm" role="alert">
+          {retry.error ? 'Retry failed' : 'Download failed'}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function JobRow(p: { job: BatchJob; compact: boolean; now: number; onCancel: () => void }) {
+  const { job, compact, now, onCancel } = p;
   return (
     <Tr>
       <Td dataLabel="Job">
-        <div className="pf-v6-u-font-weight-bold">{job.name}</div>
+        <div className="pf-v6-u-font-weight-bold">
+          <Link to={`/batch-jobs/${encodeURIComponent(job.id)}`}>{job.name}</Link>
+        </div>
         <div className="pf-v6-u-font-family-monospace pf-v6-u-font-size-sm pf-v6-u-text-color-subtle">
           {job.id}
         </div>
@@ -102,21 +171,22 @@ function JobRow({ job, compact, onCancel }: { job: BatchJob; compact: boolean; o
         </div>
       </Td>
       <Td dataLabel="Progress">
-        <JobProgress job={job} />
+        <JobProgress job={job} now={now} />
       </Td>
-      <Td dataLabel="Source">{job.source === 'kubernetes' ? 'Kubernetes' : 'API'}</Td>
+      <Td dataLabel="Started by" modifier="breakWord">
+        <div>{ownerOf(job)}</div>
+        <div className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle">
+          {job.source === 'kubernetes' ? 'Kubernetes' : 'API'}
+        </div>
+      </Td>
       <Td dataLabel="Times">
         <Times job={job} />
       </Td>
       <Td dataLabel="Error" modifier="breakWord">
         {job.error ?? <span className="pf-v6-u-text-color-subtle">—</span>}
       </Td>
-      <Td dataLabel="Actions" isActionCell>
-        {cancellable && (
-          <GuardedButton need="operator" variant="secondary" size="sm" onClick={onCancel}>
-            Cancel
-          </GuardedButton>
-        )}
+      <Td dataLabel="Actions">
+        <RowActions job={job} onCancel={onCancel} />
       </Td>
     </Tr>
   );
@@ -184,6 +254,17 @@ function Search({ value, onChange }: { value: string; onChange: (q: string) => v
   );
 }
 
+function NewJobButton({ onClick }: { onClick: () => void }) {
+  return (
+    <GuardedButton need="operator" onClick={onClick}>
+      New batch job
+    </GuardedButton>
+  );
+}
+
+const isFiltered = (v: { q: string; status: string; type: string }): boolean =>
+  Boolean(v.q || v.status || v.type);
+
 export default function BatchJobsPage() {
   const compact = useCompact();
   const url = useUrlState(FILTERS);
@@ -191,6 +272,7 @@ export default function BatchJobsPage() {
   const perPage = Number(url.values.per_page) || 50;
   const page = Math.max(1, Number(url.values.page) || 1);
   const [cancelling, setCancelling] = useState<BatchJob | undefined>();
+  const [creating, setCreating] = useState(false);
   const filter = { q, status, type };
   const query = useQuery({
     queryKey: [...keys.batchJobs, 'list', filter, page, perPage],
@@ -204,6 +286,7 @@ export default function BatchJobsPage() {
   });
   const rows = query.data?.data ?? [];
   const ready = !query.isPending && !query.error && rows.length > 0;
+  const now = useNow(rows.some((j) => j.status === 'running'));
   const setFilter = (patch: Partial<Record<(typeof FILTERS)[number], string>>) => {
     url.set({ ...patch, page: undefined });
   };
@@ -213,6 +296,13 @@ export default function BatchJobsPage() {
       <PageHeader
         title="Batch jobs"
         description="Replays, backfills, reconciliations, backtests and exports over a time window, with their progress."
+        actions={
+          <NewJobButton
+            onClick={() => {
+              setCreating(true);
+            }}
+          />
+        }
       />
       <PageSection>
         <Toolbar clearAllFilters={url.clear}>
@@ -270,7 +360,7 @@ export default function BatchJobsPage() {
               <Th>Type</Th>
               <Th>Status</Th>
               <Th>Progress</Th>
-              <Th>Source</Th>
+              <Th>Started by</Th>
               <Th>Times</Th>
               <Th>Error</Th>
               <Th screenReaderText="Actions" />
@@ -283,6 +373,7 @@ export default function BatchJobsPage() {
                   key={job.id}
                   job={job}
                   compact={compact}
+                  now={now}
                   onCancel={() => {
                     setCancelling(job);
                   }}
@@ -294,11 +385,11 @@ export default function BatchJobsPage() {
                 isLoading={query.isPending}
                 error={query.error}
                 isEmpty={rows.length === 0}
-                filtered={url.active > 0 && Boolean(q || status || type)}
+                filtered={url.active > 0 && isFiltered(filter)}
                 onRetry={() => void query.refetch()}
                 onClear={url.clear}
                 emptyTitle="No batch jobs yet"
-                emptyBody="Jobs requested through POST /api/v1/batch-jobs or a Kubernetes BatchJob resource appear here with their progress."
+                emptyBody="Start one with New batch job; jobs requested through the API or a Kubernetes BatchJob resource appear here with their progress."
               >
                 {null}
               </TableBodyState>
@@ -306,6 +397,13 @@ export default function BatchJobsPage() {
           </Tbody>
         </Table>
       </PageSection>
+      {creating && (
+        <CreateJobModal
+          onClose={() => {
+            setCreating(false);
+          }}
+        />
+      )}
       {cancelling && (
         <CancelModal
           job={cancelling}

@@ -28,8 +28,29 @@ export interface BatchJob {
   parallelism: number;
   attempts: number;
   created_by: string | null;
+  created_by_name?: string | null;
   created_at: string;
   started_at: string | null;
   completed_at: string | null;
   updated_at: string;
+}
+
+/** A failed chunk (the job failed there) or items a chunk could not process. */
+export interface BatchJobFailure {
+  id: number;
+  kind: 'chunk' | 'items';
+  attempt: number;
+  checkpoint: unknown;
+  processed_before: number;
+  items: string[];
+  error: string;
+  occurred_at: string;
+  retried_at: string | null;
+  retried_by: string | null;
+}
+
+/** Who asked for the job: the BatchJob resource that owns it, or the user. */
+export function ownerOf(job: Pick<BatchJob, 'source' | 'name' | 'created_by' | 'created_by_name'>): string {
+  if (job.source === 'kubernetes') return `BatchJob ${job.name}`;
+  return job.created_by_name ?? job.created_by ?? 'unknown';
 }

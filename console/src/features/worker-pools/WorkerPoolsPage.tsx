@@ -1,6 +1,8 @@
-// Worker pools, as far as they exist today: the API has no WorkerPool endpoint yet, so the page
-// shows the worker instances from their heartbeats (GET /api/v1/health), the events queue they
-// drain (GET /api/v1/queue/stats), and how a WorkerPool resource will own them in Kubernetes.
+// Worker pools: each WorkerPool resource as the controller mirrors it into PostgreSQL (queue and
+// DLQ depth, oldest message, replicas, last scale, conditions, backlog against replicas over the
+// last hour; GET /api/v1/worker-pools), the worker instances from their heartbeats (all the API
+// knows without Kubernetes; GET /api/v1/health), the events queue they drain, and the events
+// dead-letter queue with redrive for operators (GET /api/v1/dead-letters).
 import {
   Card,
   CardBody,
@@ -30,6 +32,9 @@ import { ApiError, api } from '../../lib/api';
 import { formatCount, formatDuration } from '../../lib/format';
 import { useCompact } from '../../lib/preferences';
 import { keys } from '../../lib/query';
+import { DeadLettersCard } from './DeadLetters';
+import { PoolCard } from './PoolCard';
+import type { WorkerPool } from './pools';
 import { eventsQueue, workersFromHealth, type WorkerInstance } from './workers';
 import { WORKER_POOL_YAML } from './sample';
 
@@ -230,19 +235,52 @@ function QueueCard() {
   );
 }
 
+function usePools() {
+  return useQuery({
+    queryKey: ['worker-pools', 'list'],
+    queryFn: ({ signal }) => api.get<{ data: WorkerPool[] }>('/api/v1/worker-pools', undefined, signal),
+    refetchInterval: REFRESH_MS,
+  });
+}
+
+function Pools() {
+  const pools = usePools();
+  if (pools.isPending) return <Skeleton height="16rem" screenreaderText="Loading the worker pools" />;
+  if (pools.error)
+    return (
+      <ErrorState
+        error={pools.error}
+        title="Could not load the worker pools"
+        onRetry={() => void pools.refetch()}
+      />
+    );
+  if (pools.data.data.length === 0) return <KubernetesCard />;
+  return (
+    <Grid hasGutter>
+      {pools.data.data.map((p) => (
+        <GridItem key={`${p.namespace}/${p.name}`} span={12}>
+          <PoolCard pool={p} />
+        </GridItem>
+      ))}
+    </Grid>
+  );
+}
+
 function KubernetesCard() {
   return (
     <Card isFullHeight>
-      <CardTitle>In Kubernetes: the WorkerPool resource</CardTitle>
+      <CardTitle>No WorkerPool resources</CardTitle>
       <CardBody>
         <Content>
           <p>
-            A <code>WorkerPool</code> (<code>payflow.dev/v1alpha1</code>) owns the worker Deployment. The
-            controller scales it from the SQS backlog: replicas = backlog ÷ target per replica, between the
-            minimum and maximum, with a cool-down before scaling down and a fallback replica count when the
-            queue cannot be read. Pools will be listed and edited here once the API exposes them.
+            Without Kubernetes, the workers below are the ones the API knows from their heartbeats. In a
+            cluster, a <code>WorkerPool</code> (<code>payflow.dev/v1alpha1</code>) owns the worker Deployment;
+            the controller scales it from the SQS backlog (replicas = backlog ÷ target per replica, between
+            the minimum and maximum, with a cool-down before scaling down and a fallback replica count when
+            the queue cannot be read) and mirrors each pool here with its history of backlog and replicas.
           </p>
         </Content>
+
         <CodeBlock className="pf-v6-u-mt-md">
           <CodeBlockCode>{WORKER_POOL_YAML}</CodeBlockCode>
         </CodeBlock>
@@ -256,18 +294,21 @@ export default function WorkerPoolsPage() {
     <>
       <PageHeader
         title="Worker pools"
-        description="The workers that apply payment events from the queue: their heartbeats, throughput and the backlog they drain."
+        description="The workers that apply payment events from the queue: their pools and scaling, heartbeats, the backlog they drain and the dead letters they leave."
       />
       <PageSection>
         <Grid hasGutter>
           <GridItem span={12}>
+            <Pools />
+          </GridItem>
+          <GridItem lg={8} span={12}>
             <WorkersTable />
           </GridItem>
-          <GridItem lg={5} span={12}>
+          <GridItem lg={4} span={12}>
             <QueueCard />
           </GridItem>
-          <GridItem lg={7} span={12}>
-            <KubernetesCard />
+          <GridItem span={12}>
+            <DeadLettersCard />
           </GridItem>
         </Grid>
       </PageSection>
