@@ -76,7 +76,7 @@ function ProgressCard({ job }: { job: BatchJob }) {
       <CardTitle>Progress</CardTitle>
       <CardBody>
         <JobProgress job={job} now={now} />
-        <DescriptionList isCompact isHorizontal className="pf-v6-u-mt-md">
+        <DescriptionList isCompact orientation={{ md: 'horizontal' }} className="pf-v6-u-mt-md">
           <Term term="Processed">
             <span className="payflow-tabular">{formatCount(job.processed)}</span>
           </Term>
@@ -101,7 +101,7 @@ function DetailsCard({ job }: { job: BatchJob }) {
     <Card isFullHeight>
       <CardTitle>Details</CardTitle>
       <CardBody>
-        <DescriptionList isCompact isHorizontal>
+        <DescriptionList isCompact orientation={{ md: 'horizontal' }}>
           <Term term="Type">{humanize(job.type)}</Term>
           <Term term={job.source === 'kubernetes' ? 'Owned by' : 'Started by'}>{ownerOf(job)}</Term>
           <Term term="Source">

@@ -3,10 +3,19 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { json, ME, renderPage, SESSION, stubApi } from '../../testing';
 import { DeadLettersCard } from './DeadLetters';
-import { chartSeries, chartSummary } from './pools';
+import { chartSeries, chartSummary, niceAxis, replicaAxis } from './pools';
 
 afterEach(() => {
   vi.unstubAllGlobals();
+});
+
+describe('pool chart axes', () => {
+  it('when the peaks are ragged, then the axes end on round values with whole replicas', () => {
+    expect(niceAxis(65)).toEqual({ top: 80, ticks: [0, 20, 40, 60, 80] });
+    expect(niceAxis(0)).toEqual({ top: 4, ticks: [0, 1, 2, 3, 4] });
+    expect(replicaAxis(3)).toEqual({ top: 3, ticks: [0, 1, 2, 3] });
+    expect(replicaAxis(10)).toEqual({ top: 12, ticks: [0, 3, 6, 9, 12] });
+  });
 });
 
 describe('pool chart series', () => {

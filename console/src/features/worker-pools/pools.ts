@@ -110,3 +110,24 @@ export function chartSummary(s: ChartSeries): string {
   if (s.desired.length === 0) return 'No samples in the last hour.';
   return `${String(s.desired.length)} samples in the last hour; now backlog ${String(last(s.backlog) ?? 'unknown')}, ${String(last(s.desired) ?? 0)} replicas desired and ${String(last(s.ready) ?? 0)} ready; peak backlog ${String(s.maxBacklog)}.`;
 }
+
+/** A round top for a count axis (steps of 1, 2, 2.5 or 5 × 10^n, at least 4) at or above `max`. */
+export function niceAxis(max: number): { top: number; ticks: number[] } {
+  const raw = Math.max(4, max) / 4;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 2.5, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
+  const top = step * Math.ceil(Math.max(4, max) / step);
+  const ticks: number[] = [];
+  for (let v = 0; v <= top + step / 2; v += step) ticks.push(Math.round(v * 100) / 100);
+  return { top, ticks };
+}
+
+/** Whole-replica ticks (at most five) up to a top at or above `max`. */
+export function replicaAxis(max: number): { top: number; ticks: number[] } {
+  const top = Math.max(1, Math.ceil(max));
+  const step = Math.max(1, Math.ceil(top / 4));
+  const ticks: number[] = [];
+  for (let v = 0; v <= top; v += step) ticks.push(v);
+  const last = ticks.at(-1) ?? 0;
+  return { top: last < top ? last + step : top, ticks: last < top ? [...ticks, last + step] : ticks };
+}
