@@ -58,17 +58,14 @@ FROM deps-${DEPS_FROM} AS prod-deps
 
 # What every component runs on. Node runs the TypeScript sources directly (type stripping), as
 # in development. Files stay owned by root, so the process cannot change its own code.
+# org.opencontainers.image.version, .revision and .created are given at build time with --label
+# (as hack/images/build.ts and docker/metadata-action do): labels expanded from ARGs here would
+# keep a cached layer's old values under buildah.
 FROM ${BASE_IMAGE} AS runtime
 ARG BASE_IMAGE
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-ARG CREATED=1970-01-01T00:00:00Z
 LABEL org.opencontainers.image.vendor="PayFlow" \
       org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.base.name="${BASE_IMAGE}" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.created="${CREATED}"
+      org.opencontainers.image.base.name="${BASE_IMAGE}"
 ENV NODE_ENV=production \
     HOME=/tmp \
     TMPDIR=/tmp \

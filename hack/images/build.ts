@@ -197,14 +197,14 @@ export async function buildImages(
       `BASE_IMAGE=${base}`,
       '--build-arg',
       'DEPS_FROM=prebuilt',
-      '--build-arg',
-      `VERSION=${version}`,
-      '--build-arg',
-      `REVISION=${revision}`,
-      '--build-arg',
-      `CREATED=${created}`,
       '--target',
       component,
+      '--label',
+      `org.opencontainers.image.version=${version}`,
+      '--label',
+      `org.opencontainers.image.revision=${revision}`,
+      '--label',
+      `org.opencontainers.image.created=${created}`,
     ];
     const inputs = buildInputs(args);
     const cached = (await labelOf(ref, INPUTS_LABEL)) === inputs;
