@@ -14,7 +14,14 @@ export interface TestEnvInfo {
   postgres: { url: string; port: number; binDir: string };
   redis: { url: string };
   sqs: { endpoint: string; region: string; queues: QueueUrls };
-  kube?: { server: string; kubeconfig: string; restrictedKubeconfig: string; version: string };
+  kube?: {
+    server: string;
+    kubeconfig: string;
+    restrictedKubeconfig: string;
+    version: string;
+    /** Audit log of the restricted user's requests (absent in environments started before it existed). */
+    auditLog?: string;
+  };
 }
 
 export interface TestEnv {
@@ -64,6 +71,7 @@ function describe(env: Omit<TestEnv, 'info' | 'stop' | 'peakMemoryMiB'>, dir: st
       kubeconfig: k.kubeconfig,
       restrictedKubeconfig: k.restrictedKubeconfig,
       version: k.version,
+      auditLog: k.auditLog,
     };
   }
   return info;

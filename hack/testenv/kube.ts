@@ -10,6 +10,11 @@ export interface KubeInstance {
   readonly kubeconfig: string;
   /** A kubeconfig for a user with no rights of its own (for RBAC tests). */
   readonly restrictedKubeconfig: string;
+  /**
+   * The API server's audit log (JSON lines, level Metadata) of the restricted user's requests
+   * only: what a component running as that user really asked for (RBAC derivation tests).
+   */
+  readonly auditLog: string;
   readonly caFile: string;
   readonly token: string;
   readonly version: string;
@@ -129,6 +134,21 @@ export async function startKube(dir: string, log: (m: string) => void): Promise<
     `${token},payflow-admin,uid-admin,"system:masters"\n${restrictedToken},payflow-restricted,uid-restricted\n`,
     { mode: 0o600 },
   );
+  const auditPolicy = join(dir, 'audit-policy.yaml');
+  const auditLog = join(dir, 'audit.log');
+  writeFileSync(
+    auditPolicy,
+    [
+      'apiVersion: audit.k8s.io/v1',
+      'kind: Policy',
+      'omitStages: [RequestReceived]',
+      'rules:',
+      '  - level: Metadata',
+      '    users: [payflow-restricted]',
+      '  - level: None',
+      '',
+    ].join('\n'),
+  );
   const port = await freePort();
   const server = `https://127.0.0.1:${port}`;
   const ca = join(dir, 'certs', 'apiserver.crt');
@@ -140,6 +160,7 @@ export async function startKube(dir: string, log: (m: string) => void): Promise<
     ...['--service-account-issuer', 'https://kubernetes.default.svc.cluster.local'],
     ...['--service-account-key-file', sa.pub, '--service-account-signing-key-file', sa.key],
     ...['--token-auth-file', tokens, '--enable-priority-and-fairness=false'],
+    ...['--audit-policy-file', auditPolicy, '--audit-log-path', auditLog, '--audit-log-format', 'json'],
   ];
   const plan: ApiserverPlan = { bin: bins.kubeApiserver, dir, args, server, ca, token };
   let apiserver = await launchApiserver(plan);
@@ -153,6 +174,7 @@ export async function startKube(dir: string, log: (m: string) => void): Promise<
     server,
     kubeconfig,
     restrictedKubeconfig,
+    auditLog,
     caFile: ca,
     token,
     version: bins.kubernetesVersion,

@@ -251,10 +251,13 @@ export class KubeClient {
     propagationPolicy?: 'Background' | 'Foreground' | 'Orphan',
   ): Promise<void> {
     try {
+      // As a query parameter: a DeleteOptions body sent by this client was not applied by the
+      // API server (seen on kube-apiserver 1.36), so a Job fell back to its default policy,
+      // orphan, and would have kept its pods.
       await this.request({
         method: 'DELETE',
         path: resourcePath(gvr, ref),
-        body: propagationPolicy ? { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy } : undefined,
+        query: propagationPolicy ? { propagationPolicy } : undefined,
       });
     } catch (err) {
       if (!isNotFound(err)) throw err;
