@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createControllerMetrics } from '../../controller/src/runtime/metrics.ts';
+import { cacheDir } from '../../hack/testenv/binaries.ts';
+import { unpackDebianPackage } from '../../hack/testenv/debian.ts';
 import { createWorkerMetrics } from '../../worker/src/metrics.ts';
 import { DASHBOARD_DIR, renderDashboards } from '../../hack/chart/dashboards.ts';
 import { ALL_ON, renderChart, repoRoot } from '../support/chart.ts';
@@ -222,4 +226,34 @@ describe('alerting rules', () => {
     for (const r of renderedRules) expect(r.annotations.runbook_url).toMatch(new RegExp(`^${base}#`));
     expect(renderedRules.map((r) => r.expr)).toEqual(rules.map((r) => r.expr));
   }, 600_000);
+});
+
+describe('promtool (Debian prometheus package, unpacked)', () => {
+  let promtool: string;
+  const exec = promisify(execFile);
+  beforeAll(async () => {
+    const dir = await unpackDebianPackage('prometheus', join(cacheDir(), 'debian', 'prometheus'));
+    promtool = join(dir, 'usr', 'bin', 'promtool');
+  }, 300_000);
+
+  it('when promtool checks the rule file, then every rule is valid', async () => {
+    const { stdout } = await exec(promtool, ['check', 'rules', rulesFile]);
+    expect(stdout).toContain(`SUCCESS: ${String(rules.length)} rules found`);
+  });
+
+  it('when promtool runs the rule unit tests, then each alert fires on its unhealthy series and stays silent on the healthy ones', async () => {
+    const tests = join(repoRoot, 'test', 'prometheus', 'payflow.rules.test.yaml');
+    const testFile = parse(readFileSync(tests, 'utf8')) as {
+      tests: { name: string; alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
+    };
+    // One firing and one silent case per alert.
+    for (const name of ['unhealthy', 'healthy']) {
+      const group = testFile.tests.find((t) => t.name === name);
+      expect(group?.alert_rule_test.map((a) => a.alertname).sort()).toEqual(rules.map((r) => r.alert).sort());
+      for (const a of group?.alert_rule_test ?? [])
+        expect(a.exp_alerts.length, `${name} ${a.alertname}`).toBe(name === 'healthy' ? 0 : 1);
+    }
+    const { stdout } = await exec(promtool, ['test', 'rules', tests]);
+    expect(stdout).toContain('SUCCESS');
+  });
 });
