@@ -9,6 +9,7 @@ import {
   podTemplate,
   type WorkerPoolObject,
 } from '../../controller/src/reconcilers/workerpool.ts';
+import { desiredJob, type BatchJobObject } from '../../controller/src/reconcilers/batchjob.ts';
 import { loadKubeConfig, uniqueName } from '../../controller/src/testing/harness.ts';
 import { ALL_ON, BASE_VALUES, chartTools, renderChart, type Obj } from '../support/chart.ts';
 import { DryRunner, RESTRICTED, installThirdPartyCrds } from '../support/dry-run.ts';
@@ -107,6 +108,19 @@ describe('chart objects on a real API server (server-side dry run, restricted na
       template,
     ) as unknown as Obj;
     expect(await dryRunAll([deployment], ns)).toEqual([]);
+  });
+
+  it("when the controller builds a BatchJob's Job, then it is accepted in a restricted namespace without a warning", async () => {
+    const ns = uniqueName('chart-bj');
+    await runner.createNamespace(ns, RESTRICTED);
+    const bj = {
+      apiVersion: 'payflow.dev/v1alpha1',
+      kind: 'BatchJob',
+      metadata: { name: 'backtest', namespace: ns, uid: '00000000-0000-0000-0000-000000000002' },
+      spec: { type: 'reconcile', parameters: {}, parallelism: 2, backoffLimit: 3, suspend: false },
+    } as unknown as BatchJobObject;
+    const job = desiredJob(bj, 'job_1', 'ghcr.io/payflow/payflow-worker:0.1.0', 'payflow-credentials');
+    expect(await dryRunAll([job as unknown as Obj], ns)).toEqual([]);
   });
 
   it('when the pod security settings are emptied, then the same check reports the PodSecurity violations', async () => {

@@ -161,8 +161,11 @@ export function desiredJob(bj: BatchJobObject, jobId: string, image: string, sec
       suspend: s.suspend,
       template: {
         metadata: { labels },
+        // The restricted Pod Security Standard, as the chart's pods: namespaces that enforce
+        // it would otherwise refuse the Job's pods. The root filesystem is read-only; /tmp is not.
         spec: {
           restartPolicy: 'Never',
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [
             {
               name: 'batch',
@@ -170,8 +173,16 @@ export function desiredJob(bj: BatchJobObject, jobId: string, image: string, sec
               command: ['payflow-worker', 'batch', 'run', jobId],
               env: [{ name: 'PAYFLOW_BATCH_JOB_ID', value: jobId }],
               envFrom: [{ secretRef: { name: secretName, optional: true } }],
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ['ALL'] },
+              },
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             },
           ],
+          volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '256Mi' } }],
         },
       },
     },
