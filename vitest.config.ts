@@ -21,6 +21,8 @@ export default defineConfig({
           include: ['console/src/**/*.test.{ts,tsx}'],
           environment: 'jsdom',
           setupFiles: ['console/src/test-setup.ts'],
+          // PatternFly's class-name modules import their CSS: let Vite load them, not Node.
+          server: { deps: { inline: [/@patternfly\/react-styles/] } },
         },
       },
       {

@@ -1,6 +1,6 @@
 import { Bullseye, Spinner } from '@patternfly/react-core';
-import { QueryClientProvider } from '@tanstack/react-query';
-import { lazy, Suspense, useMemo, type ReactNode } from 'react';
+import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
 import { AuthProvider, useAuth } from '../lib/auth';
 import { LiveProvider } from '../lib/live';
@@ -81,8 +81,9 @@ function AppRoutes() {
   );
 }
 
-export function App() {
-  const client = useMemo(() => createQueryClient(), []);
+/** `client` is the one main.tsx made (it may already hold the first page's prefetched data). */
+export function App({ queryClient }: { queryClient?: QueryClient }) {
+  const [client] = useState(() => queryClient ?? createQueryClient());
   return (
     <QueryClientProvider client={client}>
       <AuthProvider>

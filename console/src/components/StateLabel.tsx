@@ -1,5 +1,4 @@
 // Status as icon + word, never colour alone.
-import { Label } from '@patternfly/react-core';
 import BanIcon from '@patternfly/react-icons/dist/esm/icons/ban-icon';
 import CheckCircleIcon from '@patternfly/react-icons/dist/esm/icons/check-circle-icon';
 import ExclamationCircleIcon from '@patternfly/react-icons/dist/esm/icons/exclamation-circle-icon';
@@ -8,12 +7,11 @@ import HourglassHalfIcon from '@patternfly/react-icons/dist/esm/icons/hourglass-
 import InfoCircleIcon from '@patternfly/react-icons/dist/esm/icons/info-circle-icon';
 import UndoIcon from '@patternfly/react-icons/dist/esm/icons/undo-icon';
 import type { ComponentType } from 'react';
-
-type Status = 'success' | 'warning' | 'danger' | 'info' | 'custom';
+import { StaticLabel, type LabelColor, type LabelStatus } from './StaticLabel';
 
 interface Look {
-  status?: Status;
-  color?: 'blue' | 'teal' | 'green' | 'orange' | 'purple' | 'red' | 'grey' | 'yellow';
+  status?: LabelStatus;
+  color?: LabelColor;
   Icon: ComponentType;
 }
 
@@ -42,9 +40,9 @@ const FALLBACK: Look = { color: 'grey', Icon: InfoCircleIcon };
 function LookLabel({ look, text, compact }: { look: Look | undefined; text: string; compact?: boolean }) {
   const { status, color, Icon } = look ?? FALLBACK;
   return (
-    <Label status={status} color={status ? undefined : color} icon={<Icon />} isCompact={compact}>
+    <StaticLabel status={status} color={status ? undefined : color} icon={<Icon />} compact={compact}>
       {text}
-    </Label>
+    </StaticLabel>
   );
 }
 

@@ -1,7 +1,14 @@
 import { Tooltip } from '@patternfly/react-core';
+import { useRef, useState } from 'react';
 import { formatRelative, formatTime, formatUtc } from '../lib/format';
 
-/** A time in the user's time zone; UTC on hover and focus. */
+/**
+ * A time in the user's time zone; UTC on hover and focus.
+ *
+ * A table shows dozens of these, so the PatternFly Tooltip (popper, listeners, effects) is only
+ * mounted while the pointer or the focus is on the time: a page of rows renders plain <time>
+ * elements.
+ */
 export function Timestamp({
   value,
   relative,
@@ -11,15 +18,43 @@ export function Timestamp({
   relative?: boolean;
   seconds?: boolean;
 }) {
+  const ref = useRef<HTMLTimeElement>(null);
+  const [shown, setShown] = useState(false);
   if (!value) return <span>—</span>;
   const text = relative ? formatRelative(value) : formatTime(value, { seconds });
+  const show = () => {
+    setShown(true);
+  };
+  const hide = () => {
+    setShown(false);
+  };
   return (
-    <Tooltip
-      content={relative ? `${formatTime(value, { seconds: true })} · ${formatUtc(value)}` : formatUtc(value)}
-    >
-      <time dateTime={value} tabIndex={0} style={{ whiteSpace: 'nowrap' }}>
+    <>
+      <time
+        ref={ref}
+        dateTime={value}
+        tabIndex={0}
+        style={{ whiteSpace: 'nowrap' }}
+        onMouseEnter={show}
+        onMouseLeave={hide}
+        onFocus={show}
+        onBlur={hide}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') hide();
+        }}
+      >
         {text}
       </time>
-    </Tooltip>
+      {shown && (
+        <Tooltip
+          triggerRef={ref}
+          trigger="manual"
+          isVisible
+          content={
+            relative ? `${formatTime(value, { seconds: true })} · ${formatUtc(value)}` : formatUtc(value)
+          }
+        />
+      )}
+    </>
   );
 }

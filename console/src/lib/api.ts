@@ -55,6 +55,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Sent as `Idempotency-Key`: one per user intent (see lib/idempotency.ts). */
   idempotencyKey?: string;
+  /** false: no access token and no renewal on 401 (sign-in and refresh themselves). */
+  auth?: false;
   signal?: AbortSignal;
 }
 
@@ -137,11 +139,11 @@ export async function request<T>(path: string, opts: RequestOptions = {}): Promi
 /** Like request, but answers the raw Response (streams, CSV). Non-2xx still throws ApiError. */
 export async function respond(path: string, opts: RequestOptions = {}): Promise<Response> {
   const url = withQuery(path, opts.query);
-  const token = await credentials.token();
+  const token = opts.auth === false ? undefined : await credentials.token();
   let res = await send(url, opts, token);
   // A 401 from sign-in, refresh or sign-out is their answer, not an expired access token: renewing
   // there would wait on the very refresh that is asking.
-  if (res.status === 401 && !path.startsWith('/api/v1/auth/')) {
+  if (res.status === 401 && opts.auth !== false && !path.startsWith('/api/v1/auth/')) {
     const renewed = await credentials.renew(token);
     if (renewed) res = await send(url, opts, renewed);
   }

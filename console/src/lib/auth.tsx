@@ -4,7 +4,17 @@
 // shortly before it expires, and is shared between tabs over a BroadcastChannel. A refresh takes
 // a Web Lock first, so two tabs never present the same rotated cookie (which the API would treat
 // as reuse and revoke the whole session family).
-import { createContext, use, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import {
+  createContext,
+  startTransition,
+  use,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+} from 'react';
 import { ApiError, request, setCredentials } from './api';
 import type { Role } from './roles';
 
@@ -76,6 +86,41 @@ async function withRefreshLock<T>(fn: () => Promise<T>): Promise<T> {
   return fn();
 }
 
+/** One refresh request: the new session, or undefined when the cookie no longer signs anyone in. */
+async function refreshRequest(): Promise<SignedIn | undefined> {
+  try {
+    return await request<SignedIn>('/api/v1/auth/refresh', {
+      method: 'POST',
+      body: {},
+      headers: SESSION_HEADER,
+      auth: false,
+    });
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return undefined;
+    throw err;
+  }
+}
+
+let early: Promise<SignedIn | undefined> | undefined;
+
+/**
+ * A full page load with a session cookie starts its silent sign-in at once, before React has
+ * rendered anything, so that the page's chunk and its first data load beside it instead of after
+ * it (the AuthProvider adopts the answer). Resolves the access token, or undefined when signed
+ * out; undefined itself when there is no session to resume.
+ */
+export function resumeEarly(): Promise<string | undefined> | undefined {
+  if (!hasSessionHint()) return undefined;
+  if (!early) {
+    early = withRefreshLock(refreshRequest);
+    // Requests made before the AuthProvider mounts wait for this sign-in.
+    const token = () =>
+      early?.then((s) => s?.accessToken).catch(() => undefined) ?? Promise.resolve(undefined);
+    setCredentials({ token, renew: token });
+  }
+  return early.then((s) => s?.accessToken);
+}
+
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | undefined>();
   const [status, setStatus] = useState<AuthStatus>(() => (hasSessionHint() ? 'loading' : 'signed-out'));
@@ -86,50 +131,58 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [],
   );
 
-  const adopt = useCallback((s: Session | undefined) => {
+  /**
+   * `background`: the silent sign-in of a page load. Nothing waits on it but the spinner, so the
+   * shell and the page render as a transition, in slices that leave the main thread free between
+   * them (their data is arriving meanwhile), instead of one long task.
+   */
+  const adopt = useCallback((s: Session | undefined, background = false) => {
     current.current = s;
-    setSession(s);
-    setStatus(s ? 'signed-in' : 'signed-out');
+    const apply = () => {
+      setSession(s);
+      setStatus(s ? 'signed-in' : 'signed-out');
+    };
+    if (background) startTransition(apply);
+    else apply();
   }, []);
 
-  const refresh = useCallback(
-    (refused?: string): Promise<Session | undefined> => {
-      inflight.current ??= withRefreshLock(async () => {
-        // Another tab may have renewed while this one waited for the lock; but a token the API has
-        // just refused (its session was ended elsewhere, say) is not kept however long it has left.
-        const have = current.current;
-        if (have && have.token !== refused && have.expiresAt - Date.now() > RENEW_MARGIN_MS) return have;
-        try {
-          const next = sessionOf(
-            await request<SignedIn>('/api/v1/auth/refresh', {
-              method: 'POST',
-              body: {},
-              headers: SESSION_HEADER,
-            }),
-          );
-          channel?.postMessage({ type: 'session', session: next });
+  /** A refresh answer becomes the session: adopted here and sent to the other tabs. */
+  const settle = useCallback(
+    (answer: Promise<SignedIn | Session | undefined>, background = false): Promise<Session | undefined> =>
+      answer
+        .then((a) => {
+          const next = a && 'accessToken' in a ? sessionOf(a) : a;
+          if (next && next !== current.current) channel?.postMessage({ type: 'session', session: next });
+          adopt(next, background);
           return next;
-        } catch (err) {
-          if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return undefined;
-          throw err;
-        }
-      })
-        .then((s) => {
-          adopt(s);
-          return s;
         })
         .finally(() => {
           inflight.current = undefined;
-        });
+        }),
+    [adopt, channel],
+  );
+
+  const refresh = useCallback(
+    (refused?: string): Promise<Session | undefined> => {
+      inflight.current ??= settle(
+        withRefreshLock(async () => {
+          // Another tab may have renewed while this one waited for the lock; but a token the API has
+          // just refused (its session was ended elsewhere, say) is not kept however long it has left.
+          const have = current.current;
+          if (have && have.token !== refused && have.expiresAt - Date.now() > RENEW_MARGIN_MS) return have;
+          return refreshRequest();
+        }),
+      );
       return inflight.current;
     },
-    [adopt, channel],
+    [settle],
   );
 
   useEffect(() => {
     setCredentials({
       token: async () => {
-        const s = current.current;
+        // A request made while the first sign-in is under way waits for it.
+        const s = current.current ?? (await inflight.current?.catch(() => undefined));
         if (s && s.expiresAt - Date.now() < 5_000) return (await refresh())?.token;
         return s?.token;
       },
@@ -141,11 +194,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   // readable `pf_session` hint beside the HttpOnly refresh cookie; without it there is no session
   // to resume, so no request is made (and no 401 is logged).
   useEffect(() => {
-    if (!hasSessionHint()) return;
-    refresh().catch(() => {
+    if (!hasSessionHint() || inflight.current) return;
+    const first = early ? (inflight.current = settle(early, true)) : refresh();
+    early = undefined;
+    first.catch(() => {
       adopt(undefined);
     });
-  }, [refresh, adopt]);
+  }, [refresh, settle, adopt]);
 
   // Renew before expiry.
   useEffect(() => {
@@ -181,6 +236,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
             method: 'POST',
             body: { email, password },
             headers: SESSION_HEADER,
+            auth: false,
           }),
         );
         adopt(s);

@@ -11,6 +11,7 @@ import { ChartGroup } from '@patternfly/react-charts/dist/esm/victory/components
 import { ChartLegendTooltip } from '@patternfly/react-charts/dist/esm/victory/components/ChartLegendTooltip/ChartLegendTooltip';
 import { ChartStack } from '@patternfly/react-charts/dist/esm/victory/components/ChartStack/ChartStack';
 import { createContainer } from '@patternfly/react-charts/dist/esm/victory/components/ChartUtils/chart-container';
+import { useDeferredValue } from 'react';
 import { humanize } from '../../components/StateLabel';
 import { formatCount, formatPercent } from '../../lib/format';
 import { roundRate, tickFormatter, type DashboardWindow, type RatePoint, type StateSlice } from './shape';
@@ -107,23 +108,27 @@ export function StateDonut({
   size: number;
   ariaDesc: string;
 }) {
+  // Drawn in a second, sliced render (see use-width.ts); the box holds its size until then.
+  const draw = useDeferredValue(true, false);
   return (
     <div style={{ width: size, height: size }}>
-      <ChartDonut
-        ariaTitle="State mix"
-        ariaDesc={ariaDesc}
-        width={size}
-        height={size}
-        padding={8}
-        constrainToVisibleArea
-        data={slices.map((s) => ({ x: humanize(s.state), y: s.count, share: s.share }))}
-        colorScale={slices.map((s) => stateColor(s.state))}
-        labels={({ datum }: { datum: { x: string; y: number; share: number } }) =>
-          `${datum.x}: ${formatCount(datum.y)} (${formatPercent(datum.share)})`
-        }
-        title={formatCount(total)}
-        subTitle="payments"
-      />
+      {draw && (
+        <ChartDonut
+          ariaTitle="State mix"
+          ariaDesc={ariaDesc}
+          width={size}
+          height={size}
+          padding={8}
+          constrainToVisibleArea
+          data={slices.map((s) => ({ x: humanize(s.state), y: s.count, share: s.share }))}
+          colorScale={slices.map((s) => stateColor(s.state))}
+          labels={({ datum }: { datum: { x: string; y: number; share: number } }) =>
+            `${datum.x}: ${formatCount(datum.y)} (${formatPercent(datum.share)})`
+          }
+          title={formatCount(total)}
+          subTitle="payments"
+        />
+      )}
     </div>
   );
 }

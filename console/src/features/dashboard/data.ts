@@ -2,7 +2,7 @@
 // invalidates (payment events → keys.payments + keys.stats, alert events → keys.alerts + keys.stats),
 // so the cards refresh as payments happen instead of polling. Health and queue depth have no events
 // of their own, so they also refresh on a slow timer.
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { api, ApiError, type Page } from '../../lib/api';
 import { keys } from '../../lib/query';
 import type { DashboardWindow } from './shape';
@@ -126,41 +126,49 @@ const PAYMENTS = '/api/v1/transactions';
 
 export const PATHS = { OVERVIEW, ALERTS, QUEUE, HEALTH, PAYMENTS };
 
-export function useOverview(window: DashboardWindow) {
-  return useQuery({
+// The queries as options, so that a full page load can start them before the page renders
+// (./prefetch.ts) under the very keys the cards read.
+export const overviewQuery = (window: DashboardWindow) =>
+  queryOptions({
     queryKey: [...keys.stats, 'overview', window],
     queryFn: ({ signal }) => api.get<Overview>(OVERVIEW, { window }, signal),
-    // Switching windows keeps the last chart on screen (dimmed) instead of a blank card.
-    placeholderData: keepPreviousData,
     staleTime: 10_000,
   });
-}
 
 /** Shared with the masthead's alert badge (same key, same answer). */
+export const alertStatsQuery = queryOptions({
+  queryKey: [...keys.stats, 'alerts'],
+  queryFn: ({ signal }) => api.get<AlertStats>(ALERTS, undefined, signal),
+  staleTime: 15_000,
+});
+
+export const queueStatsQuery = queryOptions({
+  queryKey: [...keys.stats, 'queue'],
+  queryFn: ({ signal }) => api.get<QueueStats>(QUEUE, undefined, signal),
+  staleTime: 5_000,
+});
+
+export const healthReportQuery = queryOptions({
+  queryKey: [...keys.health, 'report'],
+  queryFn: ({ signal }) => api.get<HealthReport>(HEALTH, undefined, signal),
+  staleTime: 10_000,
+});
+
+export function useOverview(window: DashboardWindow) {
+  // Switching windows keeps the last chart on screen (dimmed) instead of a blank card.
+  return useQuery({ ...overviewQuery(window), placeholderData: keepPreviousData });
+}
+
 export function useAlertStats() {
-  return useQuery({
-    queryKey: [...keys.stats, 'alerts'],
-    queryFn: ({ signal }) => api.get<AlertStats>(ALERTS, undefined, signal),
-    staleTime: 15_000,
-  });
+  return useQuery(alertStatsQuery);
 }
 
 export function useQueueStats() {
-  return useQuery({
-    queryKey: [...keys.stats, 'queue'],
-    queryFn: ({ signal }) => api.get<QueueStats>(QUEUE, undefined, signal),
-    staleTime: 5_000,
-    refetchInterval: 15_000,
-  });
+  return useQuery({ ...queueStatsQuery, refetchInterval: 15_000 });
 }
 
 export function useHealthReport() {
-  return useQuery({
-    queryKey: [...keys.health, 'report'],
-    queryFn: ({ signal }) => api.get<HealthReport>(HEALTH, undefined, signal),
-    staleTime: 10_000,
-    refetchInterval: 20_000,
-  });
+  return useQuery({ ...healthReportQuery, refetchInterval: 20_000 });
 }
 
 export const LATEST_LIMIT = 8;

@@ -2,12 +2,13 @@
 // lives in the URL, the table with keyset paging, the user's columns and a CSV export.
 import { Button, PageSection } from '@patternfly/react-core';
 import DownloadIcon from '@patternfly/react-icons/dist/esm/icons/download-icon';
+import { useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { PageHeader } from '../../components/PageHeader';
 import { ApiError, describeError, type Page } from '../../lib/api';
 import { useCompact } from '../../lib/preferences';
 import { useUrlState } from '../../lib/url-state';
-import { exportCsv, usePaymentList } from './api';
+import { exportCsv, prefetchPaymentList, usePaymentList } from './api';
 import { ColumnPicker } from './ColumnPicker';
 import { useColumns } from './columns';
 import { ExplorerToolbar } from './ExplorerToolbar';
@@ -153,8 +154,15 @@ export default function PaymentsPage() {
   );
   const exporter = useExport(v, push);
 
+  const client = useQueryClient();
   const set = (patch: Partial<Record<FilterKey | 'sort' | 'limit', string | undefined>>) => {
-    url.set(filterPatch(patch));
+    const next = filterPatch(patch);
+    // As the URL will hold them: a removed key reads back as ''.
+    const values: UrlValues = { ...v };
+    for (const [k, value] of Object.entries(next) as [keyof UrlValues, string | undefined][])
+      values[k] = value ?? '';
+    if (Object.keys(filterIssues(values)).length === 0) prefetchPaymentList(client, listQuery(values));
+    url.set(next);
   };
   const clearAll = () => {
     url.set(clearedFilters(), { push: true });

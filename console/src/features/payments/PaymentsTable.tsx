@@ -1,14 +1,15 @@
 // The explorer's table: the columns the user chose, sortable where the API sorts, and the
 // loading / empty / error states in the body.
-import { Bullseye, EmptyState, EmptyStateBody, Flex, Label } from '@patternfly/react-core';
+import { Bullseye, EmptyState, EmptyStateBody, Flex } from '@patternfly/react-core';
 import ExclamationTriangleIcon from '@patternfly/react-icons/dist/esm/icons/exclamation-triangle-icon';
 import FlagIcon from '@patternfly/react-icons/dist/esm/icons/flag-icon';
 import PauseCircleIcon from '@patternfly/react-icons/dist/esm/icons/pause-circle-icon';
 import { SortByDirection, Table, Tbody, Td, Th, Thead, Tr, type ThProps } from '@patternfly/react-table';
-import type { ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { Money } from '../../components/Money';
 import { PaymentStateLabel } from '../../components/StateLabel';
+import { StaticLabel } from '../../components/StaticLabel';
 import { TableBodyState } from '../../components/TableStates';
 import { Timestamp } from '../../components/Timestamp';
 import { COLUMN_TITLES, type ColumnId } from './columns';
@@ -25,14 +26,14 @@ export function Flags({ p }: { p: Pick<Payment, 'flagged' | 'held'> }) {
   return (
     <Flex gap={{ default: 'gapXs' }} flexWrap={{ default: 'nowrap' }}>
       {p.flagged && (
-        <Label isCompact status="warning" icon={<FlagIcon />}>
+        <StaticLabel compact status="warning" icon={<FlagIcon />}>
           Flagged
-        </Label>
+        </StaticLabel>
       )}
       {p.held && (
-        <Label isCompact color="orange" icon={<PauseCircleIcon />}>
+        <StaticLabel compact color="orange" icon={<PauseCircleIcon />}>
           Held
-        </Label>
+        </StaticLabel>
       )}
     </Flex>
   );
@@ -103,6 +104,30 @@ function InvalidFilter({ columns, problems }: { columns: number; problems: strin
   );
 }
 
+/**
+ * The rows alone, so that what changes around them (a filter typed, the fetching flag) does not
+ * render fifty rows again: they render when the rows or the columns do.
+ */
+const Rows = memo(
+  function Rows({ rows, columns }: { rows: Payment[]; columns: readonly ColumnId[] }) {
+    return rows.map((p) => (
+      <Tr key={p.id}>
+        {columns.map((c) => (
+          <Td
+            key={c}
+            dataLabel={COLUMN_TITLES[c]}
+            modifier="nowrap"
+            className={RIGHT.includes(c) ? 'pf-v6-u-text-align-right' : undefined}
+          >
+            {CELL[c](p)}
+          </Td>
+        ))}
+      </Tr>
+    ));
+  },
+  (a, b) => a.rows === b.rows && a.columns.join() === b.columns.join(),
+);
+
 export function PaymentsTable({
   columns,
   rows,
@@ -166,20 +191,7 @@ export function PaymentsTable({
             emptyTitle="No payments yet"
             emptyBody="Payments appear here as soon as merchants send them."
           >
-            {rows?.map((p) => (
-              <Tr key={p.id}>
-                {columns.map((c) => (
-                  <Td
-                    key={c}
-                    dataLabel={COLUMN_TITLES[c]}
-                    modifier="nowrap"
-                    className={RIGHT.includes(c) ? 'pf-v6-u-text-align-right' : undefined}
-                  >
-                    {CELL[c](p)}
-                  </Td>
-                ))}
-              </Tr>
-            ))}
+            {rows && <Rows rows={rows} columns={columns} />}
           </TableBodyState>
         )}
       </Tbody>

@@ -1,5 +1,5 @@
 // The payments feature's server state: list, one payment and its related lists, commands, export.
-import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { api, respond, type Page, type Query } from '../../lib/api';
 import { keys } from '../../lib/query';
 import type { CommandKind } from './commands';
@@ -21,19 +21,34 @@ export function stabilize(previous: List | undefined, fresh: List, live: boolean
   };
 }
 
-export function usePaymentList(query: Query, enabled: boolean) {
-  const client = useQueryClient();
+/** The list query, shared by the page and by a filter change that starts it before rendering. */
+export function paymentListOptions(client: QueryClient, query: Query) {
   const queryKey = [...keys.payments, 'list', query] as const;
   const live = !query.cursor && query.sort === '-created_at';
-  return useQuery({
+  return queryOptions({
     queryKey,
-    enabled,
     queryFn: async ({ signal }) => {
       const fresh = await api.get<List>('/api/v1/transactions', query, signal);
       return stabilize(client.getQueryData<List>(queryKey), fresh, live);
     },
+  });
+}
+
+export function usePaymentList(query: Query, enabled: boolean) {
+  const client = useQueryClient();
+  return useQuery({
+    ...paymentListOptions(client, query),
+    enabled,
     placeholderData: (prev) => prev,
   });
+}
+
+/**
+ * A filter change asks for its rows at once, while React is still rendering the new filter (the
+ * page's query then finds the request under way, or its answer, under the same key).
+ */
+export function prefetchPaymentList(client: QueryClient, query: Query): void {
+  client.query(paymentListOptions(client, query)).catch(() => undefined);
 }
 
 export const paymentKey = (id: string) => [...keys.payments, 'detail', id] as const;

@@ -108,6 +108,24 @@ describe('PaymentsPage filters', { timeout: 30_000 }, () => {
     });
   });
 
+  it('when a merchant is typed and Enter pressed, then its rows are asked for once, with the URL', async () => {
+    const calls = stubApi('viewer', { 'GET /api/v1/transactions': () => list() });
+    renderApp(<PaymentsPage />, '/payments');
+    await screen.findByRole('link', { name: 'pay_1' }, { timeout: 15_000 });
+    await userEvent.type(screen.getByRole('textbox', { name: 'Merchant' }), 'acme{Enter}');
+    await waitFor(() => {
+      expect(screen.getByRole('status', { name: 'location' }).textContent).toBe('/payments?merchant_id=acme');
+    });
+    // The request started on Enter and the page's own query share one key: no second request.
+    await waitFor(() => {
+      expect(screen.getByRole('table', { name: 'Payments' }).getAttribute('aria-busy')).toBe('false');
+    });
+    const asked = calls.filter(
+      (c) => c.url.pathname === '/api/v1/transactions' && c.url.searchParams.get('merchant_id') === 'acme',
+    );
+    expect(asked).toHaveLength(1);
+  });
+
   it('when an amount is typed without a currency, then it says so beside the field and asks nothing', async () => {
     const calls = stubApi('viewer', { 'GET /api/v1/transactions': () => list() });
     renderApp(<PaymentsPage />, '/payments');
