@@ -200,9 +200,13 @@ describe('DashboardPage', { timeout: 30_000 }, () => {
     expect(card('Health score').getByText('93')).toBeTruthy();
     expect(card('Health score').getByText('Healthy')).toBeTruthy();
 
-    const table = await screen
-      .findByRole('grid', { name: 'Latest payments' })
-      .catch(() => screen.getByRole('table', { name: 'Latest payments' }));
+    // The table is its own lazy chunk: on a loaded machine it can take a while to arrive.
+    const table = await waitFor(
+      () =>
+        screen.queryByRole('grid', { name: 'Latest payments' }) ??
+        screen.getByRole('table', { name: 'Latest payments' }),
+      { timeout: 10_000 },
+    );
     expect((await within(table).findByRole('link', { name: 'pay_1' })).getAttribute('href')).toBe(
       '/payments/pay_1',
     );
