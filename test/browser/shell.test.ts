@@ -73,12 +73,15 @@ describe('console shell', () => {
       true,
     );
     await expect
-      .poll(async () => {
-        const { rows } = await stack.db.query<{ theme: string }>(
-          `select p.theme from user_preferences p join users u on u.id = p.user_id where u.email = 'operator@payflow.local'`,
-        );
-        return rows[0]?.theme;
-      })
+      .poll(
+        async () => {
+          const { rows } = await stack.db.query<{ theme: string }>(
+            `select p.theme from user_preferences p join users u on u.id = p.user_id where u.email = 'operator@payflow.local'`,
+          );
+          return rows[0]?.theme;
+        },
+        { timeout: 20_000 },
+      )
       .toBe('dark');
     await page.reload();
     await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
