@@ -85,6 +85,7 @@ interface ParkedRow {
   readonly body: string;
   readonly message_id: string | null;
   readonly parked_at: Date;
+  readonly seen_version: number | null;
 }
 
 /** Expiry: parked events first parked before `before` that still cannot apply are rejected. */
@@ -291,7 +292,11 @@ async function writeParking(
     const v = w.verdict;
     if (v?.kind === 'done') release.push(w.parsed.eventId);
     else if (v?.kind === 'dead') dead.push({ event_id: w.parsed.eventId, reason: v.reason });
-    else seen.push(seenRow(w, payments));
+    else {
+      const row = seenRow(w, payments);
+      // Decided on the same version again: the same state, the same words; nothing to write.
+      if (row.seen_version === null || row.seen_version !== w.parked?.seen_version) seen.push(row);
+    }
   }
   if (park.length + release.length + dead.length + seen.length === 0) return NOTHING;
   await client.query(PARKING_SQL, [
@@ -449,7 +454,7 @@ async function knownIds(client: pg.ClientBase, ids: string[]): Promise<Map<strin
 /** The parked events of these payments, locked, as work items (indexes after the batch's). */
 async function loadParked(client: pg.ClientBase, paymentIds: string[], offset: number): Promise<Work[]> {
   const { rows } = await client.query<ParkedRow>(
-    `select event_id, payment_id, body, message_id, parked_at from parked_events
+    `select event_id, payment_id, body, message_id, parked_at, seen_version from parked_events
       where payment_id = any($1::text[]) and status = 'parked'
       order by payment_id, occurred_at, event_id for update`,
     [paymentIds],
