@@ -1,0 +1,142 @@
+// Rules benchmark: hack/with-node node test/bench/rules.bench.ts (also `npm run bench -- rules`)
+//   A backtest of windowed rules over 1,000,000 stored payments (created over the last 30 days):
+//   the batch job run to the end by the worker's runner (worker/src/batch.ts: the rule compiled
+//   to SQL, slices of BACKTEST_SLICE_ROWS payments, checkpointed), beside the time PostgreSQL
+//   takes to scan the same rows once, `select count(*)` over the same window, as the baseline.
+//   Target: ≤ 3× the scan. Median of three runs each, after one warm-up of each.
+// BENCH_DATABASE_URL reuses a seeded database (its payments are used as they are);
+// BENCH_ROWS changes the number of payments seeded.
+import { createPool, migrate } from '@payflow/api/store';
+import { newId } from '@payflow/api/domain';
+import type pg from 'pg';
+import { runBatchJob } from '../../worker/src/batch.ts';
+import { createDatabase, startTestEnv, type TestEnv } from '../../hack/testenv/index.ts';
+import { seedPayments } from './seed-payments.ts';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const RUNS = 3;
+
+const RULES: { name: string; condition: unknown }[] = [
+  {
+    name: 'velocity: count per payer over 10 min >= 5',
+    condition: { aggregate: 'count', window: '10m', group_by: 'payer_id', op: 'gte', value: 5 },
+  },
+  {
+    name: 'amount and 24 h spend: > 4,000.00 and sum per payer over 24 h > 8,000.00',
+    condition: {
+      all: [
+        { field: 'amount_minor', op: 'gt', value: 400_000 },
+        {
+          aggregate: 'sum',
+          field: 'amount_minor',
+          window: '24h',
+          group_by: 'payer_id',
+          op: 'gt',
+          value: 800_000,
+        },
+      ],
+    },
+  },
+];
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+async function timed(f: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await f();
+  return performance.now() - t0;
+}
+
+async function scan(pool: pg.Pool, from: Date, to: Date): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>(
+    'select count(*)::text as n from payments where created_at >= $1 and created_at < $2',
+    [from, to],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+async function backtest(
+  pool: pg.Pool,
+  condition: unknown,
+  window: { from: Date; to: Date },
+): Promise<{ processed: number; hits: number; chunks: number }> {
+  const id = newId('job');
+  await pool.query(
+    "insert into batch_jobs (id, name, type, parameters) values ($1, 'bench', 'backtest', $2::jsonb)",
+    [
+      id,
+      JSON.stringify({
+        from: window.from.toISOString(),
+        to: window.to.toISOString(),
+        definition: { condition },
+      }),
+    ],
+  );
+  const job = await runBatchJob({ pool, owner: 'bench' }, id);
+  const result = job.result as { hits: number };
+  const checkpoint = (
+    await pool.query<{ c: { backtest?: { slices: number } } }>(
+      'select checkpoint as c from batch_jobs where id = $1',
+      [id],
+    )
+  ).rows[0]?.c;
+  return { processed: Number(job.processed), hits: result.hits, chunks: checkpoint?.backtest?.slices ?? 0 };
+}
+
+async function timeBacktest(
+  pool: pg.Pool,
+  condition: unknown,
+  window: { from: Date; to: Date },
+): Promise<{ ms: number; last: { processed: number; hits: number; chunks: number } }> {
+  const times: number[] = [];
+  let last = { processed: 0, hits: 0, chunks: 0 };
+  for (let i = 0; i <= RUNS; i++) {
+    const t0 = performance.now();
+    last = await backtest(pool, condition, window);
+    if (i > 0) times.push(performance.now() - t0);
+  }
+  return { ms: median(times), last };
+}
+
+async function main(): Promise<void> {
+  const reuse = process.env.BENCH_DATABASE_URL === '' ? undefined : process.env.BENCH_DATABASE_URL;
+  const env: TestEnv | undefined = reuse ? undefined : await startTestEnv({ kube: false });
+  try {
+    const url =
+      reuse ?? (await createDatabase(env!.info.postgres.url, `bench_rules_${String(Date.now() % 100000)}`));
+    const pool = createPool({ url, max: 2 });
+    if (!reuse) {
+      await migrate(pool);
+      await seedPayments(url, ROWS, { days: 30 });
+    }
+    const { rows } = await pool.query<{ lo: Date; hi: Date }>(
+      'select min(created_at) as lo, max(created_at) as hi from payments',
+    );
+    const from = rows[0]?.lo ?? new Date(0);
+    const to = new Date((rows[0]?.hi ?? new Date()).getTime() + 1);
+    const n = await scan(pool, from, to);
+    console.log(`window ${from.toISOString()} → ${to.toISOString()}: ${n.toLocaleString('en-US')} payments`);
+    const scans: number[] = [];
+    for (let i = 0; i <= RUNS; i++) {
+      const ms = await timed(() => scan(pool, from, to));
+      if (i > 0) scans.push(ms);
+    }
+    const base = median(scans);
+    console.log(
+      `baseline  select count(*) over the window: ${base.toFixed(0)} ms (median of ${String(RUNS)})`,
+    );
+    for (const rule of RULES) {
+      const { ms, last } = await timeBacktest(pool, rule.condition, { from, to });
+      console.log(
+        `backtest  ${rule.name}: ${ms.toFixed(0)} ms for ${last.processed.toLocaleString('en-US')} payments ` +
+          `(${String(last.chunks)} checkpointed chunks, ${last.hits.toLocaleString('en-US')} hits) = ` +
+          `${(ms / base).toFixed(2)}× the scan (target ≤ 3×)`,
+      );
+    }
+    await pool.end();
+  } finally {
+    await env?.stop();
+  }
+}
+
+await main();
