@@ -54,7 +54,7 @@ const listQuery = z.strictObject({
 const ruleName = z
   .string()
   .trim()
-  .min(1)
+  .min(1, 'is required')
   .max(253)
   .regex(
     /^[\p{L}\p{N}][\p{L}\p{N} ._:/-]*$/u,

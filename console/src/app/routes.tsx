@@ -51,6 +51,24 @@ export const ROUTES: PageRoute[] = [
   { path: '/health', title: 'System health', ...page(() => import('../features/health/HealthPage')) },
   { path: '/rules', title: 'Rules', ...page(() => import('../features/rules/RulesPage')) },
   {
+    path: '/rules/new',
+    title: 'New rule',
+    nav: '/rules',
+    page: lazy(() => import('../features/rules/RuleEditorPage')),
+  },
+  {
+    path: '/rules/:ruleId',
+    title: 'Rule',
+    nav: '/rules',
+    page: lazy(() => import('../features/rules/RuleDetailPage')),
+  },
+  {
+    path: '/rules/:ruleId/edit',
+    title: 'Edit rule',
+    nav: '/rules',
+    page: lazy(() => import('../features/rules/RuleEditorPage')),
+  },
+  {
     path: '/batch-jobs',
     title: 'Batch jobs',
     ...page(() => import('../features/batch-jobs/BatchJobsPage')),

@@ -1,27 +1,24 @@
-// Rules, read-only for now: what each rule checks, how it acts (mode, action, severity), where it
-// is managed (API or a Kubernetes Rule resource) and its definition as JSON. The rule builder
-// comes later; the header already shows where "Create rule" will be.
+// Rules: what each rule checks, how it acts (mode, action, severity), whether it is enabled, its
+// hits over the last day (with a sparkline per hour), its version and where it is managed (the
+// API, or a Kubernetes Rule resource that Git owns). A rule opens its page; admins create rules in
+// the editor.
 import {
-  CodeBlock,
-  CodeBlockCode,
+  Button,
   FormSelect,
   FormSelectOption,
-  Label,
   PageSection,
   Pagination,
   SearchInput,
   Toolbar,
   ToolbarContent,
   ToolbarItem,
+  Tooltip,
 } from '@patternfly/react-core';
-import CheckCircleIcon from '@patternfly/react-icons/dist/esm/icons/check-circle-icon';
-import BanIcon from '@patternfly/react-icons/dist/esm/icons/ban-icon';
-import EyeIcon from '@patternfly/react-icons/dist/esm/icons/eye-icon';
-import ShieldAltIcon from '@patternfly/react-icons/dist/esm/icons/shield-alt-icon';
-import { ExpandableRowContent, Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { GuardedButton } from '../../components/Guarded';
+import { Link } from 'react-router';
+import { useCan } from '../../components/Guarded';
 import { PageHeader } from '../../components/PageHeader';
 import { humanize, SeverityLabel } from '../../components/StateLabel';
 import { TableBodyState } from '../../components/TableStates';
@@ -31,35 +28,14 @@ import { formatCount } from '../../lib/format';
 import { useCompact } from '../../lib/preferences';
 import { keys } from '../../lib/query';
 import { useUrlState } from '../../lib/url-state';
+import { EnabledLabel, ModeLabel } from './labels';
 import { ruleSource } from './source';
+import { Sparkline } from './Sparkline';
 import { RULE_MODES, RULE_SEVERITIES, type Rule } from './types';
+import './rules.css';
 
 const FILTERS = ['q', 'mode', 'severity', 'source', 'enabled', 'page', 'per_page'] as const;
-const COLUMNS = 9;
-
-function ModeLabel({ mode, compact }: { mode: string; compact: boolean }) {
-  return mode === 'shadow' ? (
-    <Label color="purple" icon={<EyeIcon />} isCompact={compact}>
-      Shadow
-    </Label>
-  ) : (
-    <Label color="blue" icon={<ShieldAltIcon />} isCompact={compact}>
-      Enforce
-    </Label>
-  );
-}
-
-function EnabledLabel({ enabled, compact }: { enabled: boolean; compact: boolean }) {
-  return enabled ? (
-    <Label status="success" icon={<CheckCircleIcon />} isCompact={compact}>
-      Enabled
-    </Label>
-  ) : (
-    <Label color="grey" icon={<BanIcon />} isCompact={compact}>
-      Disabled
-    </Label>
-  );
-}
+const COLUMNS = 8;
 
 export function SourceCell({ rule }: { rule: Rule }) {
   const s = ruleSource(rule);
@@ -138,71 +114,68 @@ function Search({ value, onChange }: { value: string; onChange: (q: string) => v
 
 const as = (list: readonly string[]) => list.map((v) => [v, humanize(v)] as const);
 
-function RuleRows({ rule, index, compact }: { rule: Rule; index: number; compact: boolean }) {
-  const [open, setOpen] = useState(false);
+function RuleRow({ rule, compact }: { rule: Rule; compact: boolean }) {
   const d = rule.rule_definition;
+  const series = rule.hits_24h_series ?? [];
   return (
-    <Tbody isExpanded={open}>
-      <Tr>
-        <Td
-          expand={{
-            rowIndex: index,
-            isExpanded: open,
-            onToggle: () => {
-              setOpen(!open);
-            },
-            expandId: `rule-${rule.id}`,
-          }}
-        />
-        <Td dataLabel="Rule">
-          <div className="pf-v6-u-font-weight-bold">{rule.name}</div>
-          {rule.description && (
-            <div className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle">{rule.description}</div>
+    <Tr>
+      <Td dataLabel="Rule">
+        <Link to={`/rules/${rule.id}`} className="pf-v6-u-font-weight-bold">
+          {rule.name}
+        </Link>
+        {rule.description && (
+          <div className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle">{rule.description}</div>
+        )}
+      </Td>
+      <Td dataLabel="Mode">
+        <div>
+          <ModeLabel mode={d.mode} compact={compact} />
+        </div>
+      </Td>
+      <Td dataLabel="Action">{humanize(d.action)}</Td>
+      <Td dataLabel="Severity">
+        <div>
+          <SeverityLabel severity={d.severity} compact={compact} />
+        </div>
+      </Td>
+      <Td dataLabel="Status">
+        <div>
+          <EnabledLabel enabled={rule.enabled} compact={compact} />
+        </div>
+      </Td>
+      <Td dataLabel="Hits in 24 h">
+        <div className="payflow-rule-hits">
+          <span className="payflow-tabular">{formatCount(rule.hits_24h ?? 0)}</span>
+          {series.length > 0 && (
+            <Sparkline values={series} label={`${rule.name}: hits per hour over the last 24 hours`} />
           )}
-        </Td>
-        <Td dataLabel="Mode">
-          <div>
-            <ModeLabel mode={d.mode} compact={compact} />
-          </div>
-        </Td>
-        <Td dataLabel="Action">{humanize(d.action)}</Td>
-        <Td dataLabel="Severity">
-          <div>
-            <SeverityLabel severity={d.severity} compact={compact} />
-          </div>
-        </Td>
-        <Td dataLabel="Status">
-          <div>
-            <EnabledLabel enabled={rule.enabled} compact={compact} />
-          </div>
-        </Td>
-        <Td dataLabel="Version" className="payflow-tabular">
-          v{rule.version}
-          {rule.hits_24h !== undefined && (
-            <div className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle" style={{ whiteSpace: 'nowrap' }}>
-              {formatCount(rule.hits_24h)} hits in 24 h
-            </div>
-          )}
-        </Td>
-        <Td dataLabel="Source">
-          <SourceCell rule={rule} />
-        </Td>
-        <Td dataLabel="Updated">
+        </div>
+      </Td>
+      <Td dataLabel="Version" className="payflow-tabular">
+        v{rule.version}
+        <div className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle" style={{ whiteSpace: 'nowrap' }}>
           <Timestamp value={rule.updated_at} relative />
-        </Td>
-      </Tr>
-      <Tr isExpanded={open}>
-        <Td colSpan={COLUMNS}>
-          <ExpandableRowContent>
-            {open && (
-              <CodeBlock>
-                <CodeBlockCode>{JSON.stringify(d, null, 2)}</CodeBlockCode>
-              </CodeBlock>
-            )}
-          </ExpandableRowContent>
-        </Td>
-      </Tr>
-    </Tbody>
+        </div>
+      </Td>
+      <Td dataLabel="Source">
+        <SourceCell rule={rule} />
+      </Td>
+    </Tr>
+  );
+}
+
+function CreateRule() {
+  const can = useCan('admin');
+  if (can)
+    return (
+      <Link className="pf-v6-c-button pf-m-primary" to="/rules/new">
+        Create rule
+      </Link>
+    );
+  return (
+    <Tooltip content="Only an admin can do this. Ask an admin to change your role.">
+      <Button isAriaDisabled>Create rule</Button>
+    </Tooltip>
   );
 }
 
@@ -235,14 +208,7 @@ export default function RulesPage() {
       <PageHeader
         title="Rules"
         description="Fraud and risk rules the workers evaluate on every payment: what they check, how they act and where they are managed."
-        actions={
-          <GuardedButton
-            need="operator"
-            reason="The rule builder is coming soon; until then rules are created through the API or a Kubernetes Rule resource."
-          >
-            Create rule
-          </GuardedButton>
-        }
+        actions={<CreateRule />}
       />
       <PageSection>
         <Toolbar clearAllFilters={url.clear}>
@@ -319,22 +285,25 @@ export default function RulesPage() {
             </ToolbarItem>
           </ToolbarContent>
         </Toolbar>
-        <Table aria-label="Rules" variant={compact ? 'compact' : undefined}>
+        <Table aria-label="Rules" role="table" variant={compact ? 'compact' : undefined}>
           <Thead>
             <Tr>
-              <Th screenReaderText="Show definition" />
               <Th>Rule</Th>
               <Th>Mode</Th>
               <Th>Action</Th>
               <Th>Severity</Th>
               <Th>Status</Th>
+              <Th>Hits in 24 h</Th>
               <Th>Version</Th>
               <Th>Source</Th>
-              <Th>Updated</Th>
             </Tr>
           </Thead>
           {ready ? (
-            rows.map((rule, i) => <RuleRows key={rule.id} rule={rule} index={i} compact={compact} />)
+            <Tbody>
+              {rows.map((rule) => (
+                <RuleRow key={rule.id} rule={rule} compact={compact} />
+              ))}
+            </Tbody>
           ) : (
             <Tbody>
               <TableBodyState

@@ -1,0 +1,284 @@
+// Backtest before saving: the draft run over a chosen window of stored payments by a batch job
+// of type backtest, with its progress, the hits per day, examples with the values the rule saw,
+// and precision / recall against alerts already resolved as confirmed fraud or false positive.
+import {
+  Alert,
+  Card,
+  CardBody,
+  CardTitle,
+  DescriptionList,
+  DescriptionListDescription,
+  DescriptionListGroup,
+  DescriptionListTerm,
+  Flex,
+  FlexItem,
+  FormSelect,
+  FormSelectOption,
+  Label,
+  Progress,
+  ProgressMeasureLocation,
+} from '@patternfly/react-core';
+import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import { useMutation } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { GuardedButton } from '../../components/Guarded';
+import { Timestamp } from '../../components/Timestamp';
+import { api, describeError } from '../../lib/api';
+import { formatCount, formatMinor, formatPercent } from '../../lib/format';
+import { useIntentKey } from '../../lib/idempotency';
+import { useBacktest } from './data';
+import type { Backtest } from './types';
+
+const WINDOWS = [
+  ['24', 'Last 24 hours'],
+  ['168', 'Last 7 days'],
+  ['720', 'Last 30 days'],
+] as const;
+
+function HitsByDay({ days }: { days: Backtest['hits_by_day'] }) {
+  if (days.length === 0) return <p className="pf-v6-u-text-color-subtle">No hits on any day.</p>;
+  const max = Math.max(1, ...days.map((d) => d.hits));
+  return (
+    <Table aria-label="Hits per day" variant="compact" role="table">
+      <Thead>
+        <Tr>
+          <Th>Day (UTC)</Th>
+          <Th>Hits</Th>
+        </Tr>
+      </Thead>
+      <Tbody>
+        {days.map((d) => (
+          <Tr key={d.day}>
+            <Td dataLabel="Day (UTC)" className="payflow-tabular">
+              {d.day}
+            </Td>
+            <Td dataLabel="Hits">
+              <div className="payflow-daybar">
+                <span className="payflow-daybar__bar" style={{ width: `${String((d.hits / max) * 100)}%` }} />
+                <span className="payflow-tabular">{formatCount(d.hits)}</span>
+              </div>
+            </Td>
+          </Tr>
+        ))}
+      </Tbody>
+    </Table>
+  );
+}
+
+function LabelCell({ label }: { label: string | null }) {
+  if (label === 'confirmed_fraud') return <Label color="red">Confirmed fraud</Label>;
+  if (label === 'false_positive') return <Label color="grey">False positive</Label>;
+  return <span className="pf-v6-u-text-color-subtle">Unlabelled</span>;
+}
+
+function Examples({ bt }: { bt: Backtest }) {
+  if (bt.examples.length === 0) return null;
+  return (
+    <Table aria-label="Backtest examples" variant="compact" role="table">
+      <Thead>
+        <Tr>
+          <Th>Payment</Th>
+          <Th>Created</Th>
+          <Th>Payer</Th>
+          <Th>Amount</Th>
+          <Th>What the rule saw</Th>
+          <Th>Label</Th>
+        </Tr>
+      </Thead>
+      <Tbody>
+        {bt.examples.map((e) => (
+          <Tr key={e.payment_id}>
+            <Td dataLabel="Payment">
+              <Link to={`/payments/${e.payment_id}`} className="pf-v6-u-font-family-monospace">
+                {e.payment_id}
+              </Link>
+            </Td>
+            <Td dataLabel="Created">
+              <Timestamp value={e.created_at} />
+            </Td>
+            <Td dataLabel="Payer">{e.payer_id}</Td>
+            <Td dataLabel="Amount" className="payflow-tabular">
+              {formatMinor(e.amount_minor, e.currency)}
+            </Td>
+            <Td dataLabel="What the rule saw">
+              <ul className="payflow-reasons">
+                {e.reasons.map((r) => (
+                  <li key={r}>{r}</li>
+                ))}
+              </ul>
+            </Td>
+            <Td dataLabel="Label">
+              <LabelCell label={e.label} />
+            </Td>
+          </Tr>
+        ))}
+      </Tbody>
+    </Table>
+  );
+}
+
+export function BacktestResult({ bt }: { bt: Backtest }) {
+  const running = bt.status === 'pending' || bt.status === 'running';
+  const l = bt.labels;
+  const labelled = l.confirmed_fraud_hit + l.false_positive_hit + l.confirmed_fraud_missed;
+  return (
+    <div className="payflow-backtest">
+      <Progress
+        title={running ? 'Backtest running' : `Backtest ${bt.status}`}
+        aria-label="Backtest progress"
+        value={Math.round((bt.progress ?? 0) * 100)}
+        measureLocation={ProgressMeasureLocation.outside}
+        variant={bt.status === 'failed' ? 'danger' : bt.status === 'succeeded' ? 'success' : undefined}
+        helperText={`${formatCount(bt.processed)} of ${bt.total === null ? '…' : formatCount(bt.total)} payments`}
+      />
+      {bt.error && (
+        <Alert variant="danger" isInline title="The backtest failed">
+          {bt.error}
+        </Alert>
+      )}
+      <DescriptionList isHorizontal isCompact columnModifier={{ default: '1Col', lg: '2Col' }}>
+        <DescriptionListGroup>
+          <DescriptionListTerm>Would have hit</DescriptionListTerm>
+          <DescriptionListDescription>
+            <strong data-testid="backtest-hits">{formatCount(bt.hits)}</strong> of {formatCount(bt.processed)}{' '}
+            payments
+          </DescriptionListDescription>
+        </DescriptionListGroup>
+        <DescriptionListGroup>
+          <DescriptionListTerm>Window</DescriptionListTerm>
+          <DescriptionListDescription>
+            <Timestamp value={bt.from} /> – <Timestamp value={bt.to} />
+          </DescriptionListDescription>
+        </DescriptionListGroup>
+        <DescriptionListGroup>
+          <DescriptionListTerm>Precision</DescriptionListTerm>
+          <DescriptionListDescription>
+            {l.precision === null ? 'no labelled hits' : formatPercent(l.precision)}
+            <div className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle">
+              {formatCount(l.confirmed_fraud_hit)} confirmed fraud, {formatCount(l.false_positive_hit)} false
+              positive among the hits
+            </div>
+          </DescriptionListDescription>
+        </DescriptionListGroup>
+        <DescriptionListGroup>
+          <DescriptionListTerm>Recall</DescriptionListTerm>
+          <DescriptionListDescription>
+            {l.recall === null ? 'no confirmed fraud in the window' : formatPercent(l.recall)}
+            <div className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle">
+              {formatCount(l.confirmed_fraud_missed)} confirmed fraud missed
+            </div>
+          </DescriptionListDescription>
+        </DescriptionListGroup>
+      </DescriptionList>
+      {!running && labelled === 0 && (
+        <p className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle">
+          Precision and recall need alerts resolved as confirmed fraud or false positive in the window; there
+          are none yet.
+        </p>
+      )}
+      <Flex
+        gap={{ default: 'gap2xl' }}
+        alignItems={{ default: 'alignItemsFlexStart' }}
+        className="payflow-backtest__tables"
+      >
+        <FlexItem className="payflow-backtest__days">
+          <HitsByDay days={bt.hits_by_day} />
+        </FlexItem>
+        <FlexItem grow={{ default: 'grow' }} className="payflow-backtest__examples">
+          <Examples bt={bt} />
+        </FlexItem>
+      </Flex>
+    </div>
+  );
+}
+
+/** Runs the current draft; disabled while the draft has problems. */
+export function BacktestPanel({
+  definition,
+  ruleId,
+  invalid,
+}: {
+  definition: unknown;
+  ruleId: string | undefined;
+  invalid: boolean;
+}) {
+  const [hours, setHours] = useState('168');
+  const [jobId, setJobId] = useState<string | undefined>(undefined);
+  const intent = useIntentKey();
+  const start = useMutation({
+    mutationFn: () => {
+      const to = new Date();
+      const from = new Date(to.getTime() - Number(hours) * 3_600_000);
+      return api.post<Backtest>(
+        '/api/v1/rules/backtests',
+        {
+          rule_definition: definition,
+          from: from.toISOString(),
+          to: to.toISOString(),
+          ...(ruleId ? { rule_id: ruleId } : {}),
+        },
+        { idempotencyKey: intent.key() },
+      );
+    },
+    onSuccess: (bt) => {
+      intent.reset();
+      setJobId(bt.id);
+    },
+  });
+  const bt = useBacktest(jobId);
+  return (
+    <Card isCompact>
+      <CardTitle component="h2">Backtest</CardTitle>
+      <CardBody>
+        <p className="pf-v6-u-mb-sm">
+          Run this draft over stored payments before saving it: what it would have hit, and the values it saw.
+        </p>
+        <Flex gap={{ default: 'gapSm' }} alignItems={{ default: 'alignItemsCenter' }}>
+          <FlexItem>
+            <FormSelect
+              aria-label="Backtest window"
+              value={hours}
+              onChange={(_e, v) => {
+                setHours(v);
+              }}
+            >
+              {WINDOWS.map(([v, t]) => (
+                <FormSelectOption key={v} value={v} label={t} />
+              ))}
+            </FormSelect>
+          </FlexItem>
+          <FlexItem>
+            <GuardedButton
+              need="operator"
+              variant="secondary"
+              reason={invalid ? 'Fix the problems in the rule first.' : undefined}
+              isLoading={start.isPending}
+              onClick={() => {
+                start.mutate();
+              }}
+            >
+              Run backtest
+            </GuardedButton>
+          </FlexItem>
+          {jobId && (
+            <FlexItem className="pf-v6-u-font-size-sm">
+              Batch job <Link to={`/batch-jobs?q=${jobId}`}>{jobId}</Link>
+            </FlexItem>
+          )}
+        </Flex>
+        {start.error && (
+          <Alert variant="danger" isInline title="Could not start the backtest" className="pf-v6-u-mt-sm">
+            {describeError(start.error)}
+          </Alert>
+        )}
+        {bt.error && (
+          <Alert variant="danger" isInline title="Could not read the backtest" className="pf-v6-u-mt-sm">
+            {describeError(bt.error)}
+          </Alert>
+        )}
+        {bt.data && <BacktestResult bt={bt.data} />}
+      </CardBody>
+    </Card>
+  );
+}
