@@ -201,6 +201,10 @@ describe('operations pages', () => {
     expect(lines[0]).toMatch(/^id,created_at,merchant_id/);
     expect(lines).toHaveLength(job.total + 1);
     expect(lines.some((l) => l.startsWith(`${ids.payment},`))).toBe(true);
+    await page.goto(`${stack.url}/batch-jobs`);
+    await page.getByRole('link', { name: 'browser-export' }).waitFor();
+    await settled(page);
+    await shootTall(page, 'flow-batch-jobs-list');
     expect(problems).toEqual([]);
     await context.close();
   });

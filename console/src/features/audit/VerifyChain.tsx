@@ -90,14 +90,14 @@ export function VerifyStatusBanner() {
       variant="danger"
       title={`Audit chain ${String(last.bad_chain ?? '?')} is broken${last.first_bad_id ? ` at ${last.first_bad_id}` : ''}`}
     >
-      <p>
+      <div>
         {last.problem ?? 'A hash or link does not match'} (found{' '}
         <Timestamp value={last.verified_at} relative />
         ). The first bad row is{' '}
         <strong className="pf-v6-u-font-family-monospace">{last.first_bad_id ?? 'unknown'}</strong>; rows
         after it in that chain cannot be trusted until it is explained.
-      </p>
-      <p>
+      </div>
+      <div className="pf-v6-u-mt-sm">
         {passed ? (
           <>
             The chains last held <Timestamp value={passed} relative />.
@@ -105,7 +105,7 @@ export function VerifyStatusBanner() {
         ) : (
           'No verification has passed yet.'
         )}
-      </p>
+      </div>
     </Alert>
   );
 }

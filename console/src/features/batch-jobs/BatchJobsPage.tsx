@@ -37,7 +37,7 @@ import { JobStatusLabel } from './StatusLabel';
 import { BATCH_JOB_STATUSES, BATCH_JOB_TYPES, CANCELLABLE, ownerOf, type BatchJob } from './types';
 
 const FILTERS = ['q', 'status', 'type', 'page', 'per_page'] as const;
-const COLUMNS = 8;
+const COLUMNS = 6;
 
 /** Ticks once a second while a job runs, so its rate reads as time passes. */
 export function useNow(active: boolean): number {
@@ -160,15 +160,23 @@ function JobRow(p: { job: BatchJob; compact: boolean; now: number; onCancel: () 
         <div className="pf-v6-u-font-weight-bold">
           <Link to={`/batch-jobs/${encodeURIComponent(job.id)}`}>{job.name}</Link>
         </div>
-        <div className="pf-v6-u-font-family-monospace pf-v6-u-font-size-sm pf-v6-u-text-color-subtle">
+        <div className="pf-v6-u-font-size-sm">{humanize(job.type)}</div>
+        <div
+          className="pf-v6-u-font-family-monospace pf-v6-u-font-size-sm pf-v6-u-text-color-subtle"
+          style={{ overflowWrap: 'anywhere' }}
+        >
           {job.id}
         </div>
       </Td>
-      <Td dataLabel="Type">{humanize(job.type)}</Td>
       <Td dataLabel="Status">
         <div>
           <JobStatusLabel status={job.status} compact={compact} />
         </div>
+        {job.error && (
+          <div className="pf-v6-u-font-size-sm" style={{ overflowWrap: 'anywhere', maxWidth: '20rem' }}>
+            {job.error}
+          </div>
+        )}
       </Td>
       <Td dataLabel="Progress">
         <JobProgress job={job} now={now} />
@@ -181,9 +189,6 @@ function JobRow(p: { job: BatchJob; compact: boolean; now: number; onCancel: () 
       </Td>
       <Td dataLabel="Times">
         <Times job={job} />
-      </Td>
-      <Td dataLabel="Error" modifier="breakWord">
-        {job.error ?? <span className="pf-v6-u-text-color-subtle">—</span>}
       </Td>
       <Td dataLabel="Actions">
         <RowActions job={job} onCancel={onCancel} />
@@ -356,13 +361,11 @@ export default function BatchJobsPage() {
         <Table aria-label="Batch jobs" variant={compact ? 'compact' : undefined}>
           <Thead>
             <Tr>
-              <Th>Job</Th>
-              <Th>Type</Th>
+              <Th width={25}>Job</Th>
               <Th>Status</Th>
               <Th>Progress</Th>
-              <Th>Started by</Th>
+              <Th modifier="nowrap">Started by</Th>
               <Th>Times</Th>
-              <Th>Error</Th>
               <Th screenReaderText="Actions" />
             </Tr>
           </Thead>

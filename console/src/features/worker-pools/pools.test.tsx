@@ -73,12 +73,17 @@ describe('dead letters', () => {
         json({ queue: DLQ.queue, moved: 1, message_ids: ['m-1'], event_ids: ['evt_1'], missing: [] }),
     });
     renderPage(<DeadLettersCard />, { session: true });
-    expect(await screen.findByText('illegal transition pending → settled')).toBeTruthy();
+    // The silent sign-in, then the listing: a busy machine may take a while.
+    expect(
+      await screen.findByText('illegal transition pending → settled', {}, { timeout: 10_000 }),
+    ).toBeTruthy();
     const table = screen.getByRole('grid', { name: 'Dead letters' });
     expect(within(table).getByText('Moved by SQS after too many receives')).toBeTruthy();
     await userEvent.click(screen.getByRole('checkbox', { name: 'Select evt_1' }));
     await userEvent.click(screen.getByRole('button', { name: 'Redrive selected (1)' }));
-    expect(await screen.findByText('1 message sent back to the events queue')).toBeTruthy();
+    expect(
+      await screen.findByText('1 message sent back to the events queue', {}, { timeout: 10_000 }),
+    ).toBeTruthy();
     const post = calls.mock.calls.find(
       ([, init]) => init?.method === 'POST' && (init.body as string).includes('message_ids'),
     );
