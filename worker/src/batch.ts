@@ -407,9 +407,9 @@ function columnsRead(compiled: CompiledRule): string[] {
   return [...cols].sort();
 }
 
-// One pass over the slice: its payments read once (only the columns the rule needs, with the
-// aggregates' lookback before it), the predicate, then counts per day with the label tallies, and
-// the first hits as examples.
+// The slice's payments read once (only the columns the rule needs, with the aggregates' lookback
+// before it) with the predicate; then the counts, the hits per day and the label tallies (labelled
+// payments only) from that, and the first hits as examples.
 function sliceSql(compiled: CompiledRule): string {
   const cols = [
     'p.id',
@@ -434,28 +434,23 @@ function sliceSql(compiled: CompiledRule): string {
         from alerts a
        where a.status = 'resolved' and a.resolution in ('confirmed_fraud', 'false_positive')
        group by a.payment_id
-    ), t as (
-      select date_trunc('day', s.created_at, 'UTC') as d, count(*) as n,
-             count(*) filter (where s.hit) as hits,
-             count(*) filter (where s.hit and lb.fraud) as tp,
-             count(*) filter (where s.hit and not lb.fraud) as fp,
-             count(*) filter (where not s.hit and lb.fraud) as fn
-        from s left join labels lb on lb.payment_id = s.id
-       group by 1
     )
-    select coalesce((select sum(n) from t), 0)::bigint as processed,
-           coalesce((select sum(hits) from t), 0)::bigint as hits,
-           (select coalesce(json_object_agg(to_char(d at time zone 'UTC', 'YYYY-MM-DD'), hits) filter (where hits > 0), '{}'::json)
-              from t) as days,
-           coalesce((select sum(tp) from t), 0)::bigint as tp,
-           coalesce((select sum(fp) from t), 0)::bigint as fp,
-           coalesce((select sum(fn) from t), 0)::bigint as fn,
+    select (select count(*) from s) as processed,
+           (select count(*) from s where hit) as hits,
+           (select coalesce(json_object_agg(d, n), '{}'::json)
+              from (select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as d, count(*) as n
+                      from s where hit group by 1) x) as days,
+           l.tp, l.fp, l.fn,
            (select coalesce(json_agg(e order by e.created_at, e.id), '[]'::json)
               from (select s.id, s.created_at,
                            case when lb.fraud then 'confirmed_fraud' when not lb.fraud then 'false_positive' end as label,
                            ${aggJson} as aggs
                       from s left join labels lb on lb.payment_id = s.id
-                     where s.hit order by s.created_at, s.id limit $4) e) as hit_rows`;
+                     where s.hit order by s.created_at, s.id limit $4) e) as hit_rows
+      from (select count(*) filter (where s.hit and lb.fraud) as tp,
+                   count(*) filter (where s.hit and not lb.fraud) as fp,
+                   count(*) filter (where not s.hit and lb.fraud) as fn
+              from s join labels lb on lb.payment_id = s.id) l`;
 }
 
 function sliceBounds(r: Range, slices: number, i: number): Range {
