@@ -1,6 +1,7 @@
 // A local stand-in for the Dockerfile's default base image (node:24-bookworm-slim), for machines
 // that reach no container registry: a Debian bookworm minbase root filesystem from mmdebstrap
-// (Debian's packages), with docs, man pages and locales left out as the slim images do, plus
+// (Debian's packages), with docs, man pages and locales left out as the slim images do, and no
+// ca-certificates (the official slim image removes them; Node has its own CA store), plus
 // Node.js from the npm registry's node-linux-<arch> package (the binary hack/with-node uses)
 // and npm itself, at /usr/local as in the official image. Imported into podman's storage and
 // saved under ~/.cache/payflow/images, keyed by everything that goes into it, so a second run
@@ -72,7 +73,6 @@ async function build(ref: string, log: (m: string) => void): Promise<void> {
     await exec('mmdebstrap', [
       '--variant=minbase',
       '--mode=root',
-      '--include=ca-certificates',
       '--dpkgopt=force-unsafe-io',
       ...DPKG_SLIM.map((o) => `--dpkgopt=${o}`),
       SUITE,

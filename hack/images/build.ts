@@ -121,6 +121,8 @@ async function git(args: string[], fallback: string): Promise<string> {
 export interface BuiltImage {
   component: Component;
   ref: string;
+  /** The image's id: what tests run, since another checkout may move the tag meanwhile. */
+  id: string;
   seconds: number;
   sizeBytes: number;
   /** True when an image built from the same inputs was already there (no build ran). */
@@ -157,10 +159,13 @@ function buildInputs(args: readonly string[]): string {
   return h.digest('hex').slice(0, 16);
 }
 
-async function labelOf(ref: string, label: string): Promise<string | undefined> {
+/** An image's id, size and build-inputs label, read in one call (a tag may move meanwhile). */
+async function inspectImage(ref: string): Promise<{ id: string; size: number; inputs: string } | undefined> {
   try {
-    const { stdout } = await podman(['image', 'inspect', '--format', `{{index .Labels "${label}"}}`, ref]);
-    return stdout.trim();
+    const format = `{{.Id}} {{.Size}} {{index .Labels "${INPUTS_LABEL}"}}`;
+    const { stdout } = await podman(['image', 'inspect', '--format', format, ref]);
+    const [id = '', size = '', inputs = ''] = stdout.trim().split(' ');
+    return { id, size: Number(size), inputs };
   } catch {
     return undefined;
   }
@@ -207,8 +212,10 @@ export async function buildImages(
       `org.opencontainers.image.created=${created}`,
     ];
     const inputs = buildInputs(args);
-    const cached = (await labelOf(ref, INPUTS_LABEL)) === inputs;
+    let image = await inspectImage(ref);
+    const cached = image?.inputs === inputs;
     if (!cached) {
+      const iidfile = join(PREBUILT, `${component}.iid`);
       await podman([
         'build',
         '--format',
@@ -221,17 +228,21 @@ export async function buildImages(
         `${INPUTS_LABEL}=${inputs}`,
         '--tag',
         ref,
+        '--iidfile',
+        iidfile,
         '--file',
         join(ROOT, 'Dockerfile'),
         ROOT,
       ]);
+      image = await inspectImage(readFileSync(iidfile, 'utf8').trim());
     }
-    const { stdout } = await podman(['image', 'inspect', '--format', '{{.Size}}', ref]);
+    if (!image) throw new Error(`podman built ${ref} but cannot inspect it`);
     images.push({
       component,
       ref,
+      id: image.id,
       seconds: (Date.now() - t) / 1000,
-      sizeBytes: Number(stdout.trim()),
+      sizeBytes: image.size,
       cached,
     });
   }

@@ -47,10 +47,11 @@ let client: SQSClient;
 const closers: (() => Promise<void>)[] = [];
 let queues: TestQueues;
 
+/** The image built for a component, by id (the tag is shared with other checkouts). */
 function ref(c: Component): string {
   const image = built.images.find((i) => i.component === c);
   if (!image) throw new Error(`no ${c} image was built`);
-  return image.ref;
+  return image.id;
 }
 
 /** `podman run --detach` as a restricted pod would run: the image's own user, nothing writable but /tmp. */
