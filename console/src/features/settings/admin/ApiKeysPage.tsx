@@ -269,15 +269,17 @@ function KeyRow({ apiKey, onRevoke }: { apiKey: ApiKey; onRevoke: (k: ApiKey) =>
         {apiKey.last_used_at ? <Timestamp value={apiKey.last_used_at} relative /> : 'Never'}
       </Td>
       <Td dataLabel="Status">
-        {apiKey.revoked_at ? (
-          <Label status="danger" icon={<BanIcon />}>
-            Revoked
-          </Label>
-        ) : (
-          <Label status="success" icon={<CheckCircleIcon />}>
-            Active
-          </Label>
-        )}
+        <div>
+          {apiKey.revoked_at ? (
+            <Label status="danger" icon={<BanIcon />} textMaxWidth="16ch">
+              Revoked
+            </Label>
+          ) : (
+            <Label status="success" icon={<CheckCircleIcon />} textMaxWidth="16ch">
+              Active
+            </Label>
+          )}
+        </div>
       </Td>
       <Td dataLabel="Action" isActionCell>
         {!apiKey.revoked_at && (

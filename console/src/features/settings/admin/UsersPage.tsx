@@ -156,15 +156,18 @@ function UserRow({
         )}
       </Td>
       <Td dataLabel="Status">
-        {user.disabled ? (
-          <Label status="danger" icon={<BanIcon />}>
-            Disabled
-          </Label>
-        ) : (
-          <Label status="success" icon={<CheckCircleIcon />}>
-            Active
-          </Label>
-        )}
+        {/* A block of its own, so that a phone's narrow cell does not cut the word. */}
+        <div>
+          {user.disabled ? (
+            <Label status="danger" icon={<BanIcon />} textMaxWidth="16ch">
+              Disabled
+            </Label>
+          ) : (
+            <Label status="success" icon={<CheckCircleIcon />} textMaxWidth="16ch">
+              Active
+            </Label>
+          )}
+        </div>
       </Td>
       <Td dataLabel="Joined">
         <Timestamp value={user.created_at} />
