@@ -126,7 +126,7 @@ function SessionRow({
       <Td dataLabel="Last used">
         <Timestamp value={session.last_used_at} relative />
       </Td>
-      <Td dataLabel="Action" isActionCell>
+      <Td dataLabel="Action">
         <Button
           variant="secondary"
           isDanger={!session.current}

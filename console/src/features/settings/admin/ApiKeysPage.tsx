@@ -281,7 +281,7 @@ function KeyRow({ apiKey, onRevoke }: { apiKey: ApiKey; onRevoke: (k: ApiKey) =>
           )}
         </div>
       </Td>
-      <Td dataLabel="Action" isActionCell>
+      <Td dataLabel="Action">
         {!apiKey.revoked_at && (
           <Button
             variant="secondary"

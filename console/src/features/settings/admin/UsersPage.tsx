@@ -172,7 +172,7 @@ function UserRow({
       <Td dataLabel="Joined">
         <Timestamp value={user.created_at} />
       </Td>
-      <Td dataLabel="Action" isActionCell>
+      <Td dataLabel="Action">
         <Self self={self}>
           <Button
             variant="secondary"
