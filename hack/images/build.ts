@@ -215,7 +215,8 @@ export async function buildImages(
     let image = await inspectImage(ref);
     const cached = image?.inputs === inputs;
     if (!cached) {
-      const iidfile = join(PREBUILT, `${component}.iid`);
+      // Beside, not inside, the prebuilt folder: that folder is one of the build's inputs.
+      const iidfile = join(PREBUILT, '..', `${component}.iid`);
       await podman([
         'build',
         '--format',
