@@ -34,6 +34,8 @@ RUN --mount=type=cache,id=payflow-npm,target=/root/.npm \
     npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.base.json ./
 COPY console/ console/
+# The help center's articles, which the console bundles and the API reads.
+COPY docs/help/ docs/help/
 RUN cd console && NODE_ENV=production node ../node_modules/vite/bin/vite.js build --logLevel warn
 
 # Runtime dependencies, one tree per component (the API and the worker do without the
@@ -81,6 +83,7 @@ COPY --from=prod-deps /deps/api/node_modules/ node_modules/
 COPY --from=console-build /src/console/dist/ console/dist/
 COPY api/package.json api/
 COPY api/src/ api/src/
+COPY docs/help/ docs/help/
 ENV CONSOLE_DIST_DIR=/app/console/dist \
     PORT=8080
 EXPOSE 8080

@@ -19,9 +19,11 @@ function newest(path: string): number {
 export function consoleBuildStale(): boolean {
   const built = join(CONSOLE_DIST, 'index.html');
   if (!existsSync(built)) return true;
-  const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((p) =>
-    join(CONSOLE, p),
-  );
+  const sources = [
+    ...['src', 'public', 'index.html', 'vite.config.ts', 'package.json'].map((p) => join(CONSOLE, p)),
+    // The help center's articles, which the console bundles.
+    join(ROOT, 'docs', 'help'),
+  ];
   return Math.max(...sources.filter((p) => existsSync(p)).map(newest)) > statSync(built).mtimeMs;
 }
 

@@ -85,6 +85,13 @@ export const ROUTES: PageRoute[] = [
     ...page(() => import('../features/worker-pools/WorkerPoolsPage')),
   },
   { path: '/audit', title: 'Audit log', ...page(() => import('../features/audit/AuditPage')) },
+  { path: '/help', title: 'Help', ...page(() => import('../features/help/HelpPage')) },
+  {
+    path: '/help/:slug',
+    title: 'Help',
+    nav: '/help',
+    page: lazy(() => import('../features/help/HelpPage')),
+  },
   { path: '/profile', title: 'Profile', ...page(() => import('../features/profile/ProfilePage')) },
   { path: '/settings', title: 'Settings', ...page(() => import('../features/settings/SettingsPage')) },
   {
@@ -151,6 +158,7 @@ export const NAV: NavGroup[] = [
     items: [
       { path: '/profile', title: 'Profile' },
       { path: '/settings', title: 'Settings' },
+      { path: '/help', title: 'Help' },
     ],
   },
 ];

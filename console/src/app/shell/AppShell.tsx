@@ -33,6 +33,7 @@ import { AlertsBadge } from './AlertsBadge';
 import { AlertToasts } from './AlertToasts';
 import { ErrorBoundary } from './ErrorBoundary';
 import { GlobalSearch } from './GlobalSearch';
+import { HelpMenu } from './HelpMenu';
 import { LiveBanner } from './LiveBanner';
 import { ThemeToggle } from './ThemeToggle';
 import { UserMenu } from './UserMenu';
@@ -154,6 +155,9 @@ function Header() {
               </ToolbarItem>
               <ToolbarItem>
                 <AlertsBadge />
+              </ToolbarItem>
+              <ToolbarItem>
+                <HelpMenu />
               </ToolbarItem>
               <ToolbarItem>
                 <ThemeToggle theme={preferences.theme} onChange={(theme) => void update({ theme })} />

@@ -1,0 +1,45 @@
+// The masthead's help menu: the help center and the article for the page shown.
+import { Divider, Dropdown, DropdownItem, DropdownList, MenuToggle } from '@patternfly/react-core';
+import QuestionCircleIcon from '@patternfly/react-icons/dist/esm/icons/question-circle-icon';
+import { useState, type ReactNode } from 'react';
+import { useLocation, useNavigate } from 'react-router';
+
+export function HelpMenu({ children }: { children?: ReactNode }) {
+  const [open, setOpen] = useState(false);
+  const navigate = useNavigate();
+  const { pathname } = useLocation();
+  return (
+    <Dropdown
+      isOpen={open}
+      onOpenChange={setOpen}
+      onSelect={() => {
+        setOpen(false);
+      }}
+      popperProps={{ position: 'right' }}
+      toggle={(ref) => (
+        <MenuToggle
+          ref={ref}
+          variant="plain"
+          icon={<QuestionCircleIcon />}
+          isExpanded={open}
+          aria-label="Help"
+          data-tour-id="help-menu"
+          onClick={() => {
+            setOpen(!open);
+          }}
+        />
+      )}
+    >
+      <DropdownList>
+        <DropdownItem key="center" onClick={() => void navigate('/help')}>
+          Help center
+        </DropdownItem>
+        <DropdownItem key="page" onClick={() => void navigate(`/help?for=${encodeURIComponent(pathname)}`)}>
+          Help for this page
+        </DropdownItem>
+        {children && <Divider component="li" key="d1" />}
+        {children}
+      </DropdownList>
+    </Dropdown>
+  );
+}
