@@ -159,7 +159,8 @@ export async function listPage<R extends object>(db: Queryable, spec: ListSpec<R
   const next =
     rows.length > page.limit && last ? encodeCursor(page.sort, { v: last.sort_value, id: last.id }) : null;
   return {
-    data: shown.map((r) => spec.map(r)),
+    // sort_value is the keyset's own column, not part of the resource.
+    data: shown.map(({ sort_value: _sortValue, ...r }) => spec.map(r as unknown as R)),
     pagination: {
       limit: page.limit,
       offset: page.offset,

@@ -36,7 +36,7 @@ const userSchema = z
     email_verified: z.boolean(),
     created_at: z.string(),
   })
-  .meta({ id: 'User' });
+  .meta({ id: 'SessionUser' });
 
 export const signedInSchema = z
   .object({
