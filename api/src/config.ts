@@ -8,7 +8,11 @@ export const apiConfigSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  /**
+   * Redis for rate limits, login counters and caches, shared by every API instance. Unset: kept in
+   * the process, which is correct for ONE API instance only (the local demo, a single replica).
+   */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   LOG_LEVEL: logLevel,
   LOG_PRETTY: z.stringbool().default(false),
   READY_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(2000),

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { Redis } from 'ioredis';
 import type { ApiConfig } from './config.ts';
 import type { ApiDeps } from './deps.ts';
 import { authFor, authMiddleware } from './auth/index.ts';
 import { createApp } from './http/app.ts';
+import { MemoryStore, RedisStore, type KeyValueStore } from './kv/index.ts';
 import { consoleDistDir } from './http/console.ts';
 import type { Authenticator } from './http/principal.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -43,19 +43,13 @@ function createSqs(config: ApiConfig): SQSClient | undefined {
   });
 }
 
-async function connectRedis(config: ApiConfig, logger: Logger): Promise<Redis> {
-  const redis = new Redis(config.REDIS_URL, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 2,
-    enableOfflineQueue: false,
-  });
-  redis.on('error', (err: Error) => {
-    logger.warn({ err: err.message }, 'redis connection error');
-  });
-  await redis.connect().catch((err: unknown) => {
-    logger.warn({ err: (err as Error).message }, 'redis not reachable at start; readyz will say so');
-  });
-  return redis;
+/** Redis when REDIS_URL is set; otherwise the process' own store (right for one API instance). */
+async function keyValueStore(config: ApiConfig, logger: Logger): Promise<KeyValueStore> {
+  if (config.REDIS_URL) return RedisStore.connect(config.REDIS_URL, logger);
+  logger.info(
+    'no REDIS_URL: rate limits, login counters and caches are kept in this process (correct for one API instance)',
+  );
+  return new MemoryStore();
 }
 
 async function listen(server: Server): Promise<void> {
@@ -65,7 +59,7 @@ async function listen(server: Server): Promise<void> {
   });
 }
 
-/** Starts the API: pool, Redis, migrations, HTTP server. Used by main.ts and by tests. */
+/** Starts the API: pool, key-value store, migrations, HTTP server. Used by main.ts and by tests. */
 export async function startApi(config: ApiConfig, opts: StartOptions = {}): Promise<RunningApi> {
   const logger = createLogger({ name: 'payflow-api', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const pool = createPool({
@@ -74,7 +68,7 @@ export async function startApi(config: ApiConfig, opts: StartOptions = {}): Prom
     applicationName: 'payflow-api',
     genericPlans: true,
   });
-  const redis = await connectRedis(config, logger);
+  const kv = await keyValueStore(config, logger);
   if (opts.migrate ?? true) {
     const result = await migrate(pool);
     logger.info({ applied: result.applied, schema: result.current }, 'migrations');
@@ -93,7 +87,7 @@ export async function startApi(config: ApiConfig, opts: StartOptions = {}): Prom
   const deps: ApiDeps = {
     config,
     pool,
-    redis,
+    kv,
     logger,
     registry,
     sqs: createSqs(config),
@@ -102,7 +96,7 @@ export async function startApi(config: ApiConfig, opts: StartOptions = {}): Prom
   const auth = authFor(deps);
   const app = createApp({
     pool,
-    redis,
+    kv,
     logger,
     registry,
     readyTimeoutMs: config.READY_TIMEOUT_MS,
@@ -139,7 +133,7 @@ export async function startApi(config: ApiConfig, opts: StartOptions = {}): Prom
       await closed;
       deps.sqs?.destroy();
       auth.close();
-      redis.disconnect();
+      kv.close();
       await pool.end();
     },
   };

@@ -32,6 +32,7 @@ describe('API health endpoints against real PostgreSQL and Redis', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       status: 'ok',
+      kv: 'redis',
       checks: { postgres: { status: 'ok' }, redis: { status: 'ok' } },
     });
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);

@@ -5,6 +5,7 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rateLimit } from '../../api/src/http/rate-limit.ts';
+import { RedisStore } from '../../api/src/kv/index.ts';
 import { problemHandler } from '../../api/src/http/problem.ts';
 import { createLogger } from '../../api/src/observability/logger.ts';
 import { testenv } from '../support/env.ts';
@@ -20,7 +21,7 @@ async function limitedApp(
     rateLimit({
       limit,
       windowSeconds: 60,
-      redis,
+      kv: new RedisStore(redis),
       prefix,
       logger: createLogger({ name: 'test', level: 'silent' }),
       authenticate: (req) => Promise.resolve({ kind: 'user', id: req.get('x-user') ?? 'x', role: 'viewer' }),

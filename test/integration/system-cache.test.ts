@@ -2,15 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCache } from '../../api/src/http/cache.ts';
+import { MemoryStore, RedisStore, type KeyValueStore } from '../../api/src/kv/index.ts';
 import { createLogger } from '../../api/src/observability/logger.ts';
 import { testenv } from '../support/env.ts';
 
-describe('read-through cache in Redis', () => {
-  const redis = new Redis(testenv().redis.url);
+// The same behaviour whichever store the API keeps the cache in: Redis, or its own process.
+describe.each([
+  ['Redis', (): KeyValueStore => new RedisStore(new Redis(testenv().redis.url))],
+  ['the process', (): KeyValueStore => new MemoryStore()],
+])('read-through cache in %s', (_name, makeStore) => {
+  const kv = makeStore();
   const logger = createLogger({ name: 'test', level: 'silent' });
   const scope = `test-${randomBytes(4).toString('hex')}`;
   afterAll(() => {
-    redis.disconnect();
+    kv.close();
   });
 
   function counter(): { load: () => Promise<{ n: number }>; loads: () => number } {
@@ -19,7 +24,7 @@ describe('read-through cache in Redis', () => {
   }
 
   it('when read twice within the TTL, then the source is loaded once', async () => {
-    const cache = createCache({ redis, logger, scope });
+    const cache = createCache({ kv, logger, scope });
     const c = counter();
     expect(await cache.read('a', 'k', 60_000, c.load)).toEqual({ n: 1 });
     expect(await cache.read('a', 'k', 60_000, c.load)).toEqual({ n: 1 });
@@ -27,7 +32,7 @@ describe('read-through cache in Redis', () => {
   });
 
   it('when the namespace is invalidated, then the next read loads again; other namespaces keep theirs', async () => {
-    const cache = createCache({ redis, logger, scope });
+    const cache = createCache({ kv, logger, scope });
     const a = counter();
     const b = counter();
     await cache.read('b1', 'k', 60_000, a.load);
@@ -37,15 +42,15 @@ describe('read-through cache in Redis', () => {
     expect(await cache.read('b2', 'k', 60_000, b.load)).toEqual({ n: 1 });
   });
 
-  it('when two scopes (databases) share Redis, then neither sees the other', async () => {
-    const one = createCache({ redis, logger, scope: `${scope}-1` });
-    const two = createCache({ redis, logger, scope: `${scope}-2` });
+  it('when two scopes (databases) share the store, then neither sees the other', async () => {
+    const one = createCache({ kv, logger, scope: `${scope}-1` });
+    const two = createCache({ kv, logger, scope: `${scope}-2` });
     await one.read('c', 'k', 60_000, () => Promise.resolve('one'));
     expect(await two.read('c', 'k', 60_000, () => Promise.resolve('two'))).toBe('two');
   });
 
   it('when the TTL passes, then the entry is gone', async () => {
-    const cache = createCache({ redis, logger, scope });
+    const cache = createCache({ kv, logger, scope });
     const c = counter();
     await cache.read('d', 'k', 20, c.load);
     await new Promise((r) => setTimeout(r, 60));

@@ -43,23 +43,25 @@ export interface AuthHarness {
 }
 
 /** The API with the real auth module, a fresh database, the shared Redis and a real SMTP server. */
+/** Starts the API with auth set up; `env` overrides its settings, and an empty value unsets one. */
 export async function startAuthApi(env: Record<string, string> = {}): Promise<AuthHarness> {
   const smtp = await startSmtp();
   const key = newSigningKey();
   const databaseUrl = await freshDatabase('auth');
+  const settings: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: testenv().redis.url,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    JWT_PRIVATE_KEY: key,
+    SMTP_URL: smtp.url,
+    APP_BASE_URL: 'http://127.0.0.1:8080',
+    CONSOLE_ORIGIN: 'http://console.test:5173',
+    ...env,
+  };
   const api = await startApi(
-    loadApiConfig({
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: testenv().redis.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      JWT_PRIVATE_KEY: key,
-      SMTP_URL: smtp.url,
-      APP_BASE_URL: 'http://127.0.0.1:8080',
-      CONSOLE_ORIGIN: 'http://console.test:5173',
-      ...env,
-    }),
+    loadApiConfig(Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== ''))),
   );
   const pool = createPool({ url: databaseUrl, max: 2 });
   const ip = randomIp();

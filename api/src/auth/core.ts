@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { ApiConfig } from '../config.ts';
 import { DomainError } from '../domain/errors.ts';
@@ -15,7 +14,6 @@ import { publicUser, type PublicUser, type UserRow } from './store.ts';
 export interface AuthCore {
   readonly config: ApiConfig;
   readonly pool: pg.Pool;
-  readonly redis: Redis;
   readonly logger: Logger;
   readonly tokens: AccessTokenSigner | undefined;
   readonly mailer: Mailer;

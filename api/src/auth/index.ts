@@ -27,7 +27,7 @@ function build(deps: ApiDeps): Auth {
       })
     : undefined;
   const mailer = createMailer(c.SMTP_URL, c.EMAIL_FROM, deps.logger);
-  const limiter = new LoginLimiter(deps.redis, {
+  const limiter = new LoginLimiter(deps.kv, {
     maxPerAccountIp: c.LOGIN_MAX_FAILURES_ACCOUNT_IP,
     maxPerAccount: c.LOGIN_MAX_FAILURES_ACCOUNT,
     maxPerIp: c.LOGIN_MAX_FAILURES_IP,
@@ -36,7 +36,6 @@ function build(deps: ApiDeps): Auth {
   const core: AuthCore = {
     config: c,
     pool: deps.pool,
-    redis: deps.redis,
     logger: deps.logger,
     tokens,
     mailer,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { KeyValueStore } from '../kv/index.ts';
 import { sha256Hex } from './secrets.ts';
 
 export interface LoginLimits {
@@ -19,7 +19,7 @@ interface Counter {
 const hashed = (email: string): string => sha256Hex(email.toLowerCase()).slice(0, 32);
 
 /**
- * Failed-login counters in Redis, so every API instance sees the same numbers.
+ * Failed-login counters in the key-value store (Redis: every API instance sees the same numbers).
  * Fixed windows that start at the first failure and expire by themselves:
  * nobody is locked out longer than one window. The tight limit is per
  * (account, IP); the looser per-account limit does not apply from an IP the
@@ -27,17 +27,17 @@ const hashed = (email: string): string => sha256Hex(email.toLowerCase()).slice(0
  * owner out of their usual place; the per-IP limit stops spraying.
  */
 export class LoginLimiter {
-  readonly #redis: Redis;
+  readonly #kv: KeyValueStore;
   readonly #limits: LoginLimits;
 
-  constructor(redis: Redis, limits: LoginLimits) {
-    this.#redis = redis;
+  constructor(kv: KeyValueStore, limits: LoginLimits) {
+    this.#kv = kv;
     this.#limits = limits;
   }
 
   async #counters(email: string, ip: string): Promise<Counter[]> {
     const account = hashed(email);
-    const known = (await this.#redis.exists(`pf:auth:known:${account}:${ip}`)) === 1;
+    const known = await this.#kv.exists(`pf:auth:known:${account}:${ip}`);
     const counters: Counter[] = [
       { key: `pf:auth:fail:ai:${account}:${ip}`, max: this.#limits.maxPerAccountIp },
       { key: `pf:auth:fail:ip:${ip}`, max: this.#limits.maxPerIp },
@@ -49,13 +49,10 @@ export class LoginLimiter {
   /** Seconds to wait before another attempt, or 0 when an attempt is allowed now. */
   async retryAfter(email: string, ip: string): Promise<number> {
     const counters = await this.#counters(email, ip);
-    const pipeline = this.#redis.pipeline();
-    for (const c of counters) pipeline.get(c.key).pttl(c.key);
-    const replies = (await pipeline.exec()) ?? [];
+    const counts = await this.#kv.counts(counters.map((c) => c.key));
     let wait = 0;
     counters.forEach((c, i) => {
-      const count = Number(replies[i * 2]?.[1] ?? 0);
-      const ttl = Number(replies[i * 2 + 1]?.[1] ?? -1);
+      const { count, ttlMs: ttl } = counts[i] ?? { count: 0, ttlMs: -1 };
       if (count >= c.max) wait = Math.max(wait, ttl > 0 ? Math.ceil(ttl / 1000) : this.#limits.windowSeconds);
     });
     return wait;
@@ -64,24 +61,24 @@ export class LoginLimiter {
   async failed(email: string, ip: string): Promise<void> {
     const counters = await this.#counters(email, ip);
     const windowMs = this.#limits.windowSeconds * 1000;
-    const multi = this.#redis.multi();
-    for (const c of counters) multi.incr(c.key).pexpire(c.key, windowMs, 'NX');
-    await multi.exec();
+    await this.#kv.hit(
+      counters.map((c) => c.key),
+      windowMs,
+    );
   }
 
   async succeeded(email: string, ip: string): Promise<void> {
     const account = hashed(email);
-    await this.#redis
-      .multi()
-      .del(`pf:auth:fail:ai:${account}:${ip}`)
-      .set(`pf:auth:known:${account}:${ip}`, '1', 'EX', KNOWN_IP_SECONDS)
-      .exec();
+    await Promise.all([
+      this.#kv.del(`pf:auth:fail:ai:${account}:${ip}`),
+      this.#kv.set(`pf:auth:known:${account}:${ip}`, '1', KNOWN_IP_SECONDS * 1000),
+    ]);
   }
 
   /** A simple budget (e.g. emails per address per hour): true while under `max`. */
   async take(bucket: string, max: number, windowSeconds: number): Promise<boolean> {
     const key = `pf:auth:budget:${sha256Hex(bucket).slice(0, 32)}`;
-    const replies = await this.#redis.multi().incr(key).expire(key, windowSeconds, 'NX').exec();
-    return Number(replies?.[0]?.[1] ?? 0) <= max;
+    const [count = 0] = await this.#kv.hit([key], windowSeconds * 1000);
+    return count <= max;
   }
 }

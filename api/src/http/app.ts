@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Express, type Request, type RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
+import type { KeyValueStore } from '../kv/index.ts';
 import type pg from 'pg';
 import { Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../observability/logger.ts';
@@ -23,7 +23,7 @@ declare module 'express-serve-static-core' {
 
 export interface AppDeps {
   pool: pg.Pool;
-  redis: Redis;
+  kv: KeyValueStore;
   logger: Logger;
   registry: Registry;
   readyTimeoutMs?: number;
@@ -35,7 +35,7 @@ export interface AppDeps {
   jsonLimit?: string;
   /** Runs before every route (security headers, CORS, cookies: the auth module's). */
   middleware?: readonly RequestHandler[];
-  /** Redis-backed rate limiting of /api/v1 per caller; absent or limit 0 turns it off. */
+  /** Rate limiting (counters in the key-value store) of /api/v1 per caller; absent or limit 0 turns it off. */
   rateLimit?: RateLimitSettings;
   /** The console's build (a real path holding index.html) served outside /api, the probes and /metrics. */
   consoleDir?: string;
@@ -109,17 +109,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestContext());
   app.use(httpMetrics(deps.registry));
   for (const m of deps.middleware ?? []) app.use(m);
-  app.use(healthRouter({ pool: deps.pool, redis: deps.redis, timeoutMs: deps.readyTimeoutMs ?? 2000 }));
+  app.use(healthRouter({ pool: deps.pool, kv: deps.kv, timeoutMs: deps.readyTimeoutMs ?? 2000 }));
   app.get('/metrics', async (_req, res) => {
     res.type(deps.registry.contentType).send(await deps.registry.metrics());
   });
   // One authentication per request, shared by the rate limiter (per-caller key) and the routes.
   const authenticate = authenticateOnce(deps.authenticate ?? anonymous);
   if (deps.rateLimit && deps.rateLimit.limit > 0) {
-    app.use(
-      '/api/v1',
-      rateLimit({ ...deps.rateLimit, redis: deps.redis, logger: deps.logger, authenticate }),
-    );
+    app.use('/api/v1', rateLimit({ ...deps.rateLimit, kv: deps.kv, logger: deps.logger, authenticate }));
   }
   app.get(OPENAPI_PATH, openApiHandler(deps.routes ?? []));
   mountConsole(app, deps.consoleDir);

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RedisStore } from '../kv/index.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createCache } from './cache.ts';
 
@@ -16,7 +17,7 @@ describe('read-through cache without Redis', () => {
 
   it('when Redis cannot be reached, then every read goes to the source and invalidation does not throw', async () => {
     const cache = createCache({
-      redis,
+      kv: new RedisStore(redis),
       logger: createLogger({ name: 'test', level: 'silent' }),
       scope: 'db',
     });

@@ -1,10 +1,10 @@
-// A read-through cache in Redis for hot, cheap-to-stale reads (rule lists, queue stats).
+// A read-through cache in the key-value store (Redis, or the process' own map) for hot, cheap-to-stale reads (rule lists, queue stats).
 // Entries live in a namespace whose generation counter is bumped on every write, so one
 // INCR invalidates every entry of the namespace at once (and a reader that loaded stale data
 // before the write stores it under the old generation, where nobody looks any more).
-// When Redis is down the cache steps aside: reads go to the source, and the error is logged.
+// When the store is down the cache steps aside: reads go to the source, and the error is logged.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { KeyValueStore } from '../kv/index.ts';
 import type { Logger } from '../observability/logger.ts';
 
 export interface Cache {
@@ -15,11 +15,11 @@ export interface Cache {
 }
 
 export interface CacheOptions {
-  readonly redis: Redis;
+  readonly kv: KeyValueStore;
   readonly logger: Logger;
   /**
    * What the cached data comes from (e.g. the database URL): deployments or test databases
-   * that share one Redis never see each other's entries. Only a hash of it enters the keys.
+   * that share one store never see each other's entries. Only a hash of it enters the keys.
    */
   readonly scope: string;
 }
@@ -34,9 +34,9 @@ export function createCache(opts: CacheOptions): Cache {
 
   async function lookup(ns: string, key: string): Promise<{ full: string; hit: string | null } | undefined> {
     try {
-      const gen = (await opts.redis.get(genKey(ns))) ?? '0';
+      const gen = (await opts.kv.get(genKey(ns))) ?? '0';
       const full = `${prefix}${ns}:${gen}:${key}`;
-      return { full, hit: await opts.redis.get(full) };
+      return { full, hit: await opts.kv.get(full) };
     } catch (err) {
       warn(err, 'read');
       return undefined;
@@ -49,14 +49,14 @@ export function createCache(opts: CacheOptions): Cache {
       if (found?.hit) return JSON.parse(found.hit) as T;
       const value = await load();
       if (found) {
-        await opts.redis.set(found.full, JSON.stringify(value), 'PX', ttlMs).catch((err: unknown) => {
+        await opts.kv.set(found.full, JSON.stringify(value), ttlMs).catch((err: unknown) => {
           warn(err, 'write');
         });
       }
       return value;
     },
     async invalidate(ns: string): Promise<void> {
-      await opts.redis.incr(genKey(ns)).catch((err: unknown) => {
+      await opts.kv.incr(genKey(ns)).catch((err: unknown) => {
         warn(err, 'invalidate');
       });
     },

@@ -1,11 +1,11 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { KeyValueStore } from '../kv/index.ts';
 import type pg from 'pg';
 import { sendProblem } from './problem.ts';
 
 export interface HealthDeps {
   pool: pg.Pool;
-  redis: Redis;
+  kv: KeyValueStore;
   timeoutMs: number;
 }
 
@@ -34,20 +34,24 @@ async function check(probe: () => Promise<unknown>, ms: number): Promise<CheckRe
   }
 }
 
-/** `/livez` checks nothing but the process; `/readyz` checks Postgres and Redis. */
+/**
+ * `/livez` checks nothing but the process; `/readyz` checks Postgres and, when the API keeps its
+ * counters there, Redis. `kv` says which: `redis`, or `memory` (no REDIS_URL: this process only).
+ */
 export function healthRouter(deps: HealthDeps): Router {
   const router = Router();
   router.get('/livez', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (req, res) => {
+    const kv = deps.kv.mode;
     const [postgres, redis] = await Promise.all([
       check(() => deps.pool.query('select 1'), deps.timeoutMs),
-      check(() => deps.redis.ping(), deps.timeoutMs),
+      kv === 'redis' ? check(() => deps.kv.ping(), deps.timeoutMs) : undefined,
     ]);
-    const checks = { postgres, redis };
-    if (postgres.status === 'ok' && redis.status === 'ok') {
-      res.json({ status: 'ok', checks });
+    const checks = redis ? { postgres, redis } : { postgres };
+    if (postgres.status === 'ok' && (redis?.status ?? 'ok') === 'ok') {
+      res.json({ status: 'ok', kv, checks });
       return;
     }
     sendProblem(res, {
@@ -56,6 +60,7 @@ export function healthRouter(deps: HealthDeps): Router {
       status: 503,
       detail: 'a dependency did not answer',
       instance: req.originalUrl,
+      kv,
       checks,
     });
   });

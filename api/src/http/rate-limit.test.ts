@@ -3,6 +3,7 @@ import { Socket } from 'node:net';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RedisStore } from '../kv/index.ts';
 import { createLogger } from '../observability/logger.ts';
 import { problemHandler } from './problem.ts';
 import { authenticateOnce, rateLimit } from './rate-limit.ts';
@@ -30,7 +31,7 @@ describe('rate limiter without Redis', () => {
       rateLimit({
         limit: 1,
         windowSeconds: 60,
-        redis,
+        kv: new RedisStore(redis),
         logger: child,
         authenticate: () => Promise.resolve(undefined),
       }),
@@ -44,7 +45,7 @@ describe('rate limiter without Redis', () => {
     for (let i = 0; i < 3; i++) statuses.push((await fetch(`http://127.0.0.1:${String(port)}/x`)).status);
     server.close();
     expect(statuses).toEqual([200, 200, 200]);
-    expect(lines).toEqual(['rate limiter cannot reach redis; letting requests through']);
+    expect(lines).toEqual(['rate limiter cannot reach the key-value store; letting requests through']);
   });
 });
 

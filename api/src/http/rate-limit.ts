@@ -1,15 +1,17 @@
-// Fixed-window rate limiting in Redis, per principal (or per client IP for anonymous callers).
-// Every answer carries RateLimit-Limit / -Remaining / -Reset (and RateLimit-Policy); over the
-// limit, a 429 problem with Retry-After. If Redis is down or slow the limiter fails open: the
-// request goes through and the failure is logged (at most once per interval).
+// Fixed-window rate limiting per principal (or per client IP for anonymous callers), with the
+// counters in the key-value store: Redis (shared by every instance) or, without REDIS_URL, the
+// process' own map (one instance). Every answer carries RateLimit-Limit / -Remaining / -Reset
+// (and RateLimit-Policy); over the limit, a 429 problem with Retry-After. If the store is down or
+// slow the limiter fails open: the request goes through and the failure is logged (at most once
+// per interval).
 //
-// The counters live in Redis only (shared by every instance); the limiter never decides from a
-// local count. What it saves is round trips: the increments of all requests that arrive in one
-// turn of the event loop go to Redis as one pipeline (one socket write, one reply read) instead
-// of one write each, which under load was the largest single cost of a request.
+// The limiter never decides from a count of its own. What it saves is round trips: the
+// increments of all requests that arrive in one turn of the event loop go to the store as one
+// batch (for Redis one pipeline: one socket write, one reply read) instead of one write each,
+// which under load was the largest single cost of a request.
 import type { Request, RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
 import { RateLimited } from '../domain/errors.ts';
+import type { KeyValueStore } from '../kv/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Authenticator } from './principal.ts';
 
@@ -20,17 +22,13 @@ export interface RateLimitSettings {
 }
 
 export interface RateLimitDeps extends RateLimitSettings {
-  readonly redis: Redis;
+  readonly kv: KeyValueStore;
   readonly logger: Logger;
   readonly authenticate: Authenticator;
-  /** Longest wait for Redis before failing open (default 250 ms). */
+  /** Longest wait for the store before failing open (default 250 ms). */
   readonly timeoutMs?: number;
   readonly prefix?: string;
 }
-
-const INCREMENT = `local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n`;
 
 const WARN_EVERY_MS = 10_000;
 
@@ -48,7 +46,7 @@ async function withTimeout<T>(what: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      reject(new Error(`redis did not answer within ${String(ms)} ms`));
+      reject(new Error(`the key-value store did not answer within ${String(ms)} ms`));
     }, ms);
   });
   try {
@@ -66,11 +64,11 @@ interface Pending {
 
 /**
  * Increments counters in batches: calls made in the same event-loop turn are sent together as
- * one pipeline of the same script, each answered with its own count (or error). A batch that
- * Redis does not answer within `timeoutMs` fails every call in it.
+ * one `hit`, each answered with its own count. A batch that the store does not answer within
+ * `timeoutMs` fails every call in it.
  */
 function batchedIncrement(
-  redis: Redis,
+  kv: KeyValueStore,
   windowMs: number,
   timeoutMs: number,
 ): (key: string) => Promise<number> {
@@ -79,17 +77,18 @@ function batchedIncrement(
     const batch = queue;
     queue = [];
     // Runs outside any request: whatever goes wrong, even synchronously, must reach the callers.
-    const sent = Promise.resolve().then(() => {
-      const pipeline = redis.pipeline();
-      for (const p of batch) pipeline.eval(INCREMENT, 1, p.key, String(windowMs));
-      return pipeline.exec();
-    });
+    const sent = Promise.resolve().then(async () =>
+      kv.hit(
+        batch.map((p) => p.key),
+        windowMs,
+      ),
+    );
     withTimeout(sent, timeoutMs).then(
-      (replies) => {
+      (counts) => {
         batch.forEach((p, i) => {
-          const [err, count] = replies?.[i] ?? [new Error('redis returned no reply'), null];
-          if (err) p.reject(err);
-          else p.resolve(Number(count));
+          const count = counts[i];
+          if (count === undefined) p.reject(new Error('the key-value store returned no count'));
+          else p.resolve(count);
         });
       },
       (err: unknown) => {
@@ -109,7 +108,7 @@ export function rateLimit(deps: RateLimitDeps): RequestHandler {
   const windowMs = deps.windowSeconds * 1000;
   const prefix = deps.prefix ?? 'payflow:rl:';
   const timeoutMs = deps.timeoutMs ?? 250;
-  const increment = batchedIncrement(deps.redis, windowMs, timeoutMs);
+  const increment = batchedIncrement(deps.kv, windowMs, timeoutMs);
   let lastWarn = 0;
   const failOpen = (err: unknown): void => {
     const now = Date.now();
@@ -117,7 +116,7 @@ export function rateLimit(deps: RateLimitDeps): RequestHandler {
     lastWarn = now;
     deps.logger.warn(
       { err: (err as Error).message },
-      'rate limiter cannot reach redis; letting requests through',
+      'rate limiter cannot reach the key-value store; letting requests through',
     );
   };
 

@@ -4,7 +4,7 @@
 // summary fields (status, checks, services). Also the depth of the events queue and its DLQ.
 // /livez and /readyz stay the probes.
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { Redis } from 'ioredis';
+import type { KeyValueStore } from '../kv/index.ts';
 import type pg from 'pg';
 import { ServiceUnavailable } from '../domain/errors.ts';
 import { parkedSummary, type ParkedSummary } from '../payments/parked.ts';
@@ -129,7 +129,7 @@ export async function queueStats(
 
 export interface HealthDeps {
   readonly pool: pg.Pool;
-  readonly redis: Redis;
+  readonly kv: KeyValueStore;
   readonly queues: QueueProbe;
 }
 
@@ -148,9 +148,8 @@ async function postgresVersion(pool: pg.Pool): Promise<string> {
   return rows[0]?.v ?? 'unknown';
 }
 
-async function redisVersion(redis: Redis): Promise<string> {
-  const info = await redis.info('server');
-  return /^(?:redis|valkey)_version:(\S+)/m.exec(info)?.[1] ?? 'unknown';
+async function redisVersion(kv: KeyValueStore): Promise<string> {
+  return kv.version();
 }
 
 function dependencyComponent(
@@ -255,6 +254,8 @@ async function openAlerts(pool: pg.Pool): Promise<{ critical: number; high: numb
 interface Gathered {
   database: { result: CheckResult; value?: string };
   redis: { result: CheckResult; value?: string };
+  /** Where the API keeps counters and caches. */
+  kv: KeyValueStore['mode'];
   queues: QueueReading[];
   beats: { result: CheckResult; value?: HeartbeatRow[] };
   alerts: { result: CheckResult; value?: { critical: number; high: number } };
@@ -264,13 +265,13 @@ interface Gathered {
 async function gather(deps: HealthDeps): Promise<Gathered> {
   const [database, redis, queues, beats, alerts, parked] = await Promise.all([
     timed(() => postgresVersion(deps.pool)),
-    timed(() => redisVersion(deps.redis)),
+    timed(() => redisVersion(deps.kv)),
     deps.queues.read(),
     timed(() => readHeartbeats(deps.pool)),
     timed(() => openAlerts(deps.pool)),
     timed(() => parkedSummary(deps.pool)),
   ]);
-  return { database, redis, queues, beats, alerts, parked };
+  return { database, redis, kv: deps.kv.mode, queues, beats, alerts, parked };
 }
 
 function components(g: Gathered): HealthComponent[] {
@@ -286,10 +287,23 @@ function components(g: Gathered): HealthComponent[] {
     worker,
     controllerComponent(beats),
     dependencyComponent('postgres', g.database),
-    dependencyComponent('redis', g.redis),
+    g.kv === 'redis' ? dependencyComponent('redis', g.redis) : inProcessStore(),
     ...g.queues.map((r) => queueComponent(r, age, liveWorkers)),
     kubernetesComponent(beats),
   ];
+}
+
+/** Without REDIS_URL: the API's counters and caches are kept in the process, which is no failure. */
+function inProcessStore(): HealthComponent {
+  return {
+    name: 'redis',
+    kind: 'dependency',
+    status: 'up',
+    latency_ms: 0,
+    version: 'in-process',
+    message:
+      'not configured (no REDIS_URL): rate limits, login counters and caches are kept in the API process, correct for one API instance',
+  };
 }
 
 /** The worker component with the parked events: counted, and said in its message when there are any. */

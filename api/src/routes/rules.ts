@@ -298,7 +298,7 @@ function actorOf(ctx: RouteContext<unknown, unknown, unknown>): Actor {
 
 export function rulesRoutes(deps: ApiDeps): AnyRoute[] {
   const { pool } = deps;
-  const cache = createCache({ redis: deps.redis, logger: deps.logger, scope: deps.config.DATABASE_URL });
+  const cache = createCache({ kv: deps.kv, logger: deps.logger, scope: deps.config.DATABASE_URL });
   const create = idempotent(pool, async (ctx: RouteContext<unknown, unknown, RuleBody>, tx) => {
     const rule = await createRule(tx, ctx.body, actorOf(ctx));
     return {

@@ -231,7 +231,7 @@ export function systemRoutes(deps: ApiDeps): AnyRoute[] {
     updates: c.SQS_UPDATES_QUEUE_URL,
     updatesDlq: c.SQS_UPDATES_DLQ_URL,
   });
-  const cache = createCache({ redis: deps.redis, logger: deps.logger, scope: c.DATABASE_URL });
+  const cache = createCache({ kv: deps.kv, logger: deps.logger, scope: c.DATABASE_URL });
   return [
     defineRoute({
       method: 'get',
@@ -243,7 +243,7 @@ export function systemRoutes(deps: ApiDeps): AnyRoute[] {
       responses: { 200: { description: 'The health report (also when degraded)', schema: healthSchema } },
       handler: async () => ({
         status: 200,
-        body: await systemHealth({ pool: deps.pool, redis: deps.redis, queues }),
+        body: await systemHealth({ pool: deps.pool, kv: deps.kv, queues }),
         headers: { 'cache-control': 'no-store' },
       }),
     }),
