@@ -5,6 +5,7 @@ import { auditRoutes } from './audit.ts';
 import { authRoutes } from './auth.ts';
 import { batchJobsRoutes } from './batch-jobs.ts';
 import { eventsRoutes } from './events.ts';
+import { onboardingRoutes } from './onboarding.ts';
 import { rulesRoutes } from './rules.ts';
 import { searchRoutes } from './search.ts';
 import { settingsRoutes } from './settings.ts';
@@ -28,6 +29,7 @@ export function apiRoutes(deps: ApiDeps): AnyRoute[] {
     ...batchJobsRoutes(deps),
     ...workerPoolsRoutes(deps),
     ...usersRoutes(deps),
+    ...onboardingRoutes(deps),
     ...settingsRoutes(deps),
     ...systemRoutes(deps),
     ...statsRoutes(deps),

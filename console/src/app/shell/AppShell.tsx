@@ -4,6 +4,7 @@ import {
   Breadcrumb,
   BreadcrumbItem,
   Brand,
+  DropdownItem,
   Masthead,
   MastheadBrand,
   MastheadContent,
@@ -27,7 +28,10 @@ import {
 } from '@patternfly/react-core';
 import { Suspense, useEffect } from 'react';
 import { Link, NavLink, Outlet, useLocation, matchPath } from 'react-router';
+import { useUpdateOnboarding } from '../../lib/onboarding';
 import { usePreferences } from '../../lib/preferences';
+import { Checklist } from '../onboarding/Checklist';
+import { useMarkByRoute } from '../onboarding/useMarkByRoute';
 import { NAV, ROUTES } from '../routes';
 import { AlertsBadge } from './AlertsBadge';
 import { AlertToasts } from './AlertToasts';
@@ -127,6 +131,7 @@ function Sidebar() {
 
 function Header() {
   const { preferences, update } = usePreferences();
+  const onboarding = useUpdateOnboarding();
   return (
     <Masthead>
       <MastheadMain>
@@ -157,7 +162,14 @@ function Header() {
                 <AlertsBadge />
               </ToolbarItem>
               <ToolbarItem>
-                <HelpMenu />
+                <HelpMenu>
+                  <DropdownItem
+                    key="checklist"
+                    onClick={() => void onboarding.mutateAsync({ dismissed: false })}
+                  >
+                    Getting-started checklist
+                  </DropdownItem>
+                </HelpMenu>
               </ToolbarItem>
               <ToolbarItem>
                 <ThemeToggle theme={preferences.theme} onChange={(theme) => void update({ theme })} />
@@ -186,6 +198,7 @@ function PageFallback() {
 export function AppShell() {
   const { pathname } = useLocation();
   useDocumentTitle();
+  useMarkByRoute();
   return (
     <Page
       masthead={<Header />}
@@ -197,6 +210,7 @@ export function AppShell() {
       banner={<LiveBanner />}
     >
       <AlertToasts />
+      {pathname === '/dashboard' && <Checklist />}
       <ErrorBoundary resetKey={pathname}>
         <Suspense fallback={<PageFallback />}>
           <Outlet />
