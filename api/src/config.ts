@@ -66,6 +66,39 @@ export const apiConfigSchema = z.object({
   LOGIN_MAX_FAILURES_ACCOUNT: z.coerce.number().int().min(1).default(20),
   LOGIN_MAX_FAILURES_IP: z.coerce.number().int().min(1).default(100),
   LOGIN_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /**
+   * Who may create an account by themselves (POST /api/v1/auth/signup, and a first sign-in with
+   * OpenID Connect of an identity no account has): `closed` (default) and `invite`, nobody
+   * (accounts come from invitations); `domain`, verified addresses in SIGNUP_DOMAINS; `open`,
+   * anyone (for demos only: logged as a warning at start).
+   */
+  SIGNUP_POLICY: z.enum(['closed', 'invite', 'domain', 'open']).default('closed'),
+  /** Comma-separated email domains that may sign up under SIGNUP_POLICY=domain (`example.com,example.org`). */
+  SIGNUP_DOMAINS: z
+    .string()
+    .regex(
+      /^\s*(@?[A-Za-z0-9.-]+\.[A-Za-z]{2,}\s*(,\s*|$))*$/,
+      'must be comma-separated domains like example.com,example.org',
+    )
+    .default(''),
+  /** The role of a self-signed-up account: `none` (default) waits for an admin to grant one. */
+  SIGNUP_ROLE: z.enum(['none', 'viewer', 'operator']).default('none'),
+  /** How long an invitation link works, hours. */
+  INVITATION_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24)
+    .default(7 * 24),
+  /**
+   * The first admin, created (or made admin) at start while no admin exists; with its password
+   * from ADMIN_PASSWORD_FILE (a mounted secret) or ADMIN_PASSWORD. Without ADMIN_EMAIL, an API
+   * that finds no admin prints a one-time setup token in its log (POST /api/v1/auth/setup).
+   */
+  ADMIN_EMAIL: z.email().optional(),
+  ADMIN_NAME: z.string().trim().min(1).max(200).default('Administrator'),
+  ADMIN_PASSWORD: z.string().min(8).max(128).optional(),
+  ADMIN_PASSWORD_FILE: z.string().min(1).optional(),
   /** Any OpenID Connect issuer (Google is `https://accounts.google.com`); unset disables sign-in with OIDC. */
   OIDC_PROVIDER: z
     .string()
@@ -80,6 +113,31 @@ export const apiConfigSchema = z.object({
 });
 
 export type ApiConfig = Readonly<z.infer<typeof apiConfigSchema>>;
+
+/** SIGNUP_DOMAINS as a list, lower case, without a leading @. */
+export function signupDomains(c: Pick<ApiConfig, 'SIGNUP_DOMAINS'>): string[] {
+  return c.SIGNUP_DOMAINS.split(',')
+    .map((d) => d.trim().toLowerCase().replace(/^@/, ''))
+    .filter((d) => d !== '');
+}
+
+/** The settings that must agree with each other, checked after parsing. */
+function checkAuthSettings(c: z.infer<typeof apiConfigSchema>, ctx: z.RefinementCtx): void {
+  if (c.SIGNUP_POLICY === 'domain' && signupDomains(c).length === 0)
+    ctx.addIssue({ code: 'custom', path: ['SIGNUP_DOMAINS'], message: 'required when SIGNUP_POLICY=domain' });
+  if (c.ADMIN_PASSWORD && c.ADMIN_PASSWORD_FILE)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ADMIN_PASSWORD'],
+      message: 'set ADMIN_PASSWORD or ADMIN_PASSWORD_FILE, not both',
+    });
+  if (c.ADMIN_EMAIL && !c.ADMIN_PASSWORD && !c.ADMIN_PASSWORD_FILE)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ADMIN_PASSWORD_FILE'],
+      message: 'ADMIN_EMAIL needs ADMIN_PASSWORD_FILE (a mounted secret) or ADMIN_PASSWORD',
+    });
+}
 
 /**
  * Parses a zod schema over an environment, failing with a message that names
@@ -98,5 +156,5 @@ export function parseEnv<S extends z.ZodType>(
 }
 
 export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
-  return parseEnv(apiConfigSchema, env);
+  return parseEnv(apiConfigSchema.superRefine(checkAuthSettings), env);
 }

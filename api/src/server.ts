@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ApiConfig } from './config.ts';
 import type { ApiDeps } from './deps.ts';
+import { bootstrapFirstAdmin } from './auth/first-admin.ts';
 import { authFor, authMiddleware } from './auth/index.ts';
 import { createApp } from './http/app.ts';
 import { MemoryStore, RedisStore, type KeyValueStore } from './kv/index.ts';
@@ -94,6 +95,7 @@ export async function startApi(config: ApiConfig, opts: StartOptions = {}): Prom
     onClose: (fn) => closers.push(fn),
   };
   const auth = authFor(deps);
+  await bootstrapFirstAdmin(auth.core);
   const app = createApp({
     pool,
     kv,

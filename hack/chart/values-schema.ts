@@ -35,6 +35,7 @@ const API: Record<string, Exclude<Wiring, 'config'>> = {
   JWT_PREVIOUS_PUBLIC_KEY: 'secret',
   OIDC_CLIENT_SECRET: 'secret',
   SMTP_URL: 'secret',
+  ADMIN_PASSWORD: 'secret',
   OIDC_ALLOW_INSECURE_HTTP: 'tests',
 };
 

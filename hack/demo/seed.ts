@@ -285,9 +285,15 @@ async function insertEvents(db: pg.ClientBase, events: SeedEvent[], ids: Ids): P
   }
 }
 
+/**
+ * The operator and the viewer, as accounts an admin invited would be. The admin is not seeded: the
+ * API makes it at start from ADMIN_EMAIL and ADMIN_PASSWORD_FILE, as an install does.
+ */
+export const SEEDED_USERS = DEMO_USERS.filter((u) => u.role !== 'admin');
+
 async function insertUsers(db: pg.ClientBase, password: string, ids: Ids): Promise<void> {
   const { hashPassword } = await loadPasswords();
-  for (const u of DEMO_USERS) {
+  for (const u of SEEDED_USERS) {
     const id = ids.at(Date.now(), 'usr');
     await db.query(
       `insert into users (id, email, name, role, password_hash, email_verified_at) values ($1, $2, $3, $4, $5, now())`,
@@ -342,7 +348,7 @@ export async function seed(o: SeedOptions): Promise<SeedSummary> {
   }
   const byState: Record<string, number> = {};
   for (const p of payments) byState[p.state] = (byState[p.state] ?? 0) + 1;
-  return { payments: payments.length, events: events.length, users: DEMO_USERS.length, byState };
+  return { payments: payments.length, events: events.length, users: SEEDED_USERS.length, byState };
 }
 
 /** Rules created through the API at start (POST /api/v1/rules): alerts, a flag and a shadow hold. */

@@ -16,7 +16,7 @@
 // one), PAYFLOW_DEMO_KUBE=0 (no Kubernetes, no controller), PAYFLOW_DEMO_PAYMENTS (3000),
 // PAYFLOW_DEMO_PASSWORD (payflow-demo), PAYFLOW_DEMO_KEEP=1 (keep the folder with data and logs).
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureConsoleBuilt } from '../console-build.ts';
 import { ensureKubeBinaries } from '../testenv/binaries.ts';
@@ -141,6 +141,8 @@ interface Plan {
   env: TestEnv;
   databaseUrl: string;
   logDir: string;
+  /** The admin's password, in a file readable by this user only (as a mounted secret would be). */
+  adminPasswordFile: string;
   apiPort: number;
   workerPort: number;
   controllerPort: number;
@@ -194,6 +196,13 @@ async function startApi(p: Plan): Promise<string> {
     JWT_PRIVATE_KEY: jwtPrivateKey(),
     ACCESS_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS),
     APP_BASE_URL: url,
+    // As an install: the first admin from the configuration (its password in a file, as a
+    // mounted secret), everyone else by invitation. The demo sends no mail (no SMTP_URL), so its
+    // other people are the seeded operator and viewer.
+    SIGNUP_POLICY: 'invite',
+    ADMIN_EMAIL: DEMO_USERS[0].email,
+    ADMIN_NAME: DEMO_USERS[0].name,
+    ADMIN_PASSWORD_FILE: p.adminPasswordFile,
   });
 }
 
@@ -273,10 +282,13 @@ async function up(o: Options): Promise<Started> {
   checkpoint();
   const logDir = join(env.info.dir, 'logs');
   mkdirSync(logDir, { recursive: true });
+  const adminPasswordFile = join(env.info.dir, 'admin-password');
+  writeFileSync(adminPasswordFile, o.password, { mode: 0o600 });
   const plan: Plan = {
     env,
     databaseUrl: db.url,
     logDir,
+    adminPasswordFile,
     apiPort: await pickPort(o.apiPort),
     workerPort: await pickPort(9464),
     controllerPort: await pickPort(8081),

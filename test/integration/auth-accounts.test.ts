@@ -23,8 +23,8 @@ describe('accounts: signup, email verification, login, password reset and change
     await h.close();
   });
 
-  it('when the first user of a fresh install signs up and verifies, then they are admin and login returns user and tokens', async () => {
-    expect(admin.user).toMatchObject({ email: adminEmail, role: 'admin', email_verified: true });
+  it('when the first user of a fresh install signs up and verifies, then they are a viewer (never admin) and login returns user and tokens', async () => {
+    expect(admin.user).toMatchObject({ email: adminEmail, role: 'viewer', email_verified: true });
     expect(admin.accessToken.split('.')).toHaveLength(3);
     expect(admin.refreshToken).toMatch(/^rt_/);
     expect(await h.audit('auth.signup')).toHaveLength(1);
@@ -275,7 +275,7 @@ describe('signup races on a fresh install', () => {
     await h.close();
   });
 
-  it('when several people sign up at the same moment, then exactly one becomes admin; the same address at once makes one account', async () => {
+  it('when several people sign up at the same moment on a fresh install, then none becomes admin (the configured one is the only admin); the same address at once makes one account', async () => {
     const emails = [1, 2, 3, 4].map((i) => uniqueEmail(`racer${String(i)}`));
     const same = uniqueEmail('twin');
     const all = [...emails, same, same];
@@ -284,7 +284,7 @@ describe('signup races on a fresh install', () => {
     );
     expect(answers.map((r) => r.status)).toEqual(all.map(() => 202));
     const { rows } = await h.pool.query<{ role: string; email: string }>('select role, email from users');
-    expect(rows).toHaveLength(5);
-    expect(rows.filter((r) => r.role === 'admin')).toHaveLength(1);
+    expect(rows).toHaveLength(6);
+    expect(rows.filter((r) => r.role === 'admin').map((r) => r.email)).toEqual([h.adminEmail]);
   });
 });

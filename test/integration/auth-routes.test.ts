@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyRoute } from '../../api/src/http/route.ts';
 import { apiRoutes } from '../../api/src/routes/index.ts';
 import {
+  loginAdmin,
   registerAndLogin,
   startAuthApi,
   uniqueEmail,
@@ -31,7 +32,7 @@ describe('access control over the whole route table', () => {
 
   beforeAll(async () => {
     h = await startAuthApi();
-    admin = await registerAndLogin(h, uniqueEmail('admin'));
+    admin = await loginAdmin(h);
     viewer = await registerAndLogin(h, uniqueEmail('viewer'));
     routes = apiRoutes(h.api.deps);
   });
@@ -44,7 +45,11 @@ describe('access control over the whole route table', () => {
     const unexpected = routes.filter((r) => r.access === 'public' && !intendedPublic(r)).map(label);
     expect(unexpected).toEqual([]);
     expect(publicRoutes).toContain('POST /api/v1/auth/login (public)');
-    expect(routes.find((r) => r.path === '/api/v1/auth/change-password')?.access).toBe('viewer');
+    // Routes open to any signed-in account, also one without a role yet: its own profile only.
+    const ownOnly = routes.filter((r) => r.access === 'signed_in');
+    expect(ownOnly.filter((r) => !r.path.startsWith('/api/v1/users/me')).map(label)).toEqual([
+      'POST /api/v1/auth/change-password (signed_in)',
+    ]);
     expect(routes.filter((r) => r.access !== 'public').length).toBeGreaterThan(3);
   });
 

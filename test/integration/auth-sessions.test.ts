@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  loginAdmin,
   registerAndLogin,
   startAuthApi,
   uniqueEmail,
@@ -149,7 +150,7 @@ describe('sessions a person can see and end: device, address, times; one or all 
   });
 
   it('when an API key or nobody asks for sessions, then it is refused (403, 401)', async () => {
-    const admin = await loginAs('admin console');
+    const admin = await loginAdmin(h);
     const created = await h.call('POST', '/api/v1/api-keys', {
       token: admin.accessToken,
       body: { name: 'machine', role: 'admin' },

@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   newSigningKey,
+  loginAdmin,
   registerAndLogin,
   startAuthApi,
   uniqueEmail,
@@ -55,7 +56,7 @@ describe('access and refresh tokens: rotation, reuse, revocation, and forged tok
 
   beforeAll(async () => {
     h = await startAuthApi();
-    admin = await registerAndLogin(h, uniqueEmail('admin'));
+    admin = await loginAdmin(h);
     const header = jwt.decode(admin.accessToken, { complete: true })?.header;
     kid = header?.kid ?? '';
     publicPem = createPublicKey(h.key).export({ type: 'spki', format: 'pem' }).toString();

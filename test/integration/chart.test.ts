@@ -266,7 +266,9 @@ function sample(component: Component, key: string): string | number | boolean {
   const parsed = field?.safeParse(undefined);
   if (parsed?.success && Array.isArray(parsed.data)) return parsed.data.join(',');
   if (parsed?.success && parsed.data !== undefined) return parsed.data as string | number | boolean;
-  return field?.safeParse('https://example.com/x').success ? 'https://example.com/x' : 'value';
+  for (const candidate of ['https://example.com/x', 'admin@example.com'])
+    if (field?.safeParse(candidate).success) return candidate;
+  return 'value';
 }
 
 /** What the Secret and the controller would add, so that the rendered env can be parsed whole. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  loginAdmin,
   registerAndLogin,
   startAuthApi,
   uniqueEmail,
@@ -38,7 +39,7 @@ describe('system settings an admin changes at run time: session lifetime, defaul
 
   beforeAll(async () => {
     h = await startAuthApi({ REFRESH_TOKEN_TTL_SECONDS: String(7 * 86_400) });
-    admin = await registerAndLogin(h, uniqueEmail('admin'));
+    admin = await loginAdmin(h);
     viewer = await registerAndLogin(h, uniqueEmail('viewer'));
     operator = await registerAndLogin(h, uniqueEmail('operator'));
     const promote = await h.call('PATCH', `/api/v1/users/${operator.user.id}`, {

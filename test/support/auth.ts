@@ -23,8 +23,12 @@ export function uniqueEmail(name: string): string {
   return `${name}.${randomBytes(4).toString('hex')}@example.test`;
 }
 
+export const ADMIN_PASSWORD = 'configured admin password';
+
 export interface AuthHarness {
   api: RunningApi;
+  /** The first admin's address, from ADMIN_EMAIL (password ADMIN_PASSWORD); undefined when the test unset it. */
+  adminEmail: string | undefined;
   smtp: TestSmtp;
   pool: pg.Pool;
   key: string;
@@ -42,8 +46,11 @@ export interface AuthHarness {
   close(): Promise<void>;
 }
 
-/** The API with the real auth module, a fresh database, the shared Redis and a real SMTP server. */
-/** Starts the API with auth set up; `env` overrides its settings, and an empty value unsets one. */
+/**
+ * The API with the real auth module, a fresh database, the shared Redis and a real SMTP server.
+ * By default sign-up is open (self-signed-up accounts are viewers) and the first admin comes from
+ * ADMIN_EMAIL; `env` overrides either (an empty string unsets a variable).
+ */
 export async function startAuthApi(env: Record<string, string> = {}): Promise<AuthHarness> {
   const smtp = await startSmtp();
   const key = newSigningKey();
@@ -58,15 +65,19 @@ export async function startAuthApi(env: Record<string, string> = {}): Promise<Au
     SMTP_URL: smtp.url,
     APP_BASE_URL: 'http://127.0.0.1:8080',
     CONSOLE_ORIGIN: 'http://console.test:5173',
+    SIGNUP_POLICY: 'open',
+    SIGNUP_ROLE: 'viewer',
+    ADMIN_EMAIL: uniqueEmail('admin'),
+    ADMIN_PASSWORD,
     ...env,
   };
-  const api = await startApi(
-    loadApiConfig(Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== ''))),
-  );
+  const merged = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== ''));
+  const api = await startApi(loadApiConfig(merged));
   const pool = createPool({ url: databaseUrl, max: 2 });
   const ip = randomIp();
   return {
     api,
+    adminEmail: merged.ADMIN_EMAIL,
     smtp,
     pool,
     key,
@@ -125,6 +136,16 @@ export async function registerAndLogin(
   );
   expect(verify.status).toBe(200);
   const login = await h.call('POST', '/api/v1/auth/login', { body: { email, password } });
+  expect(login.status).toBe(200);
+  return (await login.json()) as SignedInBody;
+}
+
+/** Signs in as the configured first admin. */
+export async function loginAdmin(h: AuthHarness): Promise<SignedInBody> {
+  if (!h.adminEmail) throw new Error('this harness has no ADMIN_EMAIL');
+  const login = await h.call('POST', '/api/v1/auth/login', {
+    body: { email: h.adminEmail, password: ADMIN_PASSWORD },
+  });
   expect(login.status).toBe(200);
   return (await login.json()) as SignedInBody;
 }

@@ -2,6 +2,7 @@ import { Forbidden, RateLimited, Unauthorized, ValidationError } from '../domain
 import { withTransaction } from '../store/tx.ts';
 import { audit, newSession, signIn, signer, type AuthCore, type RequestMeta, type SignedIn } from './core.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { selfSignupRole, SignupRefused } from './policy.ts';
 import { lockRefreshToken, markRotated, refreshProblem, revokeFamily } from './sessions.ts';
 import {
   consumeOneTimeToken,
@@ -51,6 +52,20 @@ async function mayEmail(core: AuthCore, email: string): Promise<boolean> {
  * account. The password is hashed in both cases so that timing tells nothing.
  */
 export async function signup(core: AuthCore, input: SignupInput, meta: RequestMeta): Promise<void> {
+  const role = selfSignupRole(core.config, input.email);
+  if (role instanceof SignupRefused) {
+    await withTransaction(core.pool, async (client) => {
+      await audit(client, meta, {
+        actorType: 'anonymous',
+        actorId: null,
+        action: 'auth.signup_refused',
+        resourceType: 'login',
+        resourceId: input.email.toLowerCase(),
+        reason: `${core.config.SIGNUP_POLICY}: ${role.reason}`,
+      });
+    });
+    throw role;
+  }
   const passwordHash = await hashPassword(input.password);
   type Outcome = { existing: UserRow } | { user: UserRow; token: string };
   const outcome = await withTransaction(core.pool, async (client): Promise<Outcome> => {
@@ -65,7 +80,7 @@ export async function signup(core: AuthCore, input: SignupInput, meta: RequestMe
       });
       return { existing };
     }
-    const user = await insertUser(client, { ...input, passwordHash, emailVerified: false });
+    const user = await insertUser(client, { ...input, passwordHash, emailVerified: false, role });
     const token = await createOneTimeToken(client, user.id, 'verify_email', VERIFY_TTL_SECONDS);
     await audit(client, meta, {
       actorType: 'anonymous',

@@ -1,7 +1,7 @@
 import type { CookieOptions, Request } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
-import { NotFound } from '../domain/errors.ts';
+import { DomainError, NotFound } from '../domain/errors.ts';
 import { defineRoute, problemSchema, type AnyRoute } from '../http/route.ts';
 import { metaOf } from './authenticator.ts';
 import { answerSession, setRefreshCookie } from './cookie-session.ts';
@@ -38,6 +38,17 @@ const providersSchema = z
       .describe('The configured OpenID Connect providers; empty when none is'),
   })
   .meta({ id: 'AuthProviders' });
+
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${String(c.charCodeAt(0))};`);
+
+/** The page a browser sees when a sign-in with the provider is refused (403). */
+export function refusalPage(title: string, detail: string, back: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · PayFlow</title></head>
+<body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(detail)}</p>
+<p><a href="${escapeHtml(back)}">Back to sign-in</a></p></main></body></html>`;
+}
 
 /** The button label of a provider: Google for `google`, else its id capitalised. */
 export function providerName(id: string): string {
@@ -76,13 +87,23 @@ export function oidcRoutes(deps: ApiDeps): AnyRoute[] {
       summary: 'Start signing in with an OpenID Connect provider (redirects to it)',
       tags,
       params: provider,
+      query: z.strictObject({
+        invitation: z
+          .string()
+          .min(16)
+          .max(512)
+          .optional()
+          .describe(
+            'An invitation link token: the sign-in accepts it (the provider must confirm the invited address)',
+          ),
+      }),
       responses: {
         302: { description: 'To the provider' },
         404: { description: 'Not configured', schema: problemSchema },
       },
-      handler: async ({ params, res }) => {
+      handler: async ({ params, query, res }) => {
         const oidc = configured(params.provider);
-        const { url, cookie } = await oidc.start();
+        const { url, cookie } = await oidc.start(query.invitation);
         res.cookie(OIDC_COOKIE, cookie, { ...cookieOptions(oidc), maxAge: 600_000 });
         return { status: 302, headers: { Location: url } };
       },
@@ -102,19 +123,34 @@ export function oidcRoutes(deps: ApiDeps): AnyRoute[] {
             'Signed in; the refresh cookie set, to <console>/oauth/callback (no tokens in the URL)',
         },
         401: { description: 'State, nonce or code refused', schema: problemSchema },
-        403: { description: 'Email not verified by the provider', schema: problemSchema },
+        403: {
+          description:
+            'Email not verified by the provider, account disabled, or an identity no account has while the sign-up policy refuses it (code signup_by_invitation or signup_domain_not_allowed; nothing is created). A browser (Accept: text/html) gets an HTML page saying so.',
+          schema: problemSchema,
+        },
       },
       handler: async ({ params, req, res }) => {
         const oidc = configured(params.provider);
         const cookies = req.cookies as Record<string, string | undefined>;
         res.clearCookie(OIDC_COOKIE, cookieOptions(oidc));
         const query = new URL(req.originalUrl, 'http://callback').search;
-        const session = await oidc.finish(query, cookies[OIDC_COOKIE], metaOf(req));
+        const base = deps.config.CONSOLE_ORIGIN ?? deps.config.APP_BASE_URL;
+        let session;
+        try {
+          session = await oidc.finish(query, cookies[OIDC_COOKIE], metaOf(req));
+        } catch (err) {
+          // A browser gets a page that says why, not a JSON problem.
+          if (wantsJson(req) || !(err instanceof DomainError) || err.status !== 403) throw err;
+          res
+            .status(403)
+            .type('html')
+            .send(refusalPage(err.title, err.detail, `${base}/login`));
+          return undefined;
+        }
         const ctx = { req, res, config: deps.config };
         if (wantsJson(req)) return { status: 200, body: answerSession(ctx, session, false) };
         // No token in the URL (history, logs, Referer): the cookie carries the session.
         setRefreshCookie(ctx, session);
-        const base = deps.config.CONSOLE_ORIGIN ?? deps.config.APP_BASE_URL;
         return { status: 303, headers: { Location: `${base}/oauth/callback` } };
       },
     }),

@@ -4,7 +4,20 @@ import type pg from 'pg';
 import * as client from 'openid-client';
 import type { ApiConfig } from '../config.ts';
 import { DomainError, Forbidden, Unauthorized } from '../domain/errors.ts';
+import type { UserRole } from '../http/principal.ts';
 import { withTransaction } from '../store/tx.ts';
+import { acceptInTransaction } from './invitations.ts';
+import { selfSignupRole, SignupRefused } from './policy.ts';
+
+/** Why accepting an invitation with a sign-in failed (acceptInTransaction's reasons). */
+const INVITATION_REFUSALS = new Set([
+  'unknown',
+  'accepted',
+  'revoked',
+  'expired',
+  'email_mismatch',
+  'account_exists',
+]);
 import { audit, newSession, signIn, type AuthCore, type RequestMeta, type SignedIn } from './core.ts';
 import {
   endAllSessions,
@@ -56,6 +69,8 @@ interface Flow {
   nonce: string;
   verifier: string;
   provider: string;
+  /** An invitation being accepted with this sign-in (its link's token). */
+  invitation?: string;
 }
 
 /** 503: the identity provider could not be reached or configured. */
@@ -121,13 +136,14 @@ export class OidcLogin {
   }
 
   /** Starts a sign-in: the provider's authorization URL and the cookie value binding the flow to this browser. */
-  async start(): Promise<{ url: string; cookie: string }> {
+  async start(invitation?: string): Promise<{ url: string; cookie: string }> {
     const config = await this.#discover();
     const flow: Flow = {
       state: client.randomState(),
       nonce: client.randomNonce(),
       verifier: client.randomPKCECodeVerifier(),
       provider: this.settings.provider,
+      ...(invitation ? { invitation } : {}),
     };
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: this.settings.redirectUri,
@@ -207,7 +223,7 @@ export class OidcLogin {
       if (err instanceof Unauthorized) throw err;
       return this.#refuse(meta, failureReason(err), err);
     }
-    return this.#signInWith(claims, meta);
+    return this.#signInWith(claims, meta, flow.invitation);
   }
 
   /** ID token claims; email and name from userinfo when the ID token leaves them out. */
@@ -228,9 +244,9 @@ export class OidcLogin {
     };
   }
 
-  async #signInWith(claims: OidcClaims, meta: RequestMeta): Promise<SignedIn> {
+  async #signInWith(claims: OidcClaims, meta: RequestMeta, invitation?: string): Promise<SignedIn> {
     const outcome = await withTransaction(this.#core.pool, async (c) => {
-      const user = await this.#userFor(c, claims, meta);
+      const user = await this.#userFor(c, claims, meta, invitation);
       if (typeof user === 'string') return user;
       const session = await signIn(this.#core, c, user, await newSession(this.#core, c, meta));
       await audit(c, meta, {
@@ -244,6 +260,14 @@ export class OidcLogin {
     });
     if (typeof outcome !== 'string') return outcome;
     await this.#auditFailure(meta, outcome);
+    const refusal = selfSignupRole(this.#core.config, claims.email ?? '');
+    if (refusal instanceof SignupRefused && refusal.reason === outcome) throw refusal;
+    if (INVITATION_REFUSALS.has(outcome))
+      throw new Forbidden(
+        outcome === 'email_mismatch'
+          ? `The invitation is for another address than the one ${this.settings.provider} confirmed.`
+          : 'The invitation link is invalid, already used, revoked or expired; ask for a new one.',
+      );
     throw new Forbidden(
       outcome === 'email_not_verified'
         ? `${this.settings.provider} did not confirm a verified email address; accounts are linked by verified email only.`
@@ -252,11 +276,23 @@ export class OidcLogin {
   }
 
   /** The user for these claims, linking or creating by verified email; a string names why not. */
-  async #userFor(c: pg.PoolClient, claims: OidcClaims, meta: RequestMeta): Promise<UserRow | string> {
+  async #userFor(
+    c: pg.PoolClient,
+    claims: OidcClaims,
+    meta: RequestMeta,
+    invitation?: string,
+  ): Promise<UserRow | string> {
     const linked = await this.#linked(c, claims);
     if (linked) return linked.disabled_at ? 'account_disabled' : linked;
     if (!claims.email || !claims.emailVerified) return 'email_not_verified';
-    const user = await this.#byEmail(c, claims, meta);
+    const user = invitation
+      ? await acceptInTransaction(
+          c,
+          invitation,
+          { name: claims.name, passwordHash: null, email: claims.email },
+          meta,
+        )
+      : await this.#byEmail(c, claims, meta);
     if (typeof user === 'string') return user;
     await c.query(
       'insert into oidc_identities (provider, issuer, subject, user_id, email) values ($1, $2, $3, $4, $5)',
@@ -270,7 +306,12 @@ export class OidcLogin {
   async #byEmail(c: pg.PoolClient, claims: OidcClaims, meta: RequestMeta): Promise<UserRow | string> {
     await lockSignups(c);
     const existing = await findUserByEmail(c, claims.email ?? '');
-    if (!existing) return this.#create(c, claims, meta);
+    if (!existing) {
+      // An identity no account has: the sign-up policy decides, as for a password sign-up.
+      const role = selfSignupRole(this.#core.config, claims.email ?? '');
+      if (role instanceof SignupRefused) return role.reason;
+      return this.#create(c, claims, role, meta);
+    }
     if (existing.disabled_at) return 'account_disabled';
     if (!existing.email_verified_at) await this.#claimUnverified(c, existing);
     return existing;
@@ -310,12 +351,13 @@ export class OidcLogin {
     await endAllSessions(c, existing.id, 'oidc_link_unverified_account');
   }
 
-  async #create(c: pg.PoolClient, claims: OidcClaims, meta: RequestMeta): Promise<UserRow> {
+  async #create(c: pg.PoolClient, claims: OidcClaims, role: UserRole, meta: RequestMeta): Promise<UserRow> {
     const user = await insertUser(c, {
       email: claims.email ?? '',
       name: claims.name,
       passwordHash: null,
       emailVerified: true,
+      role,
     });
     await audit(c, meta, {
       actorType: 'anonymous',

@@ -1,13 +1,13 @@
 import type pg from 'pg';
 import { newId } from '../domain/ids.ts';
-import type { Role } from '../http/principal.ts';
+import type { UserRole } from '../http/principal.ts';
 import { newSecret, sha256Hex } from './secrets.ts';
 
 export interface UserRow {
   id: string;
   email: string;
   name: string;
-  role: Role;
+  role: UserRole;
   password_hash: string | null;
   email_verified_at: Date | null;
   disabled_at: Date | null;
@@ -20,7 +20,7 @@ export interface PublicUser {
   id: string;
   email: string;
   name: string;
-  role: Role;
+  role: UserRole;
   email_verified: boolean;
   created_at: string;
 }
@@ -76,22 +76,21 @@ export interface NewUser {
   name: string;
   passwordHash: string | null;
   emailVerified: boolean;
+  /** The role the sign-up policy, the invitation or the configuration gives; never "first one wins". */
+  role: UserRole;
 }
 
 /**
- * Inserts a user. The first user of a fresh install becomes admin, later ones
- * viewer; a transaction-scoped advisory lock serialises signups so that two
- * concurrent first signups cannot both become admin.
+ * Inserts a user with the role its caller decided (the sign-up policy, an invitation, the
+ * first-admin configuration). A transaction-scoped advisory lock serialises account creation.
  */
 export async function insertUser(client: pg.ClientBase, u: NewUser): Promise<UserRow> {
   await lockSignups(client);
   const { rows } = await client.query<UserRow>(
     `insert into users (id, email, name, role, password_hash, email_verified_at)
-     values ($1, $2, $3,
-             case when exists (select 1 from users) then 'viewer' else 'admin' end,
-             $4, case when $5::boolean then now() end)
+     values ($1, $2, $3, $4, $5, case when $6::boolean then now() end)
      returning ${USER_COLUMNS}`,
-    [newId('usr'), u.email, u.name, u.passwordHash, u.emailVerified],
+    [newId('usr'), u.email, u.name, u.role, u.passwordHash, u.emailVerified],
   );
   await client.query('insert into user_preferences (user_id) values ($1) on conflict do nothing', [
     rows[0]?.id,
@@ -132,6 +131,14 @@ export async function consumeOneTimeToken(
     [sha256Hex(token), purpose],
   );
   return rows[0]?.user_id;
+}
+
+/** Whether an active admin exists (the first-admin bootstrap and setup tokens stop once one does). */
+export async function adminExists(db: pg.ClientBase | pg.Pool): Promise<boolean> {
+  const { rows } = await db.query<{ exists: boolean }>(
+    "select exists (select 1 from users where role = 'admin' and disabled_at is null) as exists",
+  );
+  return rows[0]?.exists ?? false;
 }
 
 /** Ends every session of a user: access tokens stop at the next request, refresh tokens are revoked. */

@@ -7,7 +7,19 @@
 // random part by one. Ids therefore sort by creation time as plain strings.
 import { ValidationError } from './errors.ts';
 
-export const ID_PREFIXES = ['pay', 'evt', 'alt', 'rul', 'job', 'usr', 'aud', 'key', 'obx', 'req'] as const;
+export const ID_PREFIXES = [
+  'pay',
+  'evt',
+  'alt',
+  'rul',
+  'job',
+  'usr',
+  'aud',
+  'key',
+  'obx',
+  'req',
+  'inv',
+] as const;
 
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

@@ -3,22 +3,28 @@ import type { Request } from 'express';
 /** Roles, least to most privileged: viewer reads; operator acts on payments, alerts, jobs; admin manages. */
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
+/** A user's role: one of ROLES, or `none` for an account waiting for an admin to grant one. */
+export type UserRole = Role | 'none';
+export const USER_ROLES = ['none', ...ROLES] as const;
 
 /** Who is calling: a signed-in user, a machine client with an API key, or the system itself. */
 export interface Principal {
   readonly kind: 'user' | 'api_key' | 'system';
   readonly id: string;
-  readonly role: Role;
+  readonly role: UserRole;
   readonly email?: string;
   /** A signed-in user's session (refresh-token family), when the access token names it. */
   readonly sessionId?: string | undefined;
 }
 
-/** `public` routes need no principal; every other route names the least role it needs. */
-export type Access = 'public' | Role;
+/**
+ * `public` routes need no principal; `signed_in` ones any signed-in caller, even one without a
+ * role yet (their own profile); every other route names the least role it needs.
+ */
+export type Access = 'public' | 'signed_in' | Role;
 
-export function roleAtLeast(have: Role, need: Role): boolean {
-  return ROLES.indexOf(have) >= ROLES.indexOf(need);
+export function roleAtLeast(have: UserRole, need: Role): boolean {
+  return have !== 'none' && ROLES.indexOf(have) >= ROLES.indexOf(need);
 }
 
 /**

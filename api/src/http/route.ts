@@ -73,6 +73,12 @@ async function authorize(
   const principal = await authenticate(req);
   if (route.access === 'public') return principal;
   if (!principal) throw new Unauthorized('Sign in or present an API key.');
+  if (route.access === 'signed_in') return principal;
+  if (principal.role === 'none') {
+    throw new Forbidden(
+      'Your account has no access yet: an administrator has to approve it and grant a role.',
+    );
+  }
   if (!roleAtLeast(principal.role, route.access)) {
     throw new Forbidden(`This needs the ${route.access} role; you have ${principal.role}.`);
   }

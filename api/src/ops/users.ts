@@ -2,7 +2,7 @@
 // and role / disable changes. Sign-up, passwords and sessions belong to the auth module.
 import type pg from 'pg';
 import { Conflict, Forbidden, NotFound, ValidationError } from '../domain/errors.ts';
-import type { Principal, Role } from '../http/principal.ts';
+import type { Principal, UserRole as Role } from '../http/principal.ts';
 import { appendAudit } from '../store/tx.ts';
 import {
   auditBy,

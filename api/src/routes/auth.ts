@@ -15,7 +15,8 @@ import { authFor } from '../auth/index.ts';
 import { PASSWORD_MAX, PASSWORD_MIN } from '../auth/passwords.ts';
 import type { ApiDeps } from '../deps.ts';
 import { Forbidden, Unauthorized } from '../domain/errors.ts';
-import { ROLES, type Principal } from '../http/principal.ts';
+import { ROLES, USER_ROLES, type Principal } from '../http/principal.ts';
+import { setupFirstAdmin } from '../auth/first-admin.ts';
 import { defineRoute, problemSchema, type AnyRoute } from '../http/route.ts';
 import { oidcRoutes } from '../auth/oidc-routes.ts';
 
@@ -32,7 +33,9 @@ const userSchema = z
     id: z.string(),
     email: z.string(),
     name: z.string(),
-    role: z.enum(ROLES),
+    role: z
+      .enum(USER_ROLES)
+      .describe('none: the account waits for an administrator to grant a role (no access until then)'),
     email_verified: z.boolean(),
     created_at: z.string(),
   })
@@ -90,13 +93,43 @@ function accountRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/auth/signup',
       access: 'public',
-      summary: 'Create an account; a verification link is emailed (same answer for a known address)',
+      summary:
+        'Create an account, as the sign-up policy (SIGNUP_POLICY) allows; a verification link is emailed (same answer for a known address)',
       tags,
       body: z.strictObject({ email, password: newPassword, name: z.string().trim().max(200).default('') }),
-      responses: { 202: { description: 'Accepted', schema: acceptedSchema }, 400: problem('Invalid input') },
+      responses: {
+        202: { description: 'Accepted', schema: acceptedSchema },
+        400: problem('Invalid input'),
+        403: problem(
+          'Sign-up is by invitation (code signup_by_invitation), or this address is outside the allowed domains (signup_domain_not_allowed)',
+        ),
+      },
       handler: async ({ body, req }) => {
         await accounts.signup(core, body, metaOf(req));
         return { status: 202, body: accounts.ACCEPTED };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/setup',
+      access: 'public',
+      summary: `Make the first admin with the one-time setup token the API printed in its log (only while no admin exists) and sign in. ${COOKIE_NOTE}`,
+      tags,
+      body: z.strictObject({
+        token: opaque,
+        email,
+        password: newPassword,
+        name: z.string().trim().min(1).max(200),
+      }),
+      responses: {
+        200: { description: 'The first admin, signed in', schema: signedInSchema },
+        400: problem('Invalid input, or a token that is not a live setup token (field token)'),
+        409: problem('An admin exists already'),
+      },
+      handler: async ({ body, req, res }) => {
+        const cookie = cookieMode(req);
+        const session = await setupFirstAdmin(core, body, metaOf(req));
+        return { status: 200, body: answerSession({ req, res, config }, session, cookie) };
       },
     }),
     defineRoute({
@@ -222,7 +255,7 @@ function accountRoutes(deps: ApiDeps): AnyRoute[] {
     defineRoute({
       method: 'post',
       path: '/api/v1/auth/change-password',
-      access: 'viewer',
+      access: 'signed_in',
       summary: `Change your password; every other session ends and new tokens are returned. ${COOKIE_NOTE} (set as the cookie)`,
       tags,
       body: z.strictObject({ currentPassword: anyPassword, newPassword }),

@@ -6,6 +6,7 @@ import { authRoutes } from './auth.ts';
 import { batchJobsRoutes } from './batch-jobs.ts';
 import { eventsRoutes } from './events.ts';
 import { onboardingRoutes } from './onboarding.ts';
+import { invitationsRoutes } from './invitations.ts';
 import { rulesRoutes } from './rules.ts';
 import { searchRoutes } from './search.ts';
 import { settingsRoutes } from './settings.ts';
@@ -30,6 +31,7 @@ export function apiRoutes(deps: ApiDeps): AnyRoute[] {
     ...workerPoolsRoutes(deps),
     ...usersRoutes(deps),
     ...onboardingRoutes(deps),
+    ...invitationsRoutes(deps),
     ...settingsRoutes(deps),
     ...systemRoutes(deps),
     ...statsRoutes(deps),

@@ -4,7 +4,7 @@ import { authFor } from '../auth/index.ts';
 import { endOtherSessions, endSession, listIdentities, listSessions } from '../auth/user-sessions.ts';
 import type { ApiDeps } from '../deps.ts';
 import { Forbidden, Unauthorized } from '../domain/errors.ts';
-import { ROLES, type Principal } from '../http/principal.ts';
+import { USER_ROLES, type Principal } from '../http/principal.ts';
 import { defineRoute, problemSchema, type AnyRoute, type RouteContext } from '../http/route.ts';
 import { withTransaction } from '../store/tx.ts';
 import { enumList, pageQueryShape, sortParam, textParam, type Actor } from '../ops/common.ts';
@@ -95,7 +95,7 @@ export const userSchema = z
     id: z.string(),
     email: z.string(),
     name: z.string(),
-    role: z.enum(ROLES),
+    role: z.enum(USER_ROLES),
     email_verified: z.boolean(),
     disabled: z.boolean(),
     created_at: timestamp,
@@ -107,14 +107,14 @@ const meSchema = userSchema.extend({ preferences: preferencesSchema }).meta({ id
 
 const listQuery = z.strictObject({
   ...pageQueryShape,
-  role: enumList(ROLES).optional(),
+  role: enumList(USER_ROLES).optional(),
   disabled: z.stringbool().optional(),
   q: textParam(200).optional(),
   sort: sortParam(USER_SORT_KEYS, 'email'),
 });
 
 const userChange = z
-  .strictObject({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() })
+  .strictObject({ role: z.enum(USER_ROLES).optional(), disabled: z.boolean().optional() })
   .refine((c) => c.role !== undefined || c.disabled !== undefined, { error: 'name role or disabled' });
 
 const directoryQuery = z.strictObject({
@@ -171,7 +171,7 @@ function sessionRoutes(deps: ApiDeps): AnyRoute[] {
     defineRoute({
       method: 'get',
       path: '/api/v1/users/me/sessions',
-      access: 'viewer',
+      access: 'signed_in',
       summary: 'Your signed-in sessions: device, address, when signed in and last used',
       tags,
       responses: {
@@ -189,7 +189,7 @@ function sessionRoutes(deps: ApiDeps): AnyRoute[] {
     defineRoute({
       method: 'delete',
       path: '/api/v1/users/me/sessions/:sessionId',
-      access: 'viewer',
+      access: 'signed_in',
       summary: 'Sign one of your sessions out: its refresh and access tokens stop working at once',
       tags,
       params: sessionId,
@@ -202,7 +202,7 @@ function sessionRoutes(deps: ApiDeps): AnyRoute[] {
     defineRoute({
       method: 'post',
       path: '/api/v1/users/me/sessions/sign-out-others',
-      access: 'viewer',
+      access: 'signed_in',
       summary: 'Sign out every session of yours but this one',
       tags,
       responses: {
@@ -217,7 +217,7 @@ function sessionRoutes(deps: ApiDeps): AnyRoute[] {
     defineRoute({
       method: 'get',
       path: '/api/v1/users/me/identities',
-      access: 'viewer',
+      access: 'signed_in',
       summary: 'Your linked sign-in identities (Google or another OpenID Connect issuer)',
       tags,
       responses: {
@@ -241,7 +241,7 @@ export function usersRoutes(deps: ApiDeps): AnyRoute[] {
     defineRoute({
       method: 'get',
       path: '/api/v1/users/me',
-      access: 'viewer',
+      access: 'signed_in',
       summary: 'The signed-in user with preferences',
       tags,
       responses: { 200: { description: 'The current user', schema: meSchema } },
@@ -250,7 +250,7 @@ export function usersRoutes(deps: ApiDeps): AnyRoute[] {
     defineRoute({
       method: 'patch',
       path: '/api/v1/users/me',
-      access: 'viewer',
+      access: 'signed_in',
       summary: 'Change your display name',
       tags,
       body: profilePatch,
@@ -267,7 +267,7 @@ export function usersRoutes(deps: ApiDeps): AnyRoute[] {
     defineRoute({
       method: 'patch',
       path: '/api/v1/users/me/preferences',
-      access: 'viewer',
+      access: 'signed_in',
       summary: "Change the signed-in user's preferences",
       tags,
       body: preferencesPatch,

@@ -57,6 +57,10 @@ export async function startConsoleStack(
       SQS_UPDATES_QUEUE_URL: queues.updates,
       CONSOLE_DIST_DIR: CONSOLE_DIST,
       RATE_LIMIT_PER_MINUTE: '0',
+      // The admin comes from the configuration, as in an install; the seed has the others.
+      ADMIN_EMAIL: DEMO_USERS[0].email,
+      ADMIN_NAME: DEMO_USERS[0].name,
+      ADMIN_PASSWORD: PASSWORD,
     }),
   );
   const worker: ChildProcess | undefined =
