@@ -63,10 +63,13 @@ interface Row {
   tour_step: number;
 }
 
-function userOf(principal: Principal | undefined): Principal {
+function userOf(principal: Principal | undefined): Principal & { role: Role } {
   if (principal?.kind !== 'user')
     throw new Forbidden('Onboarding belongs to a signed-in user, not an API key.');
-  return principal;
+  const { role } = principal;
+  if (role === 'none')
+    throw new Forbidden('Your account has no role yet; an administrator has to grant one.');
+  return { ...principal, role };
 }
 
 async function readRow(db: pg.ClientBase | pg.Pool, userId: string): Promise<Row> {
