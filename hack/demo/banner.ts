@@ -13,12 +13,15 @@ export interface DemoInfo {
   tokenTtlSeconds: number;
   apiKey: string;
   metrics: { name: string; url: string }[];
-  kubeconfig: string | undefined;
-  /** Why Kubernetes (and so the controller) is not running, when it is not. */
-  kubeProblem: string | undefined;
+  /**
+   * Kubernetes: its kubeconfig, or why it (and so the controller) is not running, or that it
+   * comes up in the background (and is printed then).
+   */
+  kube: { kubeconfig?: string | undefined; problem?: string | undefined } | { pending: boolean };
   services: { database: string; redis: string; sqs: string };
   logDir: string;
-  seeded: SeedSummary;
+  /** What was seeded this start; undefined when the data was kept from an earlier one. */
+  seeded: SeedSummary | undefined;
   ruleCount: number;
   /** A smoke check runs instead of waiting for Ctrl-C. */
   smoke: boolean;
@@ -26,20 +29,35 @@ export interface DemoInfo {
 
 const rel = (path: string): string => relative(process.cwd(), path) || '.';
 
-function kubeLines(i: DemoInfo): string[] {
-  if (!i.kubeconfig) {
-    return [
-      `  not running: ${i.kubeProblem ?? 'unknown reason'}`,
-      '  The controller is not started; the API, the worker and the traffic run without it.',
-    ];
-  }
+/** How to reach the cluster and apply the samples. */
+export function kubeLines(kubeconfig: string): string[] {
   const apply = `hack/with-node node ${rel(`${ROOT}/hack/demo/apply.ts`)}`;
   return [
-    `  export KUBECONFIG=${i.kubeconfig}`,
+    `  export KUBECONFIG=${kubeconfig}`,
     '  Apply the samples without kubectl (server-side apply; Rules show up in GET /api/v1/rules):',
-    `    KUBECONFIG=${i.kubeconfig} ${apply} ${rel(`${ROOT}/manifests/samples`)}`,
-    `  With kubectl: kubectl --kubeconfig ${i.kubeconfig} apply -k ${rel(`${ROOT}/manifests/samples`)}`,
+    `    KUBECONFIG=${kubeconfig} ${apply} ${rel(`${ROOT}/manifests/samples`)}`,
+    `  With kubectl: kubectl --kubeconfig ${kubeconfig} apply -k ${rel(`${ROOT}/manifests/samples`)}`,
   ];
+}
+
+function kubeSection(k: DemoInfo['kube']): string[] {
+  if ('pending' in k) {
+    return k.pending
+      ? ['  starting in the background (the first start builds kube-apiserver: minutes); printed when up']
+      : ['  not started (PAYFLOW_DEMO_KUBE=0): no controller; the rest runs without it'];
+  }
+  if (k.kubeconfig) return kubeLines(k.kubeconfig);
+  return [
+    `  not running: ${k.problem ?? 'unknown reason'}`,
+    '  The controller is not started; the API, the worker and the traffic run without it.',
+  ];
+}
+
+function dataLine(i: DemoInfo): string {
+  const s = i.seeded;
+  if (!s)
+    return `Data:     kept from an earlier start (npm start -- --reset starts over), ${String(i.ruleCount)} demo rules`;
+  return `Data:     ${String(s.payments)} payments seeded over the last weeks (${String(s.events)} events), ${String(s.users)} users, ${String(i.ruleCount)} rules`;
 }
 
 function curlLines(api: string): string[] {
@@ -56,7 +74,6 @@ function curlLines(api: string): string[] {
 }
 
 export function banner(i: DemoInfo): string {
-  const s = i.seeded;
   const width = Math.max(...i.metrics.map((m) => m.name.length));
   return [
     '',
@@ -79,11 +96,13 @@ export function banner(i: DemoInfo): string {
     ...i.metrics.map((m) => `  ${m.name.padEnd(width)}  ${m.url}`),
     '',
     'Kubernetes:',
-    ...kubeLines(i),
+    ...kubeSection(i.kube),
     '',
-    `Data:     ${String(s.payments)} payments seeded over the last weeks (${String(s.events)} events), ${String(s.users)} users, ${String(i.ruleCount)} rules`,
+    dataLine(i),
     '          live traffic: a new payment every second, and processor events that move earlier ones',
-    `Services: ${i.services.database}  ${i.services.redis}  SQS ${i.services.sqs}`,
+    `Services: ${i.services.database}`,
+    `          ${i.services.sqs}`,
+    `          ${i.services.redis}`,
     `Logs:     ${i.logDir}`,
     '',
     i.smoke ? 'Smoke check: the checks run now, then everything stops.' : 'Press Ctrl-C to stop everything.',

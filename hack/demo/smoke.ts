@@ -68,14 +68,23 @@ async function kubeRuleSynced(c: SmokeContext): Promise<void> {
     return;
   }
   const sample = join(ROOT, 'manifests', 'samples', 'rule-high-value.yaml');
-  const [applied] = await applyManifests(c.kubeconfig, readManifests([sample]));
+  // A description of this run's own: with data kept from an earlier start the rule is in the API
+  // already, so only the new description proves that this controller synced it now.
+  const stamp = `smoke check ${new Date().toISOString()}`;
+  const manifests = readManifests([sample]).map((o) => {
+    const spec = (o as { spec?: { description?: string } }).spec;
+    return spec ? { ...o, spec: { ...spec, description: `${spec.description ?? ''} (${stamp})` } } : o;
+  });
+  const [applied] = await applyManifests(c.kubeconfig, manifests);
   const name = `${applied?.metadata?.namespace ?? 'default'}/${applied?.metadata?.name ?? '?'}`;
   const started = Date.now();
   const rule = await eventually(
-    `Rule ${name} in GET /api/v1/rules`,
+    `Rule ${name} in GET /api/v1/rules with this run's description`,
     async () => {
-      const page = await c.api.get<Page<{ name: string; source: string }>>('/api/v1/rules?source=kubernetes');
-      return page.data.find((r) => r.name === name);
+      const page = await c.api.get<Page<{ name: string; source: string; description?: string | null }>>(
+        '/api/v1/rules?source=kubernetes',
+      );
+      return page.data.find((r) => r.name === name && (r.description ?? '').includes(stamp));
     },
     20_000,
   );

@@ -1,33 +1,39 @@
 // `npm start`: the whole product as a local demo, in the foreground, until Ctrl-C.
 //
-//   1. the services of the test environment on free loopback ports: PostgreSQL, Redis, an
-//      SQS-compatible endpoint with the product's queues, etcd and kube-apiserver;
-//   2. the schema (the product's migrations) and demo data: payments over the last weeks,
-//      users with a known password;
-//   3. the console's production build (when its sources changed), the API serving it, the worker
-//      (with the outbox relay) and, when Kubernetes runs, the controller after the CRDs are
-//      installed;
+//   1. the services (services.ts): the configured ones (DATABASE_URL, REDIS_URL, SQS_ENDPOINT,
+//      KUBECONFIG), else embedded PostgreSQL and an SQS-compatible endpoint with the product's
+//      queues, both keeping their data in the demo folder; no Redis;
+//   2. the schema (the product's migrations) and, into an empty database, demo data: payments
+//      over the last weeks, users with a known password;
+//   3. the console's production build (when its sources changed), the API serving it and the
+//      worker (with the outbox relay);
 //   4. rules and an API key through the API, then live traffic: a payment every second and
 //      processor events that move earlier payments along;
-//   5. a summary of URLs, sign-in, a token and examples.
+//   5. a summary of URLs, sign-in, a token and examples;
+//   6. Kubernetes in the background, once the console is usable: with KUBECONFIG, that cluster;
+//      else etcd and kube-apiserver built from Go modules (minutes the first time, then cached);
+//      then the CRDs and the controller. Without Go the demo says so in one line.
 //
-// PAYFLOW_DEMO_SMOKE=1 (or --smoke) checks that the parts work together, then stops (exit 0 or 1).
-// Other settings: PAYFLOW_DEMO_API_PORT (8080; 0: any free port; a busy port falls back to a free
-// one), PAYFLOW_DEMO_KUBE=0 (no Kubernetes, no controller), PAYFLOW_DEMO_PAYMENTS (3000),
-// PAYFLOW_DEMO_PASSWORD (payflow-demo), PAYFLOW_DEMO_KEEP=1 (keep the folder with data and logs).
+// PAYFLOW_DEMO_SMOKE=1 (or --smoke) checks that the parts work together, then stops (exit 0 or 1);
+// it waits for Kubernetes before its checks. `--reset` (PAYFLOW_DEMO_RESET=1) starts from an
+// empty demo folder. Other settings: PAYFLOW_DEMO_DATA (the demo folder, .payflow/demo),
+// PAYFLOW_DEMO_API_PORT (8080; 0: any free port; a busy port falls back to a free one),
+// PAYFLOW_DEMO_KUBE=0 (no Kubernetes, no controller), PAYFLOW_DEMO_PAYMENTS (3000),
+// PAYFLOW_DEMO_PASSWORD (payflow-demo).
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureConsoleBuilt } from '../console-build.ts';
 import { ensureKubeBinaries } from '../testenv/binaries.ts';
-import { createDatabase, startTestEnv, type TestEnv } from '../testenv/index.ts';
+import { startKube, type KubeInstance } from '../testenv/kube.ts';
 import type { Service } from '../testenv/proc.ts';
-import { banner } from './banner.ts';
+import { banner, kubeLines } from './banner.ts';
 import { ApiClient } from './client.ts';
 import { installProductCrds } from './kube.ts';
 import { entry } from './product.ts';
 import { pickPort, startNode, stopNode, tail, waitReady } from './processes.ts';
 import { DEMO_RULES, DEMO_USERS, migrateDatabase, seed, type SeedSummary } from './seed.ts';
+import { startDemoServices, type DemoServices } from './services.ts';
 import { smoke, type SmokeContext } from './smoke.ts';
 import { Traffic } from './traffic.ts';
 
@@ -35,7 +41,7 @@ interface Options {
   smoke: boolean;
   apiPort: number;
   kube: boolean;
-  keep: boolean;
+  reset: boolean;
   password: string;
   payments: number;
 }
@@ -60,7 +66,7 @@ function options(): Options {
     smoke: env.PAYFLOW_DEMO_SMOKE === '1' || process.argv.includes('--smoke'),
     apiPort: intSetting('PAYFLOW_DEMO_API_PORT', 8080, 65_535),
     kube: env.PAYFLOW_DEMO_KUBE !== '0',
-    keep: env.PAYFLOW_DEMO_KEEP === '1',
+    reset: env.PAYFLOW_DEMO_RESET === '1' || process.argv.includes('--reset'),
     password,
     payments: intSetting('PAYFLOW_DEMO_PAYMENTS', 3000, 1_000_000),
   };
@@ -72,7 +78,8 @@ const say = (line: string): void => {
 
 /** Everything the demo started, for stopping it in order. */
 interface Running {
-  env: TestEnv | undefined;
+  services: DemoServices | undefined;
+  kube: KubeInstance | undefined;
   processes: Service[];
   traffic: Traffic | undefined;
   stopping: boolean;
@@ -80,7 +87,13 @@ interface Running {
 
 class StopRequested extends Error {}
 
-const running: Running = { env: undefined, processes: [], traffic: undefined, stopping: false };
+const running: Running = {
+  services: undefined,
+  kube: undefined,
+  processes: [],
+  traffic: undefined,
+  stopping: false,
+};
 let requestStop: (code: number) => void = () => undefined;
 const stopRequested = new Promise<number>((resolve) => {
   requestStop = resolve;
@@ -103,42 +116,43 @@ const indented = (m: string): void => {
   say(`  ${m}`);
 };
 
-async function withoutKube(o: Options, problem: string): Promise<TestEnv> {
-  say(`! Kubernetes cannot start, so the demo runs WITHOUT it and without the controller:\n  ${problem}`);
-  return startTestEnv({ kube: false, keep: o.keep, log: indented });
-}
+/** Where the controller's cluster is: KUBECONFIG, or etcd and kube-apiserver started here. */
+type Kube = { kubeconfig: string; problem?: undefined } | { kubeconfig?: undefined; problem: string };
 
-/**
- * The test environment; without Kubernetes (and so without the controller) when etcd and
- * kube-apiserver cannot be built or started.
- */
-async function startServices(o: Options): Promise<{ env: TestEnv; kubeProblem: string | undefined }> {
-  if (!o.kube)
-    return { env: await withoutKube(o, 'PAYFLOW_DEMO_KUBE=0'), kubeProblem: 'PAYFLOW_DEMO_KUBE=0' };
+async function startKubernetes(o: Options, plan: Plan): Promise<Kube> {
+  const configured = process.env.KUBECONFIG;
+  if (configured) return { kubeconfig: configured };
+  if (!o.kube) return { problem: 'PAYFLOW_DEMO_KUBE=0' };
   try {
     // Built from Go modules once (several minutes), then cached.
     await ensureKubeBinaries(indented);
   } catch (err) {
-    checkpoint();
-    return { env: await withoutKube(o, reasonOf(err)), kubeProblem: reasonOf(err) };
+    return { problem: reasonOf(err) };
   }
+  checkpoint();
+  // In the demo folder: etcd keeps the custom resources, as PostgreSQL keeps the rules they made.
+  const dir = join(plan.services.dataDir, 'kube');
+  mkdirSync(dir, { recursive: true });
   try {
-    return { env: await startTestEnv({ keep: o.keep, log: indented }), kubeProblem: undefined };
+    running.kube = await startKube(dir, indented);
+    return { kubeconfig: running.kube.kubeconfig };
   } catch (err) {
-    checkpoint();
-    // The message names the folder kept with the services' logs.
-    const env = await withoutKube(o, err instanceof Error ? err.message : String(err));
-    return { env, kubeProblem: reasonOf(err) };
+    return { problem: `${reasonOf(err)} (logs in ${dir})` };
   }
 }
 
-function jwtPrivateKey(): string {
+/** The API's signing key, kept in the demo folder so that a restart keeps the console signed in. */
+function jwtPrivateKey(dataDir: string): string {
+  const file = join(dataDir, 'jwt-signing-key.pem');
+  if (existsSync(file)) return readFileSync(file, 'utf8');
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  writeFileSync(file, pem, { mode: 0o600 });
+  return pem;
 }
 
 interface Plan {
-  env: TestEnv;
+  services: DemoServices;
   databaseUrl: string;
   logDir: string;
   /** The admin's password, in a file readable by this user only (as a mounted secret would be). */
@@ -158,17 +172,18 @@ function watch(service: Service): void {
   });
 }
 
-/** What the API and the worker both read: the database, Redis and the queues. */
+/** What the API and the worker both read: the database, Redis (if any) and the queues. */
 function servicesEnv(p: Plan): Record<string, string> {
-  const i = p.env.info;
+  const { sqs, redisUrl } = p.services;
   return {
     DATABASE_URL: p.databaseUrl,
-    REDIS_URL: i.redis.url,
-    AWS_REGION: i.sqs.region,
-    SQS_ENDPOINT: i.sqs.endpoint,
-    SQS_EVENTS_QUEUE_URL: i.sqs.queues.events,
-    SQS_EVENTS_DLQ_URL: i.sqs.queues.eventsDlq,
-    SQS_UPDATES_QUEUE_URL: i.sqs.queues.updates,
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    AWS_REGION: sqs.region,
+    SQS_ENDPOINT: sqs.endpoint,
+    SQS_EVENTS_QUEUE_URL: sqs.queues.events,
+    SQS_EVENTS_DLQ_URL: sqs.queues.eventsDlq,
+    SQS_UPDATES_QUEUE_URL: sqs.queues.updates,
+    SQS_UPDATES_DLQ_URL: sqs.queues.updatesDlq,
     LOG_LEVEL: 'info',
   };
 }
@@ -193,7 +208,7 @@ async function startApi(p: Plan): Promise<string> {
     ...servicesEnv(p),
     PORT: String(p.apiPort),
     HOST: '127.0.0.1',
-    JWT_PRIVATE_KEY: jwtPrivateKey(),
+    JWT_PRIVATE_KEY: jwtPrivateKey(p.services.dataDir),
     ACCESS_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS),
     APP_BASE_URL: url,
     // As an install: the first admin from the configuration (its password in a file, as a
@@ -228,8 +243,8 @@ async function startController(p: Plan, kubeconfig: string): Promise<string> {
   return launch(p, 'controller', p.controllerPort, {
     KUBECONFIG: kubeconfig,
     DATABASE_URL: p.databaseUrl,
-    AWS_REGION: p.env.info.sqs.region,
-    SQS_ENDPOINT: p.env.info.sqs.endpoint,
+    AWS_REGION: p.services.sqs.region,
+    SQS_ENDPOINT: p.services.sqs.endpoint,
     HEALTH_PORT: String(p.controllerPort),
     HEALTH_HOST: '127.0.0.1',
     RULE_HITS_REFRESH_SECONDS: '10',
@@ -237,9 +252,16 @@ async function startController(p: Plan, kubeconfig: string): Promise<string> {
   });
 }
 
-async function prepareDatabase(env: TestEnv, o: Options): Promise<{ url: string; seeded: SeedSummary }> {
-  const url = await createDatabase(env.info.postgres.url, 'payflow');
+async function prepareDatabase(
+  services: DemoServices,
+  o: Options,
+): Promise<{ url: string; seeded: SeedSummary | undefined }> {
+  const url = services.databaseUrl;
   say(`  migrations: ${await migrateDatabase(url)}`);
+  if (!services.empty) {
+    say('  demo data kept from an earlier start (npm start -- --reset starts over)');
+    return { url, seeded: undefined };
+  }
   const seeded = await seed({
     databaseUrl: url,
     payments: o.payments,
@@ -255,37 +277,84 @@ async function prepareDatabase(env: TestEnv, o: Options): Promise<{ url: string;
   return { url, seeded };
 }
 
-/** Signs in as the demo admin, creates the rules and the traffic's API key through the API. */
+/**
+ * Signs in as the demo admin and, through the API, creates the rules that are missing and a new
+ * API key for the traffic (revoking the keys of earlier starts): a restart adds nothing twice.
+ */
 async function configure(apiUrl: string, password: string): Promise<{ token: string; apiKey: string }> {
   const anonymous = new ApiClient(apiUrl);
   const signedIn = await anonymous.login(DEMO_USERS[0].email, password);
   const admin = anonymous.withCredential(signedIn.accessToken);
-  for (const rule of DEMO_RULES) await admin.post('/api/v1/rules', rule);
-  const key = await admin.post<{ key: string }>('/api/v1/api-keys', {
-    name: 'demo-traffic',
-    role: 'operator',
-  });
+  const existing = await admin.get<{ data: { name: string }[] }>('/api/v1/rules?limit=200');
+  const names = new Set(existing.data.map((r) => r.name));
+  for (const rule of DEMO_RULES) if (!names.has(rule.name)) await admin.post('/api/v1/rules', rule);
+  const keys = await admin.get<{ data: { id: string; name: string; revoked_at?: string | null }[] }>(
+    '/api/v1/api-keys',
+  );
+  for (const k of keys.data)
+    if (k.name === TRAFFIC_KEY && !k.revoked_at) await admin.call('DELETE', `/api/v1/api-keys/${k.id}`);
+  const key = await admin.post<{ key: string }>('/api/v1/api-keys', { name: TRAFFIC_KEY, role: 'operator' });
   return { token: signedIn.accessToken, apiKey: key.key };
 }
+
+const TRAFFIC_KEY = 'demo-traffic';
 
 /** What the smoke check needs of a started demo. */
 type Started = Omit<SmokeContext, 'say'>;
 
+/** The CRDs and the controller on a cluster; its metrics URL. */
+async function controllerOn(plan: Plan, kubeconfig: string): Promise<string> {
+  checkpoint();
+  return `${await startController(plan, kubeconfig)}/metrics`;
+}
+
+/** Kubernetes, the CRDs and the controller, printed when up (or why not). */
+async function kubernetesLater(o: Options, plan: Plan): Promise<void> {
+  const kube = await startKubernetes(o, plan);
+  checkpoint();
+  if (!kube.kubeconfig) {
+    say(`\nKubernetes: not started, so no controller (the rest runs without it): ${kube.problem}`);
+    return;
+  }
+  const metrics = await controllerOn(plan, kube.kubeconfig);
+  say(
+    [
+      '',
+      'Kubernetes is up and the controller runs:',
+      ...kubeLines(kube.kubeconfig),
+      `  controller metrics: ${metrics}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Kubernetes and the controller before going on (the smoke check); adds its metrics. */
+async function kubernetesNow(
+  o: Options,
+  plan: Plan,
+  metrics: { name: string; url: string }[],
+): Promise<Kube> {
+  say('Starting Kubernetes and the controller…');
+  const kube = await startKubernetes(o, plan);
+  if (kube.kubeconfig) metrics.push({ name: 'controller', url: await controllerOn(plan, kube.kubeconfig) });
+  return kube;
+}
+
 async function up(o: Options): Promise<Started> {
   const t0 = Date.now();
   say(`Starting PayFlow${o.smoke ? ' (smoke check)' : ''}: services…`);
-  const { env, kubeProblem } = await startServices(o);
-  running.env = env;
+  const services = await startDemoServices({ reset: o.reset, log: indented });
+  running.services = services;
   checkpoint();
-  say(`  services up: ${env.info.dir}`);
-  const db = await prepareDatabase(env, o);
+  for (const line of Object.values(services.described)) indented(line);
+  const db = await prepareDatabase(services, o);
   checkpoint();
-  const logDir = join(env.info.dir, 'logs');
+  const logDir = join(services.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const adminPasswordFile = join(env.info.dir, 'admin-password');
+  const adminPasswordFile = join(services.dataDir, 'admin-password');
   writeFileSync(adminPasswordFile, o.password, { mode: 0o600 });
   const plan: Plan = {
-    env,
+    services,
     databaseUrl: db.url,
     logDir,
     adminPasswordFile,
@@ -293,20 +362,20 @@ async function up(o: Options): Promise<Started> {
     workerPort: await pickPort(9464),
     controllerPort: await pickPort(8081),
   };
-  const kubeconfig = env.info.kube?.kubeconfig;
   await ensureConsoleBuilt(indented);
   checkpoint();
-  say(`Starting the API (with the console), the worker${kubeconfig ? ' and the controller' : ''}…`);
+  say('Starting the API (with the console) and the worker…');
   const apiUrl = await startApi(plan);
   const workerUrl = await startWorker(plan);
   const metrics = [
     { name: 'api', url: `${apiUrl}/metrics` },
     { name: 'worker', url: `${workerUrl}/metrics` },
   ];
-  if (kubeconfig)
-    metrics.push({ name: 'controller', url: `${await startController(plan, kubeconfig)}/metrics` });
   checkpoint();
   const { token, apiKey } = await configure(apiUrl, o.password);
+  // The smoke check covers the controller too, so it waits for Kubernetes; the demo does not.
+  const kube = o.smoke ? await kubernetesNow(o, plan, metrics) : undefined;
+  checkpoint();
   running.traffic = new Traffic(new ApiClient(apiUrl, apiKey));
   running.traffic.start();
   say(
@@ -319,17 +388,28 @@ async function up(o: Options): Promise<Started> {
       tokenTtlSeconds: TOKEN_TTL_SECONDS,
       apiKey,
       metrics,
-      kubeconfig,
-      kubeProblem,
-      services: { database: db.url, redis: env.info.redis.url, sqs: env.info.sqs.endpoint },
+      kube: kube
+        ? { kubeconfig: kube.kubeconfig, problem: kube.problem }
+        : { pending: o.kube || process.env.KUBECONFIG !== undefined },
+      services: services.described,
       logDir,
       seeded: db.seeded,
       ruleCount: DEMO_RULES.length,
       smoke: o.smoke,
     }),
   );
-  say(`(started in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  return { api: new ApiClient(apiUrl, token), seededPayments: db.seeded.payments, metrics, kubeconfig };
+  say(`(ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  if (!o.smoke)
+    void kubernetesLater(o, plan).catch((err: unknown) => {
+      if (running.stopping) return;
+      say(`\n! Kubernetes or the controller failed to start (the rest keeps running): ${reasonOf(err)}`);
+    });
+  return {
+    api: new ApiClient(apiUrl, token),
+    seededPayments: db.seeded?.payments ?? 0,
+    metrics,
+    kubeconfig: kube?.kubeconfig,
+  };
 }
 
 /** The smoke check, cut short when a process of the product exits or a signal stops the demo. */
@@ -355,14 +435,19 @@ async function serve(): Promise<number> {
   return code;
 }
 
-/** Stops in order: traffic, the product's processes, then the services. */
+/** Stops in order: traffic, the product's processes, Kubernetes, then the services. */
 async function down(): Promise<void> {
   running.stopping = true;
   await running.traffic?.stop();
   await Promise.all(running.processes.map(async (s) => stopNode(s)));
-  if (!running.env) return;
-  say(`Stopping the services${running.env.kube ? ' (kube-apiserver can take ten seconds)' : ''}…`);
-  await running.env.stop();
+  if (running.kube) {
+    say('Stopping Kubernetes (kube-apiserver can take ten seconds)…');
+    await Promise.all([running.kube.apiserver.stop(), running.kube.etcd.stop()]);
+  }
+  if (running.services) {
+    say('Stopping the services…');
+    await running.services.stop();
+  }
 }
 
 function reportTraffic(): void {

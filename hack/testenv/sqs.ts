@@ -57,14 +57,22 @@ export async function createQueues(client: SQSClient): Promise<QueueUrls> {
   return { events, eventsDlq, updates, updatesDlq };
 }
 
-/** Starts the SQS-compatible endpoint in its own process and creates the queues. */
-export async function startSqs(dir: string): Promise<SqsInstance> {
+export interface SqsOptions {
+  /** Keep queues and messages in this folder, across restarts (default: in memory). */
+  dataDir?: string;
+  /** Run in a process group of its own, so Ctrl-C reaches only the parent. */
+  detached?: boolean;
+}
+
+/** Starts the SQS-compatible endpoint in its own process and creates the queues (if missing). */
+export async function startSqs(dir: string, opts: SqsOptions = {}): Promise<SqsInstance> {
   const port = await freePort();
   const service = startProcess({
     name: 'sqs',
     command: process.execPath,
-    args: [join(import.meta.dirname, 'sqs-server.ts'), String(port)],
+    args: [join(import.meta.dirname, 'sqs-server.ts'), String(port), ...(opts.dataDir ? [opts.dataDir] : [])],
     logFile: join(dir, 'sqs.log'),
+    detached: opts.detached ?? false,
   });
   await waitFor('sqs endpoint', async () => canConnect(port), { timeoutMs: 30_000, service });
   const endpoint = `http://127.0.0.1:${port}`;

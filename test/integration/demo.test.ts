@@ -1,21 +1,42 @@
-// `npm start` in smoke mode: the demo starts its own services on free ports, the whole product
-// on them, checks that the parts work together through what it prints, and stops.
-import { spawn, type ChildProcess } from 'node:child_process';
+// `npm start` in smoke mode: the demo starts its own services (embedded PostgreSQL and the SQS
+// endpoint, no Redis, none of the configured ones) on free ports, the whole product on them,
+// checks that the parts work together through what it prints, and stops; a second start keeps
+// the data of the first, and nothing of either is left running.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testenv } from '../support/env.ts';
 
 const START = join(import.meta.dirname, '..', '..', 'hack', 'demo', 'start.ts');
+const DATA = mkdtempSync(join(tmpdir(), 'payflow-demo-test-'));
 let child: ChildProcess | undefined;
 
 afterAll(() => {
   // Only when the test failed before the demo stopped itself: SIGTERM stops it cleanly.
   if (child?.exitCode === null) child.kill('SIGTERM');
+  rmSync(DATA, { recursive: true, force: true });
 });
+
+/** The caller's environment without any configured service: the demo must start its own. */
+function bareEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !/^(DATABASE_URL|REDIS_URL|KUBECONFIG|SQS_|AWS_ENDPOINT)/.test(k),
+    ),
+  );
+}
+
+/** Processes whose command line names the demo folder (PostgreSQL, the SQS endpoint, etcd…). */
+function leftOver(): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes(DATA));
+}
 
 async function runSmoke(): Promise<{ code: number | null; output: string }> {
   const proc = spawn(process.execPath, [START], {
-    env: { ...process.env, PAYFLOW_DEMO_SMOKE: '1', PAYFLOW_DEMO_API_PORT: '0' },
+    env: { ...bareEnv(), PAYFLOW_DEMO_SMOKE: '1', PAYFLOW_DEMO_API_PORT: '0', PAYFLOW_DEMO_DATA: DATA },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child = proc;
@@ -43,6 +64,9 @@ describe('npm start (PAYFLOW_DEMO_SMOKE=1)', () => {
     expect(output).toMatch(/^ {2}api +http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
     expect(output).toMatch(/^ {2}worker +http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
     expect(output).toMatch(/^Data: +\d+ payments seeded/m);
+    expect(output).toContain(`PostgreSQL 17 (embedded, new data in ${join(DATA, 'postgres')})`);
+    expect(output).toContain(`(fauxqs, queues kept in ${join(DATA, 'sqs')})`);
+    expect(output).toContain('no Redis (counters and caches in the processes)');
     expect(output).toMatch(
       /smoke: ok {2}the printed token is admin@payflow\.local \(admin\); the API lists \d+ payments/,
     );
@@ -68,5 +92,18 @@ describe('npm start (PAYFLOW_DEMO_SMOKE=1)', () => {
     }
     expect(output).toContain('smoke: passed');
     expect(output).toMatch(/PayFlow stopped\.\n$/);
+    expect(leftOver()).toEqual([]);
+  }, 300_000);
+
+  it('when started again, then it keeps the data of the first start, seeds nothing and passes again', async () => {
+    const { code, output } = await runSmoke();
+    expect(code, output).toBe(0);
+    expect(output).toContain(`PostgreSQL 17 (embedded, kept data in ${join(DATA, 'postgres')})`);
+    expect(output).toContain('demo data kept from an earlier start');
+    expect(output).not.toMatch(/seeded \d+ payments/);
+    const listed = Number(/the API lists (\d+) payments/.exec(output)?.[1]);
+    expect(listed).toBeGreaterThan(3000);
+    expect(output).toContain('smoke: passed');
+    expect(leftOver()).toEqual([]);
   }, 300_000);
 });
