@@ -5,6 +5,7 @@ import { auditRoutes } from './audit.ts';
 import { authRoutes } from './auth.ts';
 import { batchJobsRoutes } from './batch-jobs.ts';
 import { eventsRoutes } from './events.ts';
+import { notificationsRoutes } from './notifications.ts';
 import { onboardingRoutes } from './onboarding.ts';
 import { invitationsRoutes } from './invitations.ts';
 import { rulesRoutes } from './rules.ts';
@@ -36,5 +37,6 @@ export function apiRoutes(deps: ApiDeps): AnyRoute[] {
     ...systemRoutes(deps),
     ...statsRoutes(deps),
     ...streamRoutes(deps),
+    ...notificationsRoutes(deps),
   ];
 }

@@ -5,7 +5,7 @@ import { defineRoute, type AnyRoute } from '../http/route.ts';
 import { enumList } from '../ops/common.ts';
 import { LiveHub, type LiveEvent } from '../ops/live.ts';
 
-const KINDS = ['payment', 'alert', 'batch_job', 'rule'] as const;
+const KINDS = ['payment', 'alert', 'batch_job', 'rule', 'notification'] as const;
 const HEARTBEAT_MS = 15_000;
 /** A client that stops reading is cut off rather than buffered without bound. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -31,7 +31,8 @@ export function streamRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/stream',
       access: 'viewer',
-      summary: 'Server-sent events: payment, alert, batch-job and rule changes as they commit',
+      summary:
+        'Server-sent events: payment, alert, batch-job and rule changes and new notifications as they commit',
       tags: ['Stream'],
       query: z.strictObject({ kinds: enumList(KINDS).optional() }),
       streaming: true,

@@ -17,7 +17,7 @@ import {
 import { respond } from './api';
 import { keys } from './query';
 
-export type LiveKind = 'payment' | 'alert' | 'batch_job' | 'rule';
+export type LiveKind = 'payment' | 'alert' | 'batch_job' | 'rule' | 'notification';
 
 export interface LiveEvent {
   kind: LiveKind;
@@ -43,6 +43,7 @@ const INVALIDATES: Record<LiveKind, readonly (readonly string[])[]> = {
   alert: [keys.alerts, keys.stats],
   batch_job: [keys.batchJobs],
   rule: [keys.rules],
+  notification: [keys.notifications],
 };
 
 const COALESCE_MS = 1000;

@@ -30,4 +30,5 @@ export const keys = {
   rules: ['rules'] as const,
   batchJobs: ['batch-jobs'] as const,
   audit: ['audit'] as const,
+  notifications: ['notifications'] as const,
 };

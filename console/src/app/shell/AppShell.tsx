@@ -1,5 +1,5 @@
-// The frame of every signed-in page: masthead (brand, global search, alerts badge, theme, user
-// menu), the grouped navigation, breadcrumbs, the live-stream banner, and the routed page.
+// The frame of every signed-in page: masthead (brand, global search, notifications badge, theme,
+// user menu), the notifications drawer, the grouped navigation, breadcrumbs, the live-stream banner, and the routed page.
 import {
   Breadcrumb,
   BreadcrumbItem,
@@ -26,19 +26,19 @@ import {
   ToolbarGroup,
   ToolbarItem,
 } from '@patternfly/react-core';
-import { Suspense, useEffect } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import { Link, NavLink, Outlet, useLocation, matchPath } from 'react-router';
 import { useUpdateOnboarding } from '../../lib/onboarding';
 import { usePreferences } from '../../lib/preferences';
 import { Checklist } from '../onboarding/Checklist';
 import { useMarkByRoute } from '../onboarding/useMarkByRoute';
 import { NAV, ROUTES } from '../routes';
-import { AlertsBadge } from './AlertsBadge';
 import { AlertToasts } from './AlertToasts';
 import { ErrorBoundary } from './ErrorBoundary';
 import { GlobalSearch } from './GlobalSearch';
 import { HelpMenu } from './HelpMenu';
 import { LiveBanner } from './LiveBanner';
+import { NotificationsBadge, NotificationsDrawer } from './Notifications';
 import { ThemeToggle } from './ThemeToggle';
 import { UserMenu } from './UserMenu';
 
@@ -129,7 +129,7 @@ function Sidebar() {
   );
 }
 
-function Header() {
+function Header({ drawerOpen, onToggleDrawer }: { drawerOpen: boolean; onToggleDrawer: () => void }) {
   const { preferences, update } = usePreferences();
   const onboarding = useUpdateOnboarding();
   return (
@@ -159,7 +159,7 @@ function Header() {
                 <GlobalSearch />
               </ToolbarItem>
               <ToolbarItem>
-                <AlertsBadge />
+                <NotificationsBadge expanded={drawerOpen} onToggle={onToggleDrawer} />
               </ToolbarItem>
               <ToolbarItem>
                 <HelpMenu>
@@ -197,11 +197,27 @@ function PageFallback() {
 
 export function AppShell() {
   const { pathname } = useLocation();
+  const [drawerOpen, setDrawerOpen] = useState(false);
   useDocumentTitle();
   useMarkByRoute();
   return (
     <Page
-      masthead={<Header />}
+      masthead={
+        <Header
+          drawerOpen={drawerOpen}
+          onToggleDrawer={() => {
+            setDrawerOpen((open) => !open);
+          }}
+        />
+      }
+      notificationDrawer={
+        <NotificationsDrawer
+          onClose={() => {
+            setDrawerOpen(false);
+          }}
+        />
+      }
+      isNotificationDrawerExpanded={drawerOpen}
       sidebar={<Sidebar />}
       isManagedSidebar
       skipToContent={<SkipToContent href={`#${MAIN_ID}`}>Skip to content</SkipToContent>}

@@ -235,7 +235,7 @@ export function DeadLettersCard() {
     });
   };
   return (
-    <Card>
+    <Card id="dead-letters">
       <CardTitle>Dead letters{dlq.data ? ` · ${dlq.data.queue}` : ''}</CardTitle>
       <CardBody>
         {notConfigured ? (
