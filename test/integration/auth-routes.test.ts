@@ -24,6 +24,111 @@ function urlOf(route: AnyRoute): string {
 
 const label = (r: AnyRoute): string => `${r.method.toUpperCase()} ${r.path} (${r.access})`;
 
+/**
+ * How every route honours merchant scopes (ScopeHandling): a route added without a line here
+ * fails, so nobody adds one without deciding. `query`: the scope is a condition of its queries;
+ * `stream`: each event is delivered only for the scope's merchants; `unscoped`: it spans every
+ * merchant and a scoped caller gets 403; `none`: it touches nothing of a merchant's.
+ */
+const SCOPES: Record<string, string> = {
+  'POST /api/v1/auth/signup': 'none',
+  'POST /api/v1/auth/setup': 'none',
+  'POST /api/v1/auth/login': 'none',
+  'POST /api/v1/auth/refresh': 'none',
+  'POST /api/v1/auth/logout': 'none',
+  'GET /api/v1/auth/verify-email': 'none',
+  'POST /api/v1/auth/resend-verification': 'none',
+  'POST /api/v1/auth/forgot-password': 'none',
+  'POST /api/v1/auth/reset-password': 'none',
+  'POST /api/v1/auth/change-password': 'none',
+  'GET /api/v1/auth/providers': 'none',
+  'GET /api/v1/auth/oauth/:provider': 'none',
+  'GET /api/v1/auth/oauth/:provider/callback': 'none',
+  'POST /api/v1/api-keys': 'none',
+  'GET /api/v1/api-keys': 'none',
+  'PATCH /api/v1/api-keys/:keyId': 'none',
+  'DELETE /api/v1/api-keys/:keyId': 'none',
+  'GET /api/v1/transactions': 'query',
+  'GET /api/v1/transactions/export': 'query',
+  'GET /api/v1/transactions/export.csv': 'query',
+  'GET /api/v1/transactions/:transactionId': 'query',
+  'POST /api/v1/transactions': 'query',
+  'GET /api/v1/transactions/:transactionId/audit-logs': 'query',
+  'GET /api/v1/transactions/:transactionId/timeline': 'query',
+  'GET /api/v1/transactions/:transactionId/parked-events': 'query',
+  'GET /api/v1/transactions/:transactionId/rule-hits': 'query',
+  'POST /api/v1/transactions/:transactionId/capture': 'query',
+  'POST /api/v1/transactions/:transactionId/void': 'query',
+  'POST /api/v1/transactions/:transactionId/refund': 'query',
+  'POST /api/v1/events': 'query',
+  'GET /api/v1/alerts': 'query',
+  'GET /api/v1/alerts/next': 'query',
+  'POST /api/v1/alerts/acknowledge': 'query',
+  'GET /api/v1/alerts/:alertId': 'query',
+  'POST /api/v1/alerts/:alertId/acknowledge': 'query',
+  'POST /api/v1/alerts/:alertId/resolve': 'query',
+  'POST /api/v1/alerts/:alertId/assign': 'query',
+  'POST /api/v1/alerts/:alertId/notes': 'query',
+  'GET /api/v1/rules': 'none',
+  'GET /api/v1/rules/:ruleId': 'none',
+  'POST /api/v1/rules': 'none',
+  'PUT /api/v1/rules/:ruleId': 'none',
+  'DELETE /api/v1/rules/:ruleId': 'none',
+  'POST /api/v1/rules/validate': 'none',
+  'POST /api/v1/rules/backtests': 'unscoped',
+  'GET /api/v1/rules/backtests/:jobId': 'unscoped',
+  'GET /api/v1/rules/:ruleId/versions': 'none',
+  'GET /api/v1/rules/:ruleId/versions/:version': 'none',
+  'POST /api/v1/rules/:ruleId/rollback': 'none',
+  'POST /api/v1/rules/:ruleId/promote': 'none',
+  'GET /api/v1/rules/:ruleId/shadow': 'unscoped',
+  'GET /api/v1/rules/:ruleId/resource': 'none',
+  'GET /api/v1/search': 'query',
+  'GET /api/v1/audit': 'query',
+  'GET /api/v1/audit/verify': 'none',
+  'GET /api/v1/audit/verify/status': 'none',
+  'GET /api/v1/batch-jobs': 'query',
+  'GET /api/v1/batch-jobs/:jobId': 'query',
+  'POST /api/v1/batch-jobs': 'unscoped',
+  'POST /api/v1/batch-jobs/:jobId/cancel': 'unscoped',
+  'POST /api/v1/batch-jobs/:jobId/retry': 'unscoped',
+  'GET /api/v1/batch-jobs/:jobId/failures': 'query',
+  'GET /api/v1/batch-jobs/:jobId/output': 'query',
+  'GET /api/v1/worker-pools': 'none',
+  'GET /api/v1/worker-pools/:namespace/:name': 'none',
+  'GET /api/v1/dead-letters': 'unscoped',
+  'POST /api/v1/dead-letters/redrive': 'unscoped',
+  'GET /api/v1/users/me': 'none',
+  'PATCH /api/v1/users/me': 'none',
+  'GET /api/v1/users/me/sessions': 'none',
+  'DELETE /api/v1/users/me/sessions/:sessionId': 'none',
+  'POST /api/v1/users/me/sessions/sign-out-others': 'none',
+  'GET /api/v1/users/me/identities': 'none',
+  'PATCH /api/v1/users/me/preferences': 'none',
+  'GET /api/v1/users/directory': 'none',
+  'GET /api/v1/users': 'none',
+  'PATCH /api/v1/users/:userId': 'none',
+  'GET /api/v1/users/me/onboarding': 'none',
+  'PATCH /api/v1/users/me/onboarding': 'none',
+  'POST /api/v1/users/me/onboarding/items/:item': 'none',
+  'GET /api/v1/invitations': 'none',
+  'POST /api/v1/invitations': 'none',
+  'POST /api/v1/invitations/:invitationId/resend': 'none',
+  'DELETE /api/v1/invitations/:invitationId': 'none',
+  'POST /api/v1/auth/invitation': 'none',
+  'POST /api/v1/auth/accept-invitation': 'none',
+  'GET /api/v1/settings': 'none',
+  'PATCH /api/v1/settings': 'none',
+  'GET /api/v1/health': 'none',
+  'GET /api/v1/queue/stats': 'none',
+  'GET /api/v1/stats/overview': 'query',
+  'GET /api/v1/stats/alerts': 'query',
+  'GET /api/v1/stream': 'stream',
+  'GET /api/v1/notifications': 'query',
+  'PATCH /api/v1/notifications/:notificationId': 'query',
+  'POST /api/v1/notifications/read': 'query',
+};
+
 describe('access control over the whole route table', () => {
   let h: AuthHarness;
   let admin: SignedInBody;
@@ -51,6 +156,16 @@ describe('access control over the whole route table', () => {
       'POST /api/v1/auth/change-password (signed_in)',
     ]);
     expect(routes.filter((r) => r.access !== 'public').length).toBeGreaterThan(3);
+  });
+
+  it('when the table is read, then every route states how merchant scopes apply, as the table above says', () => {
+    const actual = Object.fromEntries(routes.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r.scope]));
+    expect(actual).toEqual(SCOPES);
+    // Whatever reads payments, alerts or their audit rows is scoped in its query.
+    for (const r of routes) {
+      if (/transactionId|alertId|\/transactions|\/alerts|\/stats\//.test(r.path))
+        expect(r.scope, `${r.method} ${r.path}`).toBe('query');
+    }
   });
 
   it('when any non-public route is called without credentials or with a bad token, then it answers 401 problem+json with WWW-Authenticate', async () => {

@@ -11,12 +11,20 @@ function testAuthenticate(req: Request): Promise<Principal | undefined> {
   const role = req.get('x-test-role');
   if (role === undefined || !(ROLES as readonly string[]).includes(role)) return Promise.resolve(undefined);
   const kind = req.get('x-test-kind') === 'api_key' ? 'api_key' : 'user';
-  return Promise.resolve({ kind, id: req.get('x-test-user') ?? `usr_test_${role}`, role: role as Role });
+  const merchants = req.get('x-test-merchants');
+  return Promise.resolve({
+    kind,
+    id: req.get('x-test-user') ?? `usr_test_${role}`,
+    role: role as Role,
+    ...(merchants === undefined ? {} : { merchantScope: merchants.split(',') }),
+  });
 }
 
 export interface CallOptions {
   role?: Role;
   user?: string;
+  /** Limits the caller to these merchants (a merchant-scoped user). */
+  merchants?: readonly string[];
   body?: unknown;
   headers?: Record<string, string>;
 }
@@ -48,6 +56,7 @@ export async function startOpsApi(extraEnv: Record<string, string> = {}): Promis
       const headers: Record<string, string> = { ...opts.headers };
       if (opts.role) headers['x-test-role'] = opts.role;
       if (opts.user) headers['x-test-user'] = opts.user;
+      if (opts.merchants) headers['x-test-merchants'] = opts.merchants.join(',');
       let body: string | undefined;
       if (opts.body !== undefined) {
         headers['content-type'] ??= 'application/json';

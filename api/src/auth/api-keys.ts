@@ -18,6 +18,7 @@ export interface ApiKeyView {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  merchant_ids: string[] | null;
 }
 
 interface ApiKeyRow {
@@ -29,9 +30,10 @@ interface ApiKeyRow {
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  merchant_ids: string[] | null;
 }
 
-const COLUMNS = 'id, name, role, key_prefix, created_by, created_at, last_used_at, revoked_at';
+const COLUMNS = 'id, name, role, key_prefix, created_by, created_at, last_used_at, revoked_at, merchant_ids';
 
 function view(r: ApiKeyRow): ApiKeyView {
   return {
@@ -43,6 +45,7 @@ function view(r: ApiKeyRow): ApiKeyView {
     created_at: r.created_at.toISOString(),
     last_used_at: r.last_used_at?.toISOString() ?? null,
     revoked_at: r.revoked_at?.toISOString() ?? null,
+    merchant_ids: r.merchant_ids,
   };
 }
 
@@ -50,15 +53,23 @@ function view(r: ApiKeyRow): ApiKeyView {
 export async function createApiKey(
   core: AuthCore,
   by: Principal,
-  input: { name: string; role: Role },
+  input: { name: string; role: Role; merchant_ids?: string[] | null | undefined },
   meta: RequestMeta,
 ): Promise<ApiKeyView & { key: string }> {
   const key = newSecret(API_KEY_PREFIX);
   return withTransaction(core.pool, async (client) => {
     const { rows } = await client.query<ApiKeyRow>(
-      `insert into api_keys (id, name, role, key_prefix, key_hash, created_by)
-       values ($1, $2, $3, $4, $5, $6) returning ${COLUMNS}`,
-      [newId('key'), input.name, input.role, key.slice(0, 10), sha256Hex(key), by.id],
+      `insert into api_keys (id, name, role, key_prefix, key_hash, created_by, merchant_ids)
+       values ($1, $2, $3, $4, $5, $6, $7) returning ${COLUMNS}`,
+      [
+        newId('key'),
+        input.name,
+        input.role,
+        key.slice(0, 10),
+        sha256Hex(key),
+        by.id,
+        input.merchant_ids ?? null,
+      ],
     );
     const row = rows[0];
     if (!row) throw new Error('insert into api_keys returned no row');
@@ -67,7 +78,7 @@ export async function createApiKey(
       action: 'auth.api_key_created',
       resourceType: 'api_key',
       resourceId: row.id,
-      after: { name: row.name, role: row.role, prefix: row.key_prefix },
+      after: { name: row.name, role: row.role, prefix: row.key_prefix, merchant_ids: row.merchant_ids },
     });
     return { ...view(row), key };
   });
@@ -78,6 +89,38 @@ export async function listApiKeys(pool: pg.Pool): Promise<ApiKeyView[]> {
     `select ${COLUMNS} from api_keys order by created_at desc, id desc`,
   );
   return rows.map(view);
+}
+
+/** Limits a key to some merchants (or to none: null), audited with before and after. */
+export async function scopeApiKey(
+  core: AuthCore,
+  by: Principal,
+  change: { id: string; merchantIds: string[] | null },
+  meta: RequestMeta,
+): Promise<ApiKeyView> {
+  const { id, merchantIds } = change;
+  return withTransaction(core.pool, async (client) => {
+    const before = await client.query<ApiKeyRow>(`select ${COLUMNS} from api_keys where id = $1 for update`, [
+      id,
+    ]);
+    const old = before.rows[0];
+    if (!old) throw new NotFound('API key', id);
+    const { rows } = await client.query<ApiKeyRow>(
+      `update api_keys set merchant_ids = $2 where id = $1 returning ${COLUMNS}`,
+      [id, merchantIds],
+    );
+    const row = rows[0];
+    if (!row) throw new NotFound('API key', id);
+    await audit(client, meta, {
+      ...actorOf(by),
+      action: 'auth.api_key_scoped',
+      resourceType: 'api_key',
+      resourceId: id,
+      before: { merchant_ids: old.merchant_ids },
+      after: { merchant_ids: row.merchant_ids },
+    });
+    return view(row);
+  });
 }
 
 export async function revokeApiKey(
@@ -105,14 +148,16 @@ export async function revokeApiKey(
 
 /** The principal of a live API key, or undefined. */
 export async function principalOfApiKey(pool: pg.Pool, key: string): Promise<Principal | undefined> {
-  const { rows } = await pool.query<{ id: string; role: Role }>(
-    `with k as (select id, role, last_used_at from api_keys where key_hash = $1 and revoked_at is null),
+  const { rows } = await pool.query<{ id: string; role: Role; merchant_ids: string[] | null }>(
+    `with k as (select id, role, merchant_ids, last_used_at from api_keys where key_hash = $1 and revoked_at is null),
           touched as (update api_keys set last_used_at = now()
                        where id = (select id from k)
                          and (last_used_at is null or last_used_at < now() - interval '60 seconds'))
-     select id, role from k`,
+     select id, role, merchant_ids from k`,
     [sha256Hex(key)],
   );
   const row = rows[0];
-  return row ? { kind: 'api_key', id: row.id, role: row.role } : undefined;
+  return row
+    ? { kind: 'api_key', id: row.id, role: row.role, merchantScope: row.merchant_ids ?? undefined }
+    : undefined;
 }

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { Unauthorized } from '../domain/errors.ts';
-import type { Authenticator, Principal, Role } from '../http/principal.ts';
+import type { Authenticator, Principal, UserRole } from '../http/principal.ts';
 import { withTransaction } from '../store/tx.ts';
 import { API_KEY_PREFIX, principalOfApiKey } from './api-keys.ts';
 import { audit, type AuthCore, type RequestMeta } from './core.ts';
@@ -52,7 +52,8 @@ async function rejected(core: AuthCore, req: Request, { what, reason, jti }: Ref
 interface SessionUser {
   id: string;
   email: string;
-  role: Role;
+  role: UserRole;
+  merchant_ids: string[] | null;
   token_version: number;
   disabled_at: Date | null;
   session_ended: boolean;
@@ -71,7 +72,7 @@ async function userPrincipal(core: AuthCore, req: Request, token: string): Promi
   // token at once, role changes apply at once, and so does ending one session (its family has
   // revoked rows; a family never issues again once revoked).
   const { rows } = await core.pool.query<SessionUser>(
-    `select id, email, role, token_version, disabled_at,
+    `select id, email, role, merchant_ids, token_version, disabled_at,
             ($2::text is not null and exists (
                select 1 from refresh_tokens where family_id = $2 and revoked_at is not null)) as session_ended
        from users where id = $1`,
@@ -85,7 +86,14 @@ async function userPrincipal(core: AuthCore, req: Request, token: string): Promi
     return rejected(core, req, { what: 'access_token', reason: 'sessions_ended', jti: claims.jti });
   if (user.session_ended)
     return rejected(core, req, { what: 'access_token', reason: 'session_ended', jti: claims.jti });
-  return { kind: 'user', id: user.id, role: user.role, email: user.email, sessionId: claims.sid };
+  return {
+    kind: 'user',
+    id: user.id,
+    role: user.role,
+    email: user.email,
+    sessionId: claims.sid,
+    merchantScope: user.merchant_ids ?? undefined,
+  };
 }
 
 /** Bearer access token or API key (`Authorization: Bearer pk_…` or `X-API-Key`) → Principal. */

@@ -71,6 +71,7 @@ export function oidcRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/auth/providers',
       access: 'public',
+      scope: 'none',
       summary: 'How one can sign in here: password, and the configured OpenID Connect providers',
       tags,
       responses: { 200: { description: 'Sign-in methods', schema: providersSchema } },
@@ -84,6 +85,7 @@ export function oidcRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/auth/oauth/:provider',
       access: 'public',
+      scope: 'none',
       summary: 'Start signing in with an OpenID Connect provider (redirects to it)',
       tags,
       params: provider,
@@ -112,6 +114,7 @@ export function oidcRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/auth/oauth/:provider/callback',
       access: 'public',
+      scope: 'none',
       summary:
         'The provider redirects here; answers tokens (JSON), or for a browser sets the HttpOnly refresh cookie pf_refresh and redirects to the console (which then calls POST /api/v1/auth/refresh with X-PayFlow-Session: cookie)',
       tags,

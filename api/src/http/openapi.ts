@@ -153,6 +153,7 @@ function operation(set: SchemaSet, route: AnyRoute): Json {
     summary: route.summary,
     tags: route.tags,
     'x-payflow-access': route.access,
+    'x-payflow-scope': route.scope,
     security: route.access === 'public' ? [] : [{ bearerAuth: [] }, { apiKey: [] }],
     responses: responses(set, route),
   };

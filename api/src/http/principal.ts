@@ -15,7 +15,31 @@ export interface Principal {
   readonly email?: string;
   /** A signed-in user's session (refresh-token family), when the access token names it. */
   readonly sessionId?: string | undefined;
+  /**
+   * The merchants this user or API key is limited to; undefined: every merchant. Admins and the
+   * system are never limited (see merchantScopeOf), whatever is stored.
+   */
+  readonly merchantScope?: readonly string[] | undefined;
 }
+
+/**
+ * The merchants a caller may see, for the store's queries: undefined means every merchant (no
+ * principal at all is the system's own work, or a public route that reads no payment data).
+ * Every use case that reads or changes payment data takes this and puts it in its query.
+ */
+export function merchantScopeOf(p: Principal | undefined): readonly string[] | undefined {
+  if (!p || p.kind === 'system' || p.role === 'admin') return undefined;
+  return p.merchantScope;
+}
+
+/**
+ * How a route honours merchant scopes (the route-table test holds every route to one):
+ * `none`: it reads or changes nothing of a merchant's (rules, users, settings, health, your own
+ * account); `query`: the scope is a condition of its queries (a payment outside answers 404);
+ * `stream`: each event is delivered only when its merchant is in the scope; `unscoped`: it works
+ * over every merchant at once, so a scoped caller is refused with 403.
+ */
+export type ScopeHandling = 'none' | 'query' | 'stream' | 'unscoped';
 
 /**
  * `public` routes need no principal; `signed_in` ones any signed-in caller, even one without a

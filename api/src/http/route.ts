@@ -2,7 +2,14 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { z } from 'zod';
 import { Forbidden, Unauthorized, ValidationError } from '../domain/errors.ts';
 import { issuesFromZod } from '../domain/validation.ts';
-import { roleAtLeast, type Access, type Authenticator, type Principal } from './principal.ts';
+import {
+  merchantScopeOf,
+  roleAtLeast,
+  type Access,
+  type Authenticator,
+  type Principal,
+  type ScopeHandling,
+} from './principal.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -35,6 +42,8 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   /** Express path, e.g. `/api/v1/transactions/:transactionId`. */
   path: string;
   access: Access;
+  /** How merchant scopes apply to this route (see ScopeHandling); required, so none is forgotten. */
+  scope: ScopeHandling;
   summary: string;
   tags: string[];
   params?: z.ZodType<P>;
@@ -81,6 +90,9 @@ async function authorize(
   }
   if (!roleAtLeast(principal.role, route.access)) {
     throw new Forbidden(`This needs the ${route.access} role; you have ${principal.role}.`);
+  }
+  if (route.scope === 'unscoped' && merchantScopeOf(principal) !== undefined) {
+    throw new Forbidden('This works over every merchant; your access is limited to some merchants.');
   }
   return principal;
 }

@@ -7,6 +7,7 @@ import { newId } from '../domain/ids.ts';
 import { toJsonAmount } from '../domain/money.ts';
 import { AGGREGATE_FUNCTIONS, AGGREGATE_OPS, COMPARISON_OPS } from '../domain/rules-schema.ts';
 import { findPayment } from '../payments/store.ts';
+import { merchantScopeOf, type Principal } from '../http/principal.ts';
 import { appendAudit, type AuditEntry } from '../store/tx.ts';
 import {
   auditBy,
@@ -261,10 +262,13 @@ export interface AlertFilters {
   from?: string | undefined;
   to?: string | undefined;
   q?: string | undefined;
+  /** The caller's merchant scope (merchantScopeOf): only alerts of these merchants' payments. */
+  scope?: readonly string[] | undefined;
 }
 
 function alertFilter(f: AlertFilters): SqlFilter {
   const filter = new SqlFilter();
+  filter.when(f.scope, (p) => `t.merchant_id = any(${p}::text[])`);
   filter.when(f.status, (p) => `t.status = any(${p}::text[])`);
   filter.when(f.severity, (p) => `t.severity = any(${p}::text[])`);
   filter.when(f.rule_id, (p) => `t.rule_id = ${p}`);
@@ -294,8 +298,12 @@ export async function listAlerts(pool: pg.Pool, f: AlertFilters, page: PageReque
   });
 }
 
-async function findAlert(db: pg.ClientBase | pg.Pool, id: string): Promise<Alert> {
-  const { rows } = await db.query<AlertRow>(`select ${COLUMNS} from ${FROM} where t.id = $1`, [id]);
+/** One alert; with a merchant scope, an alert of another merchant's payment is not found. */
+async function findAlert(db: pg.ClientBase | pg.Pool, id: string, scope?: readonly string[]): Promise<Alert> {
+  const { rows } = await db.query<AlertRow>(
+    `select ${COLUMNS} from ${FROM} where t.id = $1 and ($2::text[] is null or t.merchant_id = any($2::text[]))`,
+    [id, scope ?? null],
+  );
   const row = rows[0];
   if (!row) throw new NotFound('Alert', id);
   return toAlert(row);
@@ -327,8 +335,12 @@ async function withDetail(pool: pg.Pool, alert: Alert): Promise<AlertDetail> {
   return { ...alert, notes: notes.rows, payment };
 }
 
-export async function getAlert(pool: pg.Pool, id: string): Promise<AlertDetail> {
-  return withDetail(pool, await findAlert(pool, id));
+export async function getAlert(
+  pool: pg.Pool,
+  id: string,
+  viewer: Principal | undefined,
+): Promise<AlertDetail> {
+  return withDetail(pool, await findAlert(pool, id, merchantScopeOf(viewer)));
 }
 
 // The work queue: open before acknowledged, most severe first, oldest first (then by id). The
@@ -367,7 +379,10 @@ export async function nextAlert(pool: pg.Pool, req: QueueRequest): Promise<NextA
     filter.values,
   );
   if (after !== undefined) {
-    const known = await pool.query('select 1 from alerts where id = $1', [after]);
+    const known = await pool.query(
+      'select 1 from alerts where id = $1 and ($2::text[] is null or merchant_id = any($2::text[]))',
+      [after, filters.scope ?? null],
+    );
     if (known.rowCount === 0) throw ValidationError.of('after', `no alert ${after}`);
     const p = filter.bind(after);
     filter.where(`(${QUEUE_KEY}) > (select ${QUEUE_KEY} from alerts t where t.id = ${p})`);
@@ -439,7 +454,7 @@ async function change(
   plan: (alert: Alert) => Change,
   ctx: { actor: Actor; expect: Expectation },
 ): Promise<Alert> {
-  const before = await findAlert(tx, id);
+  const before = await findAlert(tx, id, merchantScopeOf(ctx.actor.principal));
   checkVersion(ctx.expect.version, before.version);
   return applyChange(tx, before, plan(before), ctx.actor);
 }
@@ -480,11 +495,16 @@ export interface BulkAckResult {
   detail?: string;
 }
 
-async function lockAlerts(tx: pg.ClientBase, ids: readonly string[]): Promise<Map<string, Alert>> {
+async function lockAlerts(
+  tx: pg.ClientBase,
+  ids: readonly string[],
+  scope: readonly string[] | undefined,
+): Promise<Map<string, Alert>> {
   // Row locks in id order: two bulk calls over the same alerts cannot deadlock.
   const { rows } = await tx.query<AlertRow>(
-    `select ${COLUMNS} from ${FROM} where t.id = any($1::text[]) order by t.id for update of t`,
-    [ids],
+    `select ${COLUMNS} from ${FROM} where t.id = any($1::text[])
+        and ($2::text[] is null or t.merchant_id = any($2::text[])) order by t.id for update of t`,
+    [ids, scope ?? null],
   );
   return new Map(rows.map((r) => [r.id, toAlert(r)]));
 }
@@ -536,7 +556,7 @@ export async function acknowledgeAlerts(
   input: { ids: readonly string[]; note?: string | undefined; actor: Actor },
 ): Promise<BulkAckResult[]> {
   const ids = [...new Set(input.ids)];
-  const alerts = await lockAlerts(tx, ids);
+  const alerts = await lockAlerts(tx, ids, merchantScopeOf(input.actor.principal));
   const pending: Pending = { audits: [] };
   const results: BulkAckResult[] = [];
   for (const id of ids) {
@@ -618,7 +638,7 @@ export async function assignAlert(
   expect: Expectation = {},
 ): Promise<Alert> {
   const assigneeId = assigneeOf(input.assigneeId, input.actor);
-  const before = await findAlert(tx, id);
+  const before = await findAlert(tx, id, merchantScopeOf(input.actor.principal));
   checkVersion(expect.version, before.version);
   if (before.status === 'resolved') throw illegal(before, 'assigned');
   if (assigneeId !== null) await assertAssignable(tx, assigneeId);
@@ -676,7 +696,7 @@ export async function addAlertNote(
   id: string,
   input: { body: string; actor: Actor },
 ): Promise<AlertNote> {
-  const alert = await findAlert(client, id);
+  const alert = await findAlert(client, id, merchantScopeOf(input.actor.principal));
   const note = await insertNote(client, alert.id, input.body, input.actor);
   await appendAudit(client, noteAudit(alert.id, note, input.actor));
   return note;

@@ -1,6 +1,7 @@
 // Batch jobs requested through the API. The worker's batch runner claims pending jobs, runs them
 // in checkpointed chunks and records progress; here they are created, listed and cancelled.
 import type pg from 'pg';
+import { merchantScopeOf, type Principal } from '../http/principal.ts';
 import { Conflict, NotFound, ValidationError } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import { appendAudit } from '../store/tx.ts';
@@ -82,10 +83,16 @@ export interface JobFilters {
   from?: string | undefined;
   to?: string | undefined;
   q?: string | undefined;
+  /**
+   * The caller's merchant scope. Every batch job works over all merchants (scoped callers cannot
+   * start one), so a scoped caller's list is empty and a job is not found.
+   */
+  scope?: readonly string[] | undefined;
 }
 
 export async function listBatchJobs(pool: pg.Pool, f: JobFilters, page: PageRequest): Promise<Page<unknown>> {
   const filter = new SqlFilter();
+  if (f.scope !== undefined) filter.where('false');
   filter.when(f.status, (p) => `t.status = any(${p}::text[])`);
   filter.when(f.type, (p) => `t.type = any(${p}::text[])`);
   filter.when(f.from, (p) => `t.created_at >= ${p}::timestamptz`);
@@ -113,7 +120,17 @@ async function findJob(db: pg.ClientBase | pg.Pool, id: string, lock = false): P
   return toJob(row);
 }
 
-export async function getBatchJob(pool: pg.Pool, id: string): Promise<BatchJob> {
+/** A job as the viewer may see it: no job is visible to a caller limited to some merchants. */
+export function assertJobVisible(viewer: Principal | undefined, id: string): void {
+  if (merchantScopeOf(viewer) !== undefined) throw new NotFound('Batch job', id);
+}
+
+export async function getBatchJob(
+  pool: pg.Pool,
+  id: string,
+  viewer: Principal | undefined,
+): Promise<BatchJob> {
+  assertJobVisible(viewer, id);
   return findJob(pool, id);
 }
 

@@ -5,7 +5,7 @@
 // "mark all read" moved the user's watermark past it.
 import type pg from 'pg';
 import { Forbidden, NotFound, ValidationError } from '../domain/errors.ts';
-import type { Principal } from '../http/principal.ts';
+import { merchantScopeOf, type Principal } from '../http/principal.ts';
 
 export const NOTIFICATION_KINDS = ['alert', 'batch_job', 'dlq', 'worker_pool'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
@@ -54,14 +54,24 @@ const FROM = `from notifications n
   left join notification_watermarks w on w.user_id = $1`;
 const RECENT = `n.created_at > now() - make_interval(days => ${String(NOTIFICATION_DAYS)})`;
 
+/**
+ * The caller's merchant scope as a condition on parameter $n (text[], null: every merchant): a
+ * scoped caller hears only of the alerts of its merchants' payments (batch jobs, dead letters and
+ * worker pools span every merchant).
+ */
+const inScope = (n: number): string =>
+  `($${String(n)}::text[] is null or (n.kind = 'alert' and exists (
+     select 1 from alerts a where a.id = n.object_id and a.merchant_id = any($${String(n)}::text[]))))`;
+
 export async function listNotifications(
   pool: pg.Pool,
   principal: Principal | undefined,
   opts: { limit: number; unread?: boolean | undefined; before?: string | undefined },
 ): Promise<NotificationList> {
   const user = userOf(principal);
-  const values: unknown[] = [user, opts.limit];
-  const where = [RECENT];
+  const scope = merchantScopeOf(principal) ?? null;
+  const values: unknown[] = [user, opts.limit, scope];
+  const where = [RECENT, inScope(3)];
   if (opts.unread) where.push(`not ${READ}`);
   if (opts.before !== undefined) {
     values.push(idOf(opts.before, 'before'));
@@ -74,7 +84,10 @@ export async function listNotifications(
          ${FROM} where ${where.join(' and ')} order by n.id desc limit $2`,
       values,
     ),
-    pool.query<{ n: number }>(`select count(*)::int as n ${FROM} where ${RECENT} and not ${READ}`, [user]),
+    pool.query<{ n: number }>(
+      `select count(*)::int as n ${FROM} where ${RECENT} and ${inScope(2)} and not ${READ}`,
+      [user, scope],
+    ),
     pool.query<{ enabled: boolean }>(
       'select notifications_enabled as enabled from user_preferences where user_id = $1',
       [user],
@@ -96,7 +109,10 @@ export async function markNotification(
 ): Promise<Notification> {
   const user = userOf(principal);
   idOf(id, 'notificationId');
-  const found = await client.query('select 1 from notifications where id = $1::bigint', [id]);
+  const found = await client.query(`select 1 from notifications n where n.id = $1::bigint and ${inScope(2)}`, [
+    id,
+    merchantScopeOf(principal) ?? null,
+  ]);
   if (found.rowCount === 0) throw new NotFound('Notification', id);
   if (read) {
     await client.query(
@@ -164,8 +180,8 @@ export async function markAllNotificationsRead(
     upTo,
   ]);
   const count = await client.query<{ n: number }>(
-    `select count(*)::int as n ${FROM} where ${RECENT} and not ${READ}`,
-    [user],
+    `select count(*)::int as n ${FROM} where ${RECENT} and ${inScope(2)} and not ${READ}`,
+    [user, merchantScopeOf(principal) ?? null],
   );
   return { unread_count: count.rows[0]?.n ?? 0 };
 }

@@ -19,3 +19,20 @@ export function pageSchema<T extends z.ZodType>(item: T) {
     }),
   });
 }
+
+/** A merchant id as payments carry it. */
+export const merchantId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be a merchant id (letters, digits, . _ : -)');
+
+/** A merchant scope as written: null or absent for every merchant, else 1 to 200 merchant ids. */
+export const merchantScopeInput = z
+  .array(merchantId)
+  .min(1, 'name at least one merchant, or null for every merchant')
+  .max(200)
+  .transform((ids) => [...new Set(ids)].sort())
+  .nullable()
+  .describe('The merchants this access is limited to; null: every merchant. Ignored for admins.');

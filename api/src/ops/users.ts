@@ -69,6 +69,7 @@ interface UserRow {
   email: string;
   name: string;
   role: Role;
+  merchant_ids: string[] | null;
   email_verified_at: Date | null;
   disabled_at: Date | null;
   created_at: Date;
@@ -80,6 +81,8 @@ export interface User {
   email: string;
   name: string;
   role: Role;
+  /** The merchants the user is limited to; null: every merchant (always so for an admin). */
+  merchant_ids: string[] | null;
   email_verified: boolean;
   disabled: boolean;
   created_at: Date;
@@ -87,7 +90,7 @@ export interface User {
 }
 
 const COLUMNS =
-  't.id, t.email, t.name, t.role, t.email_verified_at, t.disabled_at, t.created_at, t.updated_at';
+  't.id, t.email, t.name, t.role, t.merchant_ids, t.email_verified_at, t.disabled_at, t.created_at, t.updated_at';
 const SORT_KEYS = {
   email: { expr: 'lower(t.email)', type: 'text' },
   name: { expr: 't.name', type: 'text' },
@@ -100,6 +103,7 @@ function toUser(row: UserRow): User {
     email: row.email,
     name: row.name,
     role: row.role,
+    merchant_ids: row.merchant_ids,
     email_verified: row.email_verified_at !== null,
     disabled: row.disabled_at !== null,
     created_at: row.created_at,
@@ -259,6 +263,8 @@ export async function listUsers(pool: pg.Pool, f: UserFilters, page: PageRequest
 export interface UserChange {
   readonly role?: Role | undefined;
   readonly disabled?: boolean | undefined;
+  /** null: every merchant; undefined: unchanged. */
+  readonly merchant_ids?: string[] | null | undefined;
 }
 
 const isActiveAdmin = (u: { role: Role; disabled: boolean }): boolean => u.role === 'admin' && !u.disabled;
@@ -291,12 +297,14 @@ export async function changeUser(
   const before = await findUser(client, id, true);
   const target = { role: change.role ?? before.role, disabled: change.disabled ?? before.disabled };
   await assertNotLastAdmin(client, before, target);
+  const merchants = change.merchant_ids === undefined ? before.merchant_ids : change.merchant_ids;
   await client.query(
     `update users set role = $2,
        disabled_at = case when $3::boolean then coalesce(disabled_at, now()) else null end,
+       merchant_ids = $4,
        updated_at = now()
      where id = $1`,
-    [id, target.role, target.disabled],
+    [id, target.role, target.disabled, merchants],
   );
   const after = await findUser(client, id);
   await appendAudit(client, {

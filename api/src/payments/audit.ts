@@ -11,6 +11,8 @@ export interface AuditFilter {
   readonly from?: Date;
   /** Exclusive. */
   readonly to?: Date;
+  /** The caller's merchant scope: only rows about these merchants' payments and alerts. */
+  readonly merchantScope?: readonly string[];
 }
 
 interface AuditLogRow {
@@ -77,6 +79,15 @@ function where(f: AuditFilter): { sql: string; params: unknown[] } {
     if (value === undefined) continue;
     params.push(value);
     parts.push(`${sql}${String(params.length)}`);
+  }
+  if (f.merchantScope !== undefined) {
+    // A scoped caller sees the rows about its merchants' payments and their alerts, nothing else.
+    params.push(f.merchantScope);
+    const s = `$${String(params.length)}::text[]`;
+    parts.push(`((resource_type = 'payment' and exists (
+                   select 1 from payments p where p.id = audit_log.resource_id and p.merchant_id = any(${s})))
+               or (resource_type = 'alert' and exists (
+                   select 1 from alerts a where a.id = audit_log.resource_id and a.merchant_id = any(${s}))))`);
   }
   return { sql: parts.length === 0 ? '' : `where ${parts.join(' and ')}`, params };
 }

@@ -31,6 +31,8 @@ export interface PaymentFilter {
   readonly createdTo?: Date;
   /** Prefix of the payment id, merchant id or payer id. */
   readonly q?: string;
+  /** The caller's merchant scope (merchantScopeOf): only these merchants' payments match. */
+  readonly merchantScope?: readonly string[];
 }
 
 /** Position after the last row of a page, for keyset paging. */
@@ -88,6 +90,7 @@ type Condition = [unknown, (p: (v: unknown) => string) => string];
 
 function conditions(f: PaymentFilter): Condition[] {
   return [
+    [f.merchantScope, (p) => `merchant_id = any(${p(f.merchantScope)}::text[])`],
     [f.merchantId, (p) => `merchant_id = ${p(f.merchantId)}`],
     [f.payerId, (p) => `payer_id = ${p(f.payerId)}`],
     [

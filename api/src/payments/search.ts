@@ -256,8 +256,70 @@ function isByteOrdered(pool: pg.Pool): Promise<boolean> {
   return known;
 }
 
-/** Payments, merchants and payers matching `q` (at least 2 characters; the route checks). */
-export async function search(pool: pg.Pool, q: string, limit: number): Promise<SearchResult> {
+/**
+ * search() for a caller limited to some merchants: every query carries the scope. Merchants are
+ * the scope's own ids that match; payers and payments are read among the scope's payments only.
+ */
+async function scopedSearch(
+  pool: pg.Pool,
+  q: string,
+  limit: number,
+  scope: readonly string[],
+): Promise<SearchResult> {
+  const cap = SEARCH_COUNT_CAP + 1;
+  const upper = prefixUpperBound(q) ?? q;
+  const exactId = isId('pay', q) ? q : undefined;
+  const idPrefix = exactId ?? idPrefixOf(q);
+  const [payments, merchants, payers] = await Promise.all([
+    idPrefix === undefined
+      ? Promise.resolve({ rows: [] as PaymentHit[] })
+      : pool.query<PaymentHit>(
+          `select ${PAYMENT_HIT_COLUMNS} from payments
+            where merchant_id = any($1::text[]) and id >= $2 and id < $3 and id like $4
+            order by id desc limit $5`,
+          [scope, idPrefix, prefixUpperBound(idPrefix) ?? idPrefix, likePrefix(idPrefix), limit],
+        ),
+    pool.query<GroupRow>(
+      `select m.v, (select count(*) from (select 1 from payments c where c.merchant_id = m.v limit $3) t) as n
+         from unnest($1::text[]) m(v) where m.v like $2 order by m.v limit $4`,
+      [scope, likePrefix(q), cap, limit],
+    ),
+    pool.query<GroupRow>(
+      `select t.v, count(*) as n
+         from (select payer_id as v from payments
+                where merchant_id = any($1::text[]) and payer_id >= $2 and payer_id < $3 and payer_id like $4
+                limit 100000) t
+        group by t.v order by t.v limit $5`,
+      [scope, q, upper, likePrefix(q), limit],
+    ),
+  ]);
+  const counted = (rows: GroupRow[]) =>
+    rows
+      .filter((r) => r.n > 0n)
+      .map((r) => ({
+        v: r.v,
+        payments: Math.min(Number(r.n), SEARCH_COUNT_CAP),
+        payments_exact: r.n <= BigInt(SEARCH_COUNT_CAP),
+      }));
+  return {
+    payments: payments.rows.map(paymentOf),
+    merchants: counted(merchants.rows).map(({ v, ...n }) => ({ merchant_id: v, ...n })),
+    payers: counted(payers.rows).map(({ v, ...n }) => ({ payer_id: v, ...n })),
+    match: 'prefix',
+  };
+}
+
+/**
+ * Payments, merchants and payers matching `q` (at least 2 characters; the route checks), among
+ * the merchants of `scope` when the caller is limited to some.
+ */
+export async function search(
+  pool: pg.Pool,
+  q: string,
+  limit: number,
+  scope?: readonly string[],
+): Promise<SearchResult> {
+  if (scope !== undefined) return scopedSearch(pool, q, limit, scope);
   const prefix = await isByteOrdered(pool);
   const [payments, merchants, payers] = await Promise.all([
     searchPayments(pool, q, limit),

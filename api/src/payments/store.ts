@@ -148,13 +148,22 @@ async function findIn(
   db: Queryable,
   table: string,
   id: string,
-  createdAt: Date,
+  at: { createdAt: Date; scope: readonly string[] | undefined },
 ): Promise<Payment | undefined> {
-  const { rows } = await db.query<PaymentRow>({
-    name: `find_${table}`,
-    text: `select ${PAYMENT_COLUMNS} from ${table} where id = $1 and created_at = $2`,
-    values: [id, createdAt],
-  });
+  const { createdAt, scope } = at;
+  const { rows } = await db.query<PaymentRow>(
+    scope === undefined
+      ? {
+          name: `find_${table}`,
+          text: `select ${PAYMENT_COLUMNS} from ${table} where id = $1 and created_at = $2`,
+          values: [id, createdAt],
+        }
+      : {
+          name: `find_scoped_${table}`,
+          text: `select ${PAYMENT_COLUMNS} from ${table} where id = $1 and created_at = $2 and merchant_id = any($3::text[])`,
+          values: [id, createdAt, scope],
+        },
+  );
   return rows[0] ? paymentFromRow(rows[0]) : undefined;
 }
 
@@ -168,26 +177,38 @@ async function findIn(
  * the parent answers. Inside a transaction, the parent is always used (an error there would
  * abort the caller's transaction).
  */
-export async function findPayment(db: Queryable, id: string): Promise<Payment | undefined> {
+export async function findPayment(
+  db: Queryable,
+  id: string,
+  scope?: readonly string[],
+): Promise<Payment | undefined> {
   const createdAt = createdAtOf(id);
   if (!createdAt) return undefined;
   if (db instanceof pg.Pool) {
-    const hit = await findIn(db, partitionOf(createdAt), id, createdAt).catch((err: unknown) => {
+    const hit = await findIn(db, partitionOf(createdAt), id, { createdAt, scope }).catch((err: unknown) => {
       if (isUndefinedTable(err)) return undefined;
       throw err;
     });
     if (hit) return hit;
   }
-  return findIn(db, 'payments', id, createdAt);
+  return findIn(db, 'payments', id, { createdAt, scope });
 }
 
-/** Reads and row-locks one payment (`for update`) in the caller's transaction. */
-export async function lockPayment(client: pg.ClientBase, id: string): Promise<Payment | undefined> {
+/**
+ * Reads and row-locks one payment (`for update`) in the caller's transaction; with a merchant
+ * scope, a payment of another merchant is not found.
+ */
+export async function lockPayment(
+  client: pg.ClientBase,
+  id: string,
+  scope?: readonly string[],
+): Promise<Payment | undefined> {
   const createdAt = createdAtOf(id);
   if (!createdAt) return undefined;
   const { rows } = await client.query<PaymentRow>(
-    `select ${PAYMENT_COLUMNS} from payments where id = $1 and created_at = $2 for update`,
-    [id, createdAt],
+    `select ${PAYMENT_COLUMNS} from payments where id = $1 and created_at = $2
+        and ($3::text[] is null or merchant_id = any($3::text[])) for update`,
+    [id, createdAt, scope ?? null],
   );
   return rows[0] ? paymentFromRow(rows[0]) : undefined;
 }

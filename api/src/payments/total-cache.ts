@@ -49,6 +49,8 @@ function bucketOf(f: PaymentFilter): string {
 /** Could a change to this payment alter the filter's count? */
 function concerns(f: PaymentFilter, c: PaymentChange): boolean {
   if (f.merchantId !== undefined && c.merchantId !== undefined && f.merchantId !== c.merchantId) return false;
+  if (f.merchantScope !== undefined && c.merchantId !== undefined && !f.merchantScope.includes(c.merchantId))
+    return false;
   return !(f.payerId !== undefined && c.payerId !== undefined && f.payerId !== c.payerId);
 }
 
@@ -64,6 +66,7 @@ export function filterKey(f: PaymentFilter): string {
     f.createdFrom,
     f.createdTo,
     f.q,
+    f.merchantScope === undefined ? undefined : [...f.merchantScope].sort(),
   ];
   // Absent fields become null in the array; bigints their text; dates their ISO text (toJSON).
   return JSON.stringify(fields, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));

@@ -1,7 +1,8 @@
 // What the API does with payments, as short stories. Input arrives already shaped by the
 // route's zod schema; money is converted here, exactly, with the payment's currency.
 import type pg from 'pg';
-import { NotFound } from '../domain/errors.ts';
+import { Forbidden, NotFound } from '../domain/errors.ts';
+import { merchantScopeOf, type Principal } from '../http/principal.ts';
 import { parseCurrency, parseDecimalAmount } from '../domain/money.ts';
 import { decideCommand, type PaymentCommand } from '../domain/states.ts';
 import type { PaymentCache } from './cache.ts';
@@ -17,6 +18,13 @@ import {
 /** Who acts through the API: the audit actor and the request id. */
 export type ApiActor = Pick<ChangeContext, 'actor' | 'requestId'>;
 
+/**
+ * Whose eyes a use case reads with: the caller's principal (undefined: the system itself). Its
+ * merchant scope goes into every query below, so any caller of these use cases (a route, a
+ * tool acting for a user) sees only that principal's merchants; a payment outside is not found.
+ */
+export type Viewer = Principal | undefined;
+
 export interface CreatePaymentInput {
   readonly merchant_id: string;
   readonly payer_id: string;
@@ -31,7 +39,11 @@ export async function createPayment(
   tx: pg.ClientBase,
   input: CreatePaymentInput,
   who: ApiActor,
+  viewer: Viewer,
 ): Promise<Payment> {
+  const scope = merchantScopeOf(viewer);
+  if (scope !== undefined && !scope.includes(input.merchant_id))
+    throw new Forbidden('merchant_id: your access is limited to other merchants.', { field: 'merchant_id' });
   const currency = parseCurrency(input.currency);
   const money = parseDecimalAmount(input.amount, currency);
   return insertPayment(
@@ -49,14 +61,23 @@ export async function createPayment(
   );
 }
 
-export async function getPayment(db: pg.Pool | pg.ClientBase, id: string): Promise<Payment> {
-  const payment = await findPayment(db, id);
+export async function getPayment(db: pg.Pool | pg.ClientBase, id: string, viewer: Viewer): Promise<Payment> {
+  const payment = await findPayment(db, id, merchantScopeOf(viewer));
   if (!payment) throw new NotFound('Payment', id);
   return payment;
 }
 
-/** `getPayment` through this process's cache (reads outside any transaction only). */
-export async function getPaymentCached(pool: pg.Pool, cache: PaymentCache, id: string): Promise<Payment> {
+/**
+ * `getPayment` through this process's cache (reads outside any transaction only). A scoped
+ * viewer reads the database with its scope in the query instead (the cache holds every merchant).
+ */
+export async function getPaymentCached(
+  pool: pg.Pool,
+  cache: PaymentCache,
+  id: string,
+  viewer: Viewer,
+): Promise<Payment> {
+  if (merchantScopeOf(viewer) !== undefined) return getPayment(pool, id, viewer);
   const payment = await cache.get(id, () => findPayment(pool, id));
   if (!payment) throw new NotFound('Payment', id);
   return payment;
@@ -85,13 +106,14 @@ export async function runPaymentCommand(
   tx: pg.ClientBase,
   id: string,
   input: CommandInput,
-  who: ApiActor,
+  who: ApiActor & { readonly viewer: Viewer },
 ): Promise<Payment> {
-  const payment = await lockPayment(tx, id);
+  const payment = await lockPayment(tx, id, merchantScopeOf(who.viewer));
   if (!payment) throw new NotFound('Payment', id);
   const decision = decideCommand(payment, toCommand(payment, input));
   const out = await recordTransition(tx, {
-    ...who,
+    actor: who.actor,
+    requestId: who.requestId,
     source: 'api',
     reason: input.reason ?? null,
     payment,

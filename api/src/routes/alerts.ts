@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { idempotent } from '../http/idempotency.ts';
-import type { Principal } from '../http/principal.ts';
+import { merchantScopeOf, type Principal } from '../http/principal.ts';
 import { defineRoute, type AnyRoute, type RouteContext } from '../http/route.ts';
 import {
   acknowledgeAlert,
@@ -71,8 +71,10 @@ type FilterQuery = Omit<AlertFilters, 'unassigned'> & {
 };
 
 /** `assignee=me|unassigned|any` into the ops filters (with `assignee_id`, one or the other). */
+/** The query's filters, with the caller's merchant scope as one more condition. */
 function filtersOf(query: FilterQuery, principal: Principal | undefined): AlertFilters {
-  const { assignee, ...rest } = query;
+  const { assignee, ...q } = query;
+  const rest = { ...q, scope: merchantScopeOf(principal) };
   if (assignee === undefined || assignee === 'any') return rest;
   if (rest.assignee_id !== undefined)
     throw ValidationError.of('assignee', 'give assignee or assignee_id, not both');
@@ -233,6 +235,7 @@ export function alertsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/alerts',
       access: 'viewer',
+      scope: 'query',
       summary: 'List alerts',
       tags,
       query: listQuery,
@@ -247,6 +250,7 @@ export function alertsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/alerts/next',
       access: 'viewer',
+      scope: 'query',
       summary: 'The next alert to work: open first, most severe first, oldest first',
       tags,
       query: nextQuery,
@@ -262,6 +266,7 @@ export function alertsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/alerts/acknowledge',
       access: 'operator',
+      scope: 'query',
       summary: 'Acknowledge many alerts; one result per id',
       tags,
       body: bulkAckBody,
@@ -275,12 +280,13 @@ export function alertsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/alerts/:alertId',
       access: 'viewer',
+      scope: 'query',
       summary: 'Get an alert with its notes and payment',
       tags,
       params,
       responses: { 200: { description: 'The alert', schema: alertDetailSchema } },
-      handler: async ({ params: p }) => {
-        const alert = await getAlert(pool, p.alertId);
+      handler: async ({ params: p, principal }) => {
+        const alert = await getAlert(pool, p.alertId, principal);
         // The ETag is the alert's version, for If-Match; notes and the payment summary in this
         // body change without it, so the answer must not be revalidated from a cache by it.
         return {
@@ -294,6 +300,7 @@ export function alertsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/alerts/:alertId/acknowledge',
       access: 'operator',
+      scope: 'query',
       summary: 'Acknowledge an open alert',
       tags,
       params,
@@ -308,6 +315,7 @@ export function alertsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/alerts/:alertId/resolve',
       access: 'operator',
+      scope: 'query',
       summary: 'Resolve an alert: false_positive, confirmed_fraud or other, with a note',
       tags,
       params,
@@ -323,6 +331,7 @@ export function alertsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/alerts/:alertId/assign',
       access: 'operator',
+      scope: 'query',
       summary: 'Assign an alert to an operator or admin (`me` for the caller, null unassigns)',
       tags,
       params,
@@ -338,6 +347,7 @@ export function alertsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/alerts/:alertId/notes',
       access: 'operator',
+      scope: 'query',
       summary: 'Add a note to an alert',
       tags,
       params,

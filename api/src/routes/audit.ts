@@ -1,5 +1,6 @@
 // /api/v1/audit: the hash-chained audit log (list, verify).
 import { z } from 'zod';
+import { merchantScopeOf } from '../http/principal.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { defineRoute, problemSchema, type AnyRoute } from '../http/route.ts';
@@ -105,6 +106,7 @@ export function auditRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/audit',
       access: 'viewer',
+      scope: 'query',
       summary: 'List audit rows, newest first',
       tags: ['audit'],
       query: listQuery,
@@ -112,8 +114,10 @@ export function auditRoutes(deps: ApiDeps): AnyRoute[] {
         200: { description: 'One page of audit rows' },
         400: { description: 'Bad filter', schema: problemSchema },
       },
-      handler: async ({ query }) => {
-        const page = await listAudit(deps.pool, toFilter(query), {
+      handler: async ({ query, principal }) => {
+        const scope = merchantScopeOf(principal);
+        const filter = { ...toFilter(query), ...(scope === undefined ? {} : { merchantScope: scope }) };
+        const page = await listAudit(deps.pool, filter, {
           limit: query.limit,
           offset: query.offset,
         });
@@ -135,6 +139,7 @@ export function auditRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/audit/verify',
       access: 'admin',
+      scope: 'none',
       summary: 'Verify every audit chain (hashes and links)',
       tags: ['audit'],
       responses: {
@@ -150,6 +155,7 @@ export function auditRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/audit/verify/status',
       access: 'viewer',
+      scope: 'none',
       summary: 'The latest chain verification and when the chains last held',
       tags: ['audit'],
       responses: {

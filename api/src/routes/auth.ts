@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import * as accounts from '../auth/accounts.ts';
-import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys.ts';
+import { createApiKey, listApiKeys, revokeApiKey, scopeApiKey } from '../auth/api-keys.ts';
+import { merchantScopeInput } from '../ops/schemas.ts';
 import { metaOf } from '../auth/authenticator.ts';
 import {
   answerSession,
@@ -75,6 +76,10 @@ const apiKeySchema = z
     created_at: z.string(),
     last_used_at: z.string().nullable(),
     revoked_at: z.string().nullable(),
+    merchant_ids: z
+      .array(z.string())
+      .nullable()
+      .describe('The merchants the key is limited to; null: every merchant (always so for an admin key)'),
   })
   .meta({ id: 'ApiKey' });
 
@@ -93,6 +98,7 @@ function accountRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/auth/signup',
       access: 'public',
+      scope: 'none',
       summary:
         'Create an account, as the sign-up policy (SIGNUP_POLICY) allows; a verification link is emailed (same answer for a known address)',
       tags,
@@ -113,6 +119,7 @@ function accountRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/auth/setup',
       access: 'public',
+      scope: 'none',
       summary: `Make the first admin with the one-time setup token the API printed in its log (only while no admin exists) and sign in. ${COOKIE_NOTE}`,
       tags,
       body: z.strictObject({
@@ -136,6 +143,7 @@ function accountRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/auth/login',
       access: 'public',
+      scope: 'none',
       summary: `Sign in with email and password. ${COOKIE_NOTE} (set as the cookie, left out of the answer)`,
       tags,
       body: z.strictObject({ email, password: anyPassword }),
@@ -156,6 +164,7 @@ function accountRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/auth/refresh',
       access: 'public',
+      scope: 'none',
       summary: `Exchange a refresh token for new tokens (the old one stops working; presenting it again ends the session). ${COOKIE_NOTE}: send {} or no body; the cookie is rotated`,
       tags,
       body: tokenBody,
@@ -179,6 +188,7 @@ function accountRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/auth/logout',
       access: 'public',
+      scope: 'none',
       summary: `End the session the refresh token belongs to. ${COOKIE_NOTE}: send {} or no body; the cookie is cleared`,
       tags,
       body: tokenBody,
@@ -195,6 +205,7 @@ function accountRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/auth/verify-email',
       access: 'public',
+      scope: 'none',
       summary: 'Confirm an email address with the emailed token',
       tags,
       query: z.object({ token: opaque }),
@@ -217,6 +228,7 @@ function accountRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/auth/resend-verification',
       access: 'public',
+      scope: 'none',
       summary: 'Email a new verification link (same answer for any address)',
       tags,
       body: z.strictObject({ email }),
@@ -230,6 +242,7 @@ function accountRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/auth/forgot-password',
       access: 'public',
+      scope: 'none',
       summary: 'Email a password reset link (same answer for any address)',
       tags,
       body: z.strictObject({ email }),
@@ -243,6 +256,7 @@ function accountRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/auth/reset-password',
       access: 'public',
+      scope: 'none',
       summary: 'Set a new password with the emailed token; ends every session',
       tags,
       body: z.strictObject({ token: opaque, password: newPassword }),
@@ -256,6 +270,7 @@ function accountRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/auth/change-password',
       access: 'signed_in',
+      scope: 'none',
       summary: `Change your password; every other session ends and new tokens are returned. ${COOKIE_NOTE} (set as the cookie)`,
       tags,
       body: z.strictObject({ currentPassword: anyPassword, newPassword }),
@@ -280,9 +295,14 @@ function apiKeyRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/api-keys',
       access: 'admin',
+      scope: 'none',
       summary: 'Create an API key for a machine client; the key is shown once',
       tags,
-      body: z.strictObject({ name: z.string().trim().min(1).max(200), role: z.enum(ROLES) }),
+      body: z.strictObject({
+        name: z.string().trim().min(1).max(200),
+        role: z.enum(ROLES),
+        merchant_ids: merchantScopeInput.optional(),
+      }),
       responses: { 201: { description: 'Created', schema: apiKeySchema.extend({ key: z.string() }) } },
       handler: async ({ body, principal, req }) => {
         if (!principal) throw new Unauthorized();
@@ -293,15 +313,43 @@ function apiKeyRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/api-keys',
       access: 'admin',
+      scope: 'none',
       summary: 'List API keys (never the keys themselves)',
       tags,
       responses: { 200: { description: 'Keys', schema: z.object({ data: z.array(apiKeySchema) }) } },
       handler: async () => ({ status: 200, body: { data: await listApiKeys(core.pool) } }),
     }),
     defineRoute({
+      method: 'patch',
+      path: '/api/v1/api-keys/:keyId',
+      access: 'admin',
+      scope: 'none',
+      summary: 'Change the merchants an API key is limited to',
+      tags,
+      params: z.object({ keyId: z.string().regex(/^key_[0-9A-Z]{26}$/) }),
+      body: z.strictObject({ merchant_ids: merchantScopeInput }),
+      responses: {
+        200: { description: 'The key after the change', schema: apiKeySchema },
+        404: problem('No such key'),
+      },
+      handler: async ({ params, body, principal, req }) => {
+        if (!principal) throw new Unauthorized();
+        return {
+          status: 200,
+          body: await scopeApiKey(
+            core,
+            principal,
+            { id: params.keyId, merchantIds: body.merchant_ids },
+            metaOf(req),
+          ),
+        };
+      },
+    }),
+    defineRoute({
       method: 'delete',
       path: '/api/v1/api-keys/:keyId',
       access: 'admin',
+      scope: 'none',
       summary: 'Revoke an API key',
       tags,
       params: z.object({ keyId: z.string().regex(/^key_[0-9A-Z]{26}$/) }),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { merchantScopeOf } from '../http/principal.ts';
 import type { ApiDeps } from '../deps.ts';
 import { idempotent } from '../http/idempotency.ts';
 import { defineRoute, problemSchema, type AnyRoute, type RouteContext } from '../http/route.ts';
@@ -8,6 +9,7 @@ import {
   BATCH_JOB_TYPES,
   cancelBatchJob,
   createBatchJob,
+  assertJobVisible,
   exportFile,
   getBatchJob,
   listBatchJobFailures,
@@ -132,29 +134,36 @@ export function batchJobsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/batch-jobs',
       access: 'viewer',
+      scope: 'query',
       summary: 'List batch jobs',
       tags,
       query: listQuery,
       responses: { 200: { description: 'A page of batch jobs', schema: pageSchema(batchJobSchema) } },
-      handler: async ({ query }) => {
+      handler: async ({ query, principal }) => {
         const { limit, offset, cursor, sort, ...filters } = query;
-        return { status: 200, body: await listBatchJobs(pool, filters, { limit, offset, cursor, sort }) };
+        const scoped = { ...filters, scope: merchantScopeOf(principal) };
+        return { status: 200, body: await listBatchJobs(pool, scoped, { limit, offset, cursor, sort }) };
       },
     }),
     defineRoute({
       method: 'get',
       path: '/api/v1/batch-jobs/:jobId',
       access: 'viewer',
+      scope: 'query',
       summary: 'Get a batch job with its progress',
       tags,
       params,
       responses: { 200: { description: 'The batch job', schema: batchJobSchema } },
-      handler: async ({ params: p }) => ({ status: 200, body: await getBatchJob(pool, p.jobId) }),
+      handler: async ({ params: p, principal }) => ({
+        status: 200,
+        body: await getBatchJob(pool, p.jobId, principal),
+      }),
     }),
     defineRoute({
       method: 'post',
       path: '/api/v1/batch-jobs',
       access: 'operator',
+      scope: 'unscoped',
       summary: 'Request a batch job (replay, backfill, reconcile, backtest, export)',
       tags,
       body: createBody,
@@ -168,6 +177,7 @@ export function batchJobsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/batch-jobs/:jobId/cancel',
       access: 'operator',
+      scope: 'unscoped',
       summary: 'Cancel a pending, running or suspended job',
       tags,
       params,
@@ -182,6 +192,7 @@ export function batchJobsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/batch-jobs/:jobId/retry',
       access: 'operator',
+      scope: 'unscoped',
       summary: 'Retry a failed job from the checkpoint of its failed chunk',
       tags,
       params,
@@ -196,18 +207,23 @@ export function batchJobsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/batch-jobs/:jobId/failures',
       access: 'viewer',
+      scope: 'query',
       summary: 'Failed chunks and items of a job, with their errors, oldest first',
       tags,
       params,
       responses: {
         200: { description: 'The failures', schema: z.object({ data: z.array(failureSchema) }) },
       },
-      handler: async ({ params: p }) => ({ status: 200, body: await listBatchJobFailures(pool, p.jobId) }),
+      handler: async ({ params: p, principal }) => {
+        assertJobVisible(principal, p.jobId);
+        return { status: 200, body: await listBatchJobFailures(pool, p.jobId) };
+      },
     }),
     defineRoute({
       method: 'get',
       path: '/api/v1/batch-jobs/:jobId/output',
       access: 'viewer',
+      scope: 'query',
       summary: "Download a finished export's file, streamed",
       tags,
       params,
@@ -220,7 +236,8 @@ export function batchJobsRoutes(deps: ApiDeps): AnyRoute[] {
         },
         409: { description: 'The export has not succeeded (yet)', schema: problemSchema },
       },
-      handler: async ({ params: p, res }) => {
+      handler: async ({ params: p, res, principal }) => {
+        assertJobVisible(principal, p.jobId);
         const file = await exportFile(pool, p.jobId);
         res.status(200);
         res.set({

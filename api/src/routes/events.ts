@@ -2,6 +2,8 @@
 // (exactly once, keyed by event_id); the API only enqueues it on the events queue.
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
+import { merchantScopeOf } from '../http/principal.ts';
+import { getPayment } from '../payments/use-cases.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ServiceUnavailable } from '../domain/errors.ts';
 import { parsePaymentEvent, type PaymentEvent } from '../domain/events.ts';
@@ -47,6 +49,7 @@ export function eventsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/events',
       access: 'operator',
+      scope: 'query',
       summary: 'Ingest a processor event (queued to SQS for the worker)',
       tags: ['events'],
       body: z.record(z.string(), z.unknown(), { error: 'must be a JSON object' }),
@@ -57,6 +60,10 @@ export function eventsRoutes(deps: ApiDeps): AnyRoute[] {
       },
       handler: idempotent(deps.pool, async (ctx) => {
         const event = unwrap(parsePaymentEvent(ctx.body));
+        // A scoped caller sends events for its merchants' payments only (another's: not found);
+        // an event for a payment not created yet names no merchant, so it needs every merchant.
+        if (merchantScopeOf(ctx.principal) !== undefined)
+          await getPayment(deps.pool, event.payment_id, ctx.principal);
         const queueUrl = deps.config.SQS_EVENTS_QUEUE_URL;
         if (!deps.sqs || !queueUrl) throw new ServiceUnavailable('No events queue is configured.');
         const messageId = await enqueue(deps.sqs, queueUrl, event);

@@ -17,25 +17,8 @@ import { Unauthorized } from '../domain/errors.ts';
 import { ROLES, type Principal } from '../http/principal.ts';
 import { defineRoute, problemSchema, type AnyRoute } from '../http/route.ts';
 import { enumList } from '../ops/common.ts';
-import { timestamp } from '../ops/schemas.ts';
+import { merchantScopeInput, timestamp } from '../ops/schemas.ts';
 import { signedInSchema } from './auth.ts';
-
-/** A merchant id as payments carry it. */
-export const merchantId = z
-  .string()
-  .trim()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be a merchant id (letters, digits, . _ : -)');
-
-/** A merchant scope as written: null or absent for every merchant, else 1 to 200 merchant ids. */
-export const merchantScopeInput = z
-  .array(merchantId)
-  .min(1, 'name at least one merchant, or null for every merchant')
-  .max(200)
-  .transform((ids) => [...new Set(ids)].sort())
-  .nullable()
-  .describe('The merchants this access is limited to; null: every merchant. Ignored for admins.');
 
 export const invitationSchema = z
   .object({
@@ -76,6 +59,7 @@ export function invitationsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/invitations',
       access: 'admin',
+      scope: 'none',
       summary: 'Invitations, newest first (the latest 500), with their status',
       tags,
       query: z.strictObject({ status: enumList(INVITATION_STATUSES).optional() }),
@@ -91,6 +75,7 @@ export function invitationsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/invitations',
       access: 'admin',
+      scope: 'none',
       summary: 'Invite an address with a role (and merchants); the mail holds a single-use link that expires',
       tags,
       body: z.strictObject({ email, role: z.enum(ROLES), merchant_ids: merchantScopeInput.optional() }),
@@ -107,6 +92,7 @@ export function invitationsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/invitations/:invitationId/resend',
       access: 'admin',
+      scope: 'none',
       summary: 'Mail a new link (the previous one stops working) valid for the full lifetime again',
       tags,
       params,
@@ -123,6 +109,7 @@ export function invitationsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'delete',
       path: '/api/v1/invitations/:invitationId',
       access: 'admin',
+      scope: 'none',
       summary: 'Revoke an invitation: its link stops working',
       tags,
       params,
@@ -139,6 +126,7 @@ export function invitationsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/auth/invitation',
       access: 'public',
+      scope: 'none',
       summary: 'What a live invitation link is for (the accept page shows it)',
       tags,
       body: z.strictObject({ token }),
@@ -157,6 +145,7 @@ export function invitationsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/auth/accept-invitation',
       access: 'public',
+      scope: 'none',
       summary:
         'Accept an invitation with a password: the account is made, its address verified and it is signed in (once per link)',
       tags,

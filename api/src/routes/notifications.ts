@@ -54,6 +54,7 @@ export function notificationsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/notifications',
       access: 'viewer',
+      scope: 'query',
       summary: `The caller's notifications of the last ${String(NOTIFICATION_DAYS)} days, newest first, with the unread count`,
       tags,
       query: z.strictObject({
@@ -79,6 +80,7 @@ export function notificationsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'patch',
       path: '/api/v1/notifications/:notificationId',
       access: 'viewer',
+      scope: 'query',
       summary: 'Mark one notification read or unread for the caller',
       tags,
       params: z.strictObject({ notificationId }),
@@ -100,6 +102,7 @@ export function notificationsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/notifications/read',
       access: 'viewer',
+      scope: 'query',
       summary: "Mark all the caller's notifications read (up to `through`, default the newest)",
       tags,
       body: z.strictObject({

@@ -1,5 +1,6 @@
 // /api/v1/search: the console's global search box (payments by id, merchants, payers).
 import { z } from 'zod';
+import { merchantScopeOf } from '../http/principal.ts';
 import type { ApiDeps } from '../deps.ts';
 import { defineRoute, problemSchema, type AnyRoute } from '../http/route.ts';
 import { search, SEARCH_COUNT_CAP } from '../payments/search.ts';
@@ -48,6 +49,7 @@ export function searchRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/search',
       access: 'viewer',
+      scope: 'query',
       summary: 'Search payments by id or id prefix, merchants and payers by id prefix',
       tags: ['transactions'],
       query: searchQuery,
@@ -55,9 +57,9 @@ export function searchRoutes(deps: ApiDeps): AnyRoute[] {
         200: { description: 'Matches by kind, at most `limit` of each', schema: searchSchema },
         400: { description: 'q missing or shorter than 2 characters', schema: problemSchema },
       },
-      handler: async ({ query }) => ({
+      handler: async ({ query, principal }) => ({
         status: 200,
-        body: await search(deps.pool, query.q.trim(), query.limit),
+        body: await search(deps.pool, query.q.trim(), query.limit, merchantScopeOf(principal)),
       }),
     }),
   ];

@@ -3,11 +3,12 @@
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
 import { PAYMENT_STATES } from '../domain/states.ts';
+import { merchantScopeOf } from '../http/principal.ts';
 import { defineRoute, type AnyRoute } from '../http/route.ts';
 import { timestamp } from '../ops/schemas.ts';
-import { alertCountsReader } from '../stats/alerts.ts';
+import { alertCountsReader, unresolvedAlertCounts } from '../stats/alerts.ts';
 import { FAILED_STATES, IN_FLIGHT_STATES, SUCCEEDED_STATES } from '../stats/outcomes.ts';
-import { overviewReader } from '../stats/overview.ts';
+import { overviewReader, scopedOverview } from '../stats/overview.ts';
 import { MAX_RANGE_DAYS, WINDOW_NAMES } from '../stats/windows.ts';
 import { timeParam } from './query-params.ts';
 
@@ -125,20 +126,30 @@ export function statsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/stats/overview',
       access: 'viewer',
+      scope: 'query',
       summary: 'Dashboard overview: payments, outcomes, volume per currency, state mix and time to final',
       tags,
       query: overviewQuery,
       responses: { 200: { description: 'The overview of the window', schema: overviewSchema } },
-      handler: async ({ query }) => ({ status: 200, json: await overview(query) }),
+      handler: async ({ query, principal }) => {
+        const scope = merchantScopeOf(principal);
+        if (scope === undefined) return { status: 200, json: await overview(query) };
+        return { status: 200, body: await scopedOverview(deps.pool, query, scope) };
+      },
     }),
     defineRoute({
       method: 'get',
       path: '/api/v1/stats/alerts',
       access: 'viewer',
+      scope: 'query',
       summary: 'Unresolved alerts by status and severity',
       tags,
       responses: { 200: { description: 'The counts', schema: alertCountsSchema } },
-      handler: async () => ({ status: 200, json: await alertCounts() }),
+      handler: async ({ principal }) => {
+        const scope = merchantScopeOf(principal);
+        if (scope === undefined) return { status: 200, json: await alertCounts() };
+        return { status: 200, body: await unresolvedAlertCounts(deps.pool, new Date(), scope) };
+      },
     }),
   ];
 }

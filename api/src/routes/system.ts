@@ -237,6 +237,7 @@ export function systemRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/health',
       access: 'viewer',
+      scope: 'none',
       summary:
         'System health: every component (API, workers, controller, Postgres, Redis, the queues and DLQs, Kubernetes) with latencies, versions and instances, and a 0–100 score with its inputs',
       tags,
@@ -251,6 +252,7 @@ export function systemRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/queue/stats',
       access: 'viewer',
+      scope: 'none',
       summary: 'Depth of the events queue and its dead-letter queue',
       tags,
       responses: {

@@ -6,7 +6,7 @@ import { NotFound, ValidationError } from '../domain/errors.ts';
 import { parseCurrency, parseDecimalAmount, parseMinorAmount, type CurrencyCode } from '../domain/money.ts';
 import { isPaymentState, type PaymentState } from '../domain/states.ts';
 import { idempotent } from '../http/idempotency.ts';
-import { actorOf } from '../http/principal.ts';
+import { actorOf, merchantScopeOf, type Principal } from '../http/principal.ts';
 import {
   defineRoute,
   problemSchema,
@@ -188,7 +188,8 @@ function amountBound(
   return parseDecimalAmount(decimal, currency, { field: `amount_${which}` }).amountMinor;
 }
 
-function toFilter(q: FilterQuery): PaymentFilter {
+/** The list's filter, with the caller's merchant scope as one more condition of the query. */
+function toFilter(q: FilterQuery, principal: Principal | undefined): PaymentFilter {
   const currency = q.currency === undefined ? undefined : parseCurrency(q.currency);
   const min = amountBound(q, 'min', currency);
   const max = amountBound(q, 'max', currency);
@@ -205,6 +206,7 @@ function toFilter(q: FilterQuery): PaymentFilter {
     createdFrom: q.created_from,
     createdTo: q.created_to,
     q: q.q,
+    merchantScope: merchantScopeOf(principal),
   };
 }
 
@@ -230,7 +232,11 @@ function commandRoute(deps: ApiDeps, kind: CommandKind, c: Caches): AnyRoute {
         tx,
         ctx.params.transactionId,
         { kind, amount: body.amount, reason: body.reason },
-        { actor: { actorType: w.actorType, actorId: w.actorId }, requestId: w.requestId },
+        {
+          actor: { actorType: w.actorType, actorId: w.actorId },
+          requestId: w.requestId,
+          viewer: ctx.principal,
+        },
       );
       return { status: 200, body: paymentJson(payment) };
     },
@@ -239,6 +245,7 @@ function commandRoute(deps: ApiDeps, kind: CommandKind, c: Caches): AnyRoute {
     method: 'post',
     path: `${BASE}/:transactionId/${kind}`,
     access: 'operator',
+    scope: 'query',
     summary: `${kind[0]?.toUpperCase() ?? ''}${kind.slice(1)} a payment (state-machine command)`,
     tags: ['transactions'],
     params: idParams,
@@ -294,7 +301,7 @@ function logExport(
 
 async function runExport(deps: ApiDeps, metrics: ExportMetrics, ctx: ExportContext): Promise<undefined> {
   const { query, res } = ctx;
-  const filter = toFilter(query);
+  const filter = toFilter(query, ctx.principal);
   const begin = (): void => {
     res.status(200).set({
       'content-type': 'text/csv; charset=utf-8',
@@ -332,6 +339,7 @@ function exportRoute(deps: ApiDeps, path: string): AnyRoute {
     method: 'get',
     path,
     access: 'viewer',
+    scope: 'query',
     summary: 'Export payments as CSV (the list filters and sort), streamed',
     tags: ['transactions'],
     query: exportQuery,
@@ -481,6 +489,7 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: BASE,
       access: 'viewer',
+      scope: 'query',
       summary: 'List payments (filter, sort, offset or cursor paging)',
       tags: ['transactions'],
       query: listQuery,
@@ -488,11 +497,11 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
         200: { description: 'One page of payments', schema: pageSchema },
         400: problem('Bad filter'),
       },
-      handler: async ({ query }) => {
+      handler: async ({ query, principal }) => {
         const page = await listPayments(
           deps.pool,
           {
-            filter: toFilter(query),
+            filter: toFilter(query, principal),
             sort: query.sort,
             limit: query.limit,
             offset: query.offset,
@@ -523,6 +532,7 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: `${BASE}/:transactionId`,
       access: 'viewer',
+      scope: 'query',
       summary: 'Get a payment',
       tags: ['transactions'],
       params: idParams,
@@ -530,15 +540,16 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
         200: { description: 'The payment', schema: paymentSchema },
         404: problem('No such payment'),
       },
-      handler: async ({ params }) => ({
+      handler: async ({ params, principal }) => ({
         status: 200,
-        json: jsonOfCached(await getPaymentCached(deps.pool, c.payments, params.transactionId)),
+        json: jsonOfCached(await getPaymentCached(deps.pool, c.payments, params.transactionId, principal)),
       }),
     }),
     defineRoute({
       method: 'post',
       path: BASE,
       access: 'operator',
+      scope: 'query',
       summary: 'Create a payment (state pending); send an Idempotency-Key',
       tags: ['transactions'],
       body: createBody,
@@ -552,10 +563,12 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
         c,
         idempotent(deps.pool, async (ctx, tx) => {
           const w = who(ctx);
-          const payment = await createPayment(tx, ctx.body, {
-            actor: { actorType: w.actorType, actorId: w.actorId },
-            requestId: w.requestId,
-          });
+          const payment = await createPayment(
+            tx,
+            ctx.body,
+            { actor: { actorType: w.actorType, actorId: w.actorId }, requestId: w.requestId },
+            ctx.principal,
+          );
           return { status: 201, body: paymentJson(payment), headers: { Location: `${BASE}/${payment.id}` } };
         }),
       ),
@@ -564,12 +577,13 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: `${BASE}/:transactionId/audit-logs`,
       access: 'viewer',
+      scope: 'query',
       summary: "A payment's audit trail, oldest first",
       tags: ['transactions', 'audit'],
       params: idParams,
       responses: { 200: { description: 'Audit rows' }, 404: problem('No such payment') },
-      handler: async ({ params }) => {
-        const payment = await getPayment(deps.pool, params.transactionId);
+      handler: async ({ params, principal }) => {
+        const payment = await getPayment(deps.pool, params.transactionId, principal);
         return { status: 200, body: { data: await auditTrail(deps.pool, 'payment', payment.id) } };
       },
     }),
@@ -577,6 +591,7 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: `${BASE}/:transactionId/timeline`,
       access: 'viewer',
+      scope: 'query',
       summary: "A payment's state timeline: creation, processor events applied or refused, commands",
       tags: ['transactions'],
       params: idParams,
@@ -584,8 +599,8 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
         200: { description: 'Entries, oldest first', schema: timelineSchema },
         404: problem('No such payment'),
       },
-      handler: async ({ params }) => {
-        const payment = await getPayment(deps.pool, params.transactionId);
+      handler: async ({ params, principal }) => {
+        const payment = await getPayment(deps.pool, params.transactionId, principal);
         return { status: 200, body: { data: await paymentTimeline(deps.pool, payment) } };
       },
     }),
@@ -593,6 +608,7 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: `${BASE}/:transactionId/parked-events`,
       access: 'viewer',
+      scope: 'query',
       summary:
         "A payment's parked events: processor events that arrived before the payment or the state they need, waiting for the worker to apply them in occurred_at order",
       tags: ['transactions'],
@@ -604,10 +620,13 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
         },
         404: problem('No such payment and nothing parked for it'),
       },
-      handler: async ({ params }) => {
+      handler: async ({ params, principal }) => {
         const id = params.transactionId;
+        // A scoped caller sees parked events of its merchants' payments only: before the payment
+        // exists nothing says whose it is, so it is not found.
+        if (merchantScopeOf(principal) !== undefined) await getPayment(deps.pool, id, principal);
         const [payment, data] = await Promise.all([
-          getPayment(deps.pool, id).catch((err: unknown) => {
+          getPayment(deps.pool, id, principal).catch((err: unknown) => {
             if (err instanceof NotFound) return undefined;
             throw err;
           }),
@@ -621,6 +640,7 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: `${BASE}/:transactionId/rule-hits`,
       access: 'viewer',
+      scope: 'query',
       summary: 'The rule hits of a payment, oldest first',
       tags: ['transactions', 'Rules'],
       params: idParams,
@@ -628,8 +648,8 @@ export function transactionsRoutes(deps: ApiDeps): AnyRoute[] {
         200: { description: 'Rule hits', schema: ruleHitsSchema },
         404: problem('No such payment'),
       },
-      handler: async ({ params }) => {
-        const payment = await getPayment(deps.pool, params.transactionId);
+      handler: async ({ params, principal }) => {
+        const payment = await getPayment(deps.pool, params.transactionId, principal);
         return { status: 200, body: { data: await paymentRuleHits(deps.pool, payment.id) } };
       },
     }),

@@ -8,7 +8,7 @@ import { USER_ROLES, type Principal } from '../http/principal.ts';
 import { defineRoute, problemSchema, type AnyRoute, type RouteContext } from '../http/route.ts';
 import { withTransaction } from '../store/tx.ts';
 import { enumList, pageQueryShape, sortParam, textParam, type Actor } from '../ops/common.ts';
-import { pageSchema, timestamp } from '../ops/schemas.ts';
+import { merchantScopeInput, pageSchema, timestamp } from '../ops/schemas.ts';
 import {
   changeUser,
   DENSITIES,
@@ -96,6 +96,10 @@ export const userSchema = z
     email: z.string(),
     name: z.string(),
     role: z.enum(USER_ROLES),
+    merchant_ids: z
+      .array(z.string())
+      .nullable()
+      .describe('The merchants the user is limited to; null: every merchant (always so for an admin)'),
     email_verified: z.boolean(),
     disabled: z.boolean(),
     created_at: timestamp,
@@ -114,8 +118,14 @@ const listQuery = z.strictObject({
 });
 
 const userChange = z
-  .strictObject({ role: z.enum(USER_ROLES).optional(), disabled: z.boolean().optional() })
-  .refine((c) => c.role !== undefined || c.disabled !== undefined, { error: 'name role or disabled' });
+  .strictObject({
+    role: z.enum(USER_ROLES).optional(),
+    disabled: z.boolean().optional(),
+    merchant_ids: merchantScopeInput.optional(),
+  })
+  .refine((c) => c.role !== undefined || c.disabled !== undefined || c.merchant_ids !== undefined, {
+    error: 'name role, disabled or merchant_ids',
+  });
 
 const directoryQuery = z.strictObject({
   q: textParam(200).optional().describe('Start of the email, of the name or of a word of the name'),
@@ -172,6 +182,7 @@ function sessionRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/users/me/sessions',
       access: 'signed_in',
+      scope: 'none',
       summary: 'Your signed-in sessions: device, address, when signed in and last used',
       tags,
       responses: {
@@ -190,6 +201,7 @@ function sessionRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'delete',
       path: '/api/v1/users/me/sessions/:sessionId',
       access: 'signed_in',
+      scope: 'none',
       summary: 'Sign one of your sessions out: its refresh and access tokens stop working at once',
       tags,
       params: sessionId,
@@ -203,6 +215,7 @@ function sessionRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'post',
       path: '/api/v1/users/me/sessions/sign-out-others',
       access: 'signed_in',
+      scope: 'none',
       summary: 'Sign out every session of yours but this one',
       tags,
       responses: {
@@ -218,6 +231,7 @@ function sessionRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/users/me/identities',
       access: 'signed_in',
+      scope: 'none',
       summary: 'Your linked sign-in identities (Google or another OpenID Connect issuer)',
       tags,
       responses: {
@@ -242,6 +256,7 @@ export function usersRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/users/me',
       access: 'signed_in',
+      scope: 'none',
       summary: 'The signed-in user with preferences',
       tags,
       responses: { 200: { description: 'The current user', schema: meSchema } },
@@ -251,6 +266,7 @@ export function usersRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'patch',
       path: '/api/v1/users/me',
       access: 'signed_in',
+      scope: 'none',
       summary: 'Change your display name',
       tags,
       body: profilePatch,
@@ -268,6 +284,7 @@ export function usersRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'patch',
       path: '/api/v1/users/me/preferences',
       access: 'signed_in',
+      scope: 'none',
       summary: "Change the signed-in user's preferences",
       tags,
       body: preferencesPatch,
@@ -281,6 +298,7 @@ export function usersRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/users/directory',
       access: 'operator',
+      scope: 'none',
       summary: 'Active operators and admins, to assign alerts to',
       tags,
       query: directoryQuery,
@@ -294,6 +312,7 @@ export function usersRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/users',
       access: 'admin',
+      scope: 'none',
       summary: 'List users',
       tags,
       query: listQuery,
@@ -307,7 +326,8 @@ export function usersRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'patch',
       path: '/api/v1/users/:userId',
       access: 'admin',
-      summary: "Change a user's role or disable them (the last admin stays)",
+      scope: 'none',
+      summary: "Change a user's role or merchants, or disable them (the last admin stays)",
       tags,
       params: z.strictObject({ userId: z.string().min(1).max(64) }),
       body: userChange,

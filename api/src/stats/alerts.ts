@@ -1,7 +1,7 @@
 // The dashboard's alert tiles: unresolved alerts by status and severity.
 import type pg from 'pg';
 import { ALERT_SEVERITIES } from '../ops/alerts.ts';
-import { readUnresolvedAlerts } from './queries.ts';
+import { readScopedUnresolvedAlerts, readUnresolvedAlerts } from './queries.ts';
 import { SingleFlight } from './single-flight.ts';
 
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
@@ -26,11 +26,14 @@ function isSeverity(value: string): value is AlertSeverity {
 export async function unresolvedAlertCounts(
   db: Pick<pg.Pool, 'query'>,
   now = new Date(),
+  scope?: readonly string[],
 ): Promise<AlertCounts> {
   const open = zeros();
   const acknowledged = zeros();
   let total = 0;
-  for (const r of await readUnresolvedAlerts(db)) {
+  const rows =
+    scope === undefined ? await readUnresolvedAlerts(db) : await readScopedUnresolvedAlerts(db, scope);
+  for (const r of rows) {
     const into = r.status === 'open' ? open : r.status === 'acknowledged' ? acknowledged : undefined;
     if (!into || !isSeverity(r.severity)) continue;
     into[r.severity] += r.alerts;

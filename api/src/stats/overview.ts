@@ -5,7 +5,15 @@ import { formatMinor, isCurrencyCode } from '../domain/money.ts';
 import { PAYMENT_STATES, type PaymentState } from '../domain/states.ts';
 import { latencyQuantile, type LatencyCount } from './histogram.ts';
 import { successRate } from './outcomes.ts';
-import { readFinalLatency, readSeries, readStateMix, type SeriesRow } from './queries.ts';
+import {
+  readFinalLatency,
+  readSeries,
+  readStateMix,
+  type SeriesRow,
+  readScopedFinalLatency,
+  readScopedSeries,
+  readScopedStateMix,
+} from './queries.ts';
 import { SingleFlight } from './single-flight.ts';
 import { bucketStarts, resolveWindow, type StatsWindow, type WindowQuery } from './windows.ts';
 
@@ -170,6 +178,22 @@ async function readOverview(db: pg.Pool, w: StatsWindow, now: Date): Promise<Ove
 /** GET /stats/overview: resolve the window, read its three aggregates at once, assemble. */
 export async function paymentOverview(db: pg.Pool, q: WindowQuery, now = new Date()): Promise<Overview> {
   return readOverview(db, resolveWindow(q, now), now);
+}
+
+/** The overview of the payments of some merchants only (a scoped caller), read from the payments. */
+export async function scopedOverview(
+  db: pg.Pool,
+  q: WindowQuery,
+  scope: readonly string[],
+  now = new Date(),
+): Promise<Overview> {
+  const w = resolveWindow(q, now);
+  const [series, states, latency] = await Promise.all([
+    readScopedSeries(db, w, scope),
+    readScopedStateMix(db, w, scope),
+    readScopedFinalLatency(db, w, scope),
+  ]);
+  return buildOverview(w, { series, states, latency }, now);
 }
 
 /**

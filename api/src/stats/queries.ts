@@ -2,7 +2,7 @@
 // few hundred rows at most: a window's buckets (≤ 744) times currencies, summed over shards.
 import type pg from 'pg';
 import { PAYMENT_STATES, type PaymentState } from '../domain/states.ts';
-import { FAILED_STATES, SUCCEEDED_STATES } from './outcomes.ts';
+import { FAILED_STATES, IN_FLIGHT_STATES, SUCCEEDED_STATES } from './outcomes.ts';
 import { tiling, type StatsWindow } from './windows.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;
@@ -116,5 +116,107 @@ export async function readUnresolvedAlerts(
              from alerts where status <> 'resolved'
             group by status, severity`,
   });
+  return rows.map((r) => ({ status: r.status, severity: r.severity, alerts: Number(r.alerts) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The same aggregates for a caller limited to some merchants. The pre-aggregated statistics are
+// per currency, not per merchant, so these read the payments themselves, with the scope and the
+// window in the query (the merchant indexes lead with merchant_id, created_at). They cost a scan
+// of the scoped merchants' payments in the window instead of a few hundred rows.
+
+const inList = (states: readonly PaymentState[]): string => states.map((s) => `'${s}'`).join(', ');
+
+/** readSeries over the payments of `scope`'s merchants. */
+export async function readScopedSeries(
+  db: Queryable,
+  w: StatsWindow,
+  scope: readonly string[],
+): Promise<SeriesRow[]> {
+  const { rows } = await db.query<{
+    index: number;
+    currency: string;
+    payments: bigint;
+    succeeded: bigint;
+    failed: bigint;
+    amount: string;
+  }>(
+    `select ((extract(epoch from created_at)::int8 - $4::int8) / $1)::int4 as index, currency,
+            count(*)::int8 as payments,
+            count(*) filter (where current_state in (${inList(SUCCEEDED_STATES)}))::int8 as succeeded,
+            count(*) filter (where current_state in (${inList(FAILED_STATES)}))::int8 as failed,
+            sum(amount_minor)::text as amount
+       from payments
+      where merchant_id = any($5::text[]) and created_at >= $2 and created_at < $3
+      group by 1, 2`,
+    [w.bucketSeconds, w.from, w.end, Math.floor(w.from.getTime() / 1000), scope],
+  );
+  return rows.map((r) => ({
+    index: r.index,
+    currency: r.currency,
+    payments: Number(r.payments),
+    succeeded: Number(r.succeeded),
+    failed: Number(r.failed),
+    amountMinor: r.amount,
+  }));
+}
+
+/** readStateMix over the payments of `scope`'s merchants. */
+export async function readScopedStateMix(
+  db: Queryable,
+  w: StatsWindow,
+  scope: readonly string[],
+): Promise<Record<PaymentState, number>> {
+  const { rows } = await db.query<{ state: PaymentState; n: bigint }>(
+    `select current_state as state, count(*)::int8 as n from payments
+      where merchant_id = any($3::text[]) and created_at >= $1 and created_at < $2
+      group by 1`,
+    [w.from, w.end, scope],
+  );
+  const counts = Object.fromEntries(PAYMENT_STATES.map((s) => [s, 0])) as Record<PaymentState, number>;
+  for (const r of rows) counts[r.state] = Number(r.n);
+  return counts;
+}
+
+/**
+ * readFinalLatency over the payments of `scope`'s merchants: payments that became final in the
+ * window (the first event out of the in-flight states, else the last change), by time from creation.
+ */
+export async function readScopedFinalLatency(
+  db: Queryable,
+  w: StatsWindow,
+  scope: readonly string[],
+): Promise<{ bucket: number; payments: number }[]> {
+  const { rows } = await db.query<{ latency_bucket: number; payments: bigint }>(
+    `select payment_latency_bucket(x.final_at - x.created_at) as latency_bucket, count(*)::int8 as payments
+       from (
+         select p.created_at,
+                coalesce((select min(e.recorded_at) from payment_events e
+                           where e.payment_id = p.id and e.payment_created_at = p.created_at
+                             and e.from_state in (${inList(IN_FLIGHT_STATES)})
+                             and e.to_state not in (${inList(IN_FLIGHT_STATES)})), p.updated_at) as final_at
+           from payments p
+          where p.merchant_id = any($3::text[])
+            and p.current_state not in (${inList(IN_FLIGHT_STATES)})
+            and p.created_at < $2 and p.updated_at >= $1
+       ) x
+      where x.final_at >= $1 and x.final_at < $2
+      group by 1`,
+    [w.from, w.end, scope],
+  );
+  return rows.map((r) => ({ bucket: r.latency_bucket, payments: Number(r.payments) }));
+}
+
+/** readUnresolvedAlerts for the alerts of `scope`'s merchants. */
+export async function readScopedUnresolvedAlerts(
+  db: Queryable,
+  scope: readonly string[],
+): Promise<{ status: string; severity: string; alerts: number }[]> {
+  const { rows } = await db.query<{ status: string; severity: string; alerts: bigint }>(
+    `select status, severity, count(*)::int8 as alerts
+       from alerts where status <> 'resolved' and merchant_id = any($1::text[])
+      group by status, severity`,
+    [scope],
+  );
   return rows.map((r) => ({ status: r.status, severity: r.severity, alerts: Number(r.alerts) }));
 }
