@@ -207,6 +207,20 @@ describe('merchant-scoped access', () => {
     });
   }
 
+  it('when a scoped user reads notifications, then only those about its merchants alerts', async () => {
+    const list = await json<{ items: { object_id: string }[]; unread_count: number }>(
+      asUser(),
+      '/api/v1/notifications',
+    );
+    expect(list.items.map((n) => n.object_id)).toEqual([alerts.a]);
+    expect(list.unread_count).toBe(1);
+    const all = await json<{ items: { object_id: string }[] }>(
+      { token: admin.accessToken },
+      '/api/v1/notifications',
+    );
+    expect(all.items.map((n) => n.object_id).sort()).toEqual([alerts.a, alerts.b].sort());
+  });
+
   it('when a scoped user listens to the stream, then it hears its merchant and never merchant B', async () => {
     const controller = new AbortController();
     const res = await fetch(`${h.api.url}/api/v1/stream?kinds=payment,alert`, {
