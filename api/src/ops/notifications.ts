@@ -109,10 +109,10 @@ export async function markNotification(
 ): Promise<Notification> {
   const user = userOf(principal);
   idOf(id, 'notificationId');
-  const found = await client.query(`select 1 from notifications n where n.id = $1::bigint and ${inScope(2)}`, [
-    id,
-    merchantScopeOf(principal) ?? null,
-  ]);
+  const found = await client.query(
+    `select 1 from notifications n where n.id = $1::bigint and ${inScope(2)}`,
+    [id, merchantScopeOf(principal) ?? null],
+  );
   if (found.rowCount === 0) throw new NotFound('Notification', id);
   if (read) {
     await client.query(
