@@ -12,6 +12,7 @@ import { NotFoundPage } from './shell/NotFoundPage';
 
 const LoginPage = lazy(() => import('../features/auth/LoginPage'));
 const OAuthCallbackPage = lazy(() => import('../features/auth/OAuthCallbackPage'));
+const LandingPage = lazy(() => import('../features/landing/LandingPage'));
 
 function Loading() {
   return (
@@ -37,17 +38,35 @@ function RequireAuth({ children }: { children: ReactNode }) {
   );
 }
 
-/** `/` opens the page the user chose in Settings (the dashboard until they choose). */
-function Landing() {
+/** Signed in, `/` opens the page the user chose in Settings (the dashboard until they choose). */
+function StartPage() {
   const me = useMe();
   if (me.isPending) return <Loading />;
   return <Navigate to={me.data?.preferences.landing_page ?? '/dashboard'} replace />;
+}
+
+/** `/`: the landing page for a signed-out visitor, the start page once signed in. */
+function Home() {
+  const { status } = useAuth();
+  if (status === 'loading') return <Loading />;
+  if (status === 'signed-out')
+    return (
+      <Suspense fallback={<Loading />}>
+        <LandingPage />
+      </Suspense>
+    );
+  return (
+    <RequireAuth>
+      <StartPage />
+    </RequireAuth>
+  );
 }
 
 /** The route table: sign-in and the OIDC return outside the shell, every page inside it. */
 function AppRoutes() {
   return (
     <Routes>
+      <Route index element={<Home />} />
       <Route
         path="/login"
         element={
@@ -71,7 +90,6 @@ function AppRoutes() {
           </RequireAuth>
         }
       >
-        <Route index element={<Landing />} />
         {ROUTES.map(({ path, page: PageComponent }) => (
           <Route key={path} path={path} element={<PageComponent />} />
         ))}

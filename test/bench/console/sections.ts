@@ -11,8 +11,9 @@ const KIB = 1024;
 const INITIAL_TARGET_KIB = 200;
 const kib = (n: number): string => (n / KIB).toFixed(1).padStart(7);
 
-/** The routes whose first load counts: the sign-in page and the dashboard (where sign-in lands). */
+/** The routes whose first load counts: the landing page, the sign-in page and the dashboard (where sign-in lands). */
 const ROUTES = {
+  landing: 'features/landing/LandingPage.tsx',
   'sign-in': 'features/auth/LoginPage.tsx',
   dashboard: 'features/dashboard/DashboardPage.tsx',
   payments: 'features/payments/PaymentsPage.tsx',
@@ -25,13 +26,13 @@ async function bundle(): Promise<string[]> {
   });
   const routes = routeSizes(ROUTES);
   const lines = [
-    `initial JavaScript per route, gzip (target ≤ ${String(INITIAL_TARGET_KIB)} KiB for sign-in and dashboard; the`,
+    `initial JavaScript per route, gzip (target ≤ ${String(INITIAL_TARGET_KIB)} KiB for landing, sign-in and dashboard; the`,
     'baseline is the shell alone: the entry chunk every route loads). PatternFly CSS separately.',
     'route        JS KiB   × shell  + lazy panels KiB   CSS KiB  target',
   ];
   const shell = Math.min(...routes.map((r) => r.jsGzip));
   for (const r of routes) {
-    const counted = r.route === 'sign-in' || r.route === 'dashboard';
+    const counted = r.route === 'landing' || r.route === 'sign-in' || r.route === 'dashboard';
     const verdict = counted ? (r.jsGzip / KIB <= INITIAL_TARGET_KIB ? 'met' : 'MISSED') : '-';
     lines.push(
       `${r.route.padEnd(11)} ${kib(r.jsGzip)}   ${(r.jsGzip / shell).toFixed(2).padStart(6)}  ${kib(r.withLazyGzip).padStart(18)}  ${kib(r.cssGzip)}  ${verdict}`,
