@@ -377,6 +377,22 @@ export const DEMO_RULES = [
     },
   },
   {
+    // Card testing: the demo traffic runs this pattern now and then (fraud.ts).
+    name: 'card-testing',
+    description:
+      'Alerts when one card makes six or more payments within ten minutes and the latest is under 5.00: someone testing a stolen card.',
+    rule_definition: {
+      condition: {
+        all: [
+          { field: 'amount_minor', op: 'lt', value: 500 },
+          { aggregate: 'count', window: '10m', group_by: 'card_fingerprint', op: 'gte', value: 6 },
+        ],
+      },
+      action: 'alert',
+      severity: 'critical',
+    },
+  },
+  {
     name: 'new-market-review',
     description: 'Flags payments from Brazil for review.',
     rule_definition: {

@@ -2,6 +2,7 @@
 // (through POST /api/v1/events, applied by the worker) that move earlier payments along.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processorEvent, type ApiClient, type Payment } from './client.ts';
+import { cardTestingRun } from './fraud.ts';
 import {
   amountMinor,
   COUNTRIES,
@@ -89,6 +90,9 @@ export interface TrafficStats {
 }
 
 const MAX_TRACKED = 40;
+/** A card-testing run (fraud.ts) soon after start, then every this many ticks (15 minutes at 1 s). */
+const FRAUD_FIRST_TICK = 5;
+const FRAUD_EVERY_TICKS = 900;
 /** An event that has not moved its payment after this long was refused (or is retried); move on. */
 const GIVE_UP_MS = 10_000;
 
@@ -98,6 +102,7 @@ export class Traffic {
   private readonly intervalMs: number;
   private readonly tracked: Tracked[] = [];
   private running = false;
+  private ticks = 0;
   private loop: Promise<void> | undefined;
 
   constructor(api: ApiClient, intervalMs = 1000) {
@@ -128,6 +133,12 @@ export class Traffic {
 
   /** One payment created, then events for up to two payments whose last event has had time to land. */
   async tick(): Promise<void> {
+    this.ticks += 1;
+    if (this.ticks % FRAUD_EVERY_TICKS === FRAUD_FIRST_TICK) {
+      const run = await cardTestingRun(this.api, processorEvent);
+      this.stats.payments += run.length;
+      this.stats.events += run.length;
+    }
     const created = await this.api.post<Payment>('/api/v1/transactions', newPaymentBody());
     this.stats.payments += 1;
     this.tracked.push({ id: created.id, version: 0, sentAt: 0 });

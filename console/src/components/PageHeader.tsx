@@ -45,7 +45,9 @@ export function PageHeader({
             gap={{ default: 'gapXs' }}
             flexWrap={{ default: 'nowrap' }}
           >
-            <Title headingLevel="h1">{title}</Title>
+            <Title headingLevel="h1" data-tour-id="page-title">
+              {title}
+            </Title>
             {help && <HelpLink />}
           </Flex>
           {description && <Content component="p">{description}</Content>}

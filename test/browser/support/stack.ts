@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { loadApiConfig } from '@payflow/api/config';
 import { createPool } from '@payflow/api/store';
 import type pg from 'pg';
+import { CARD_TESTING, cardTestingRun } from '../../../hack/demo/fraud.ts';
 import { DEMO_RULES, DEMO_USERS, seed } from '../../../hack/demo/seed.ts';
 import { startApi, type RunningApi } from '../../../api/src/server.ts';
 import { newSigningKey, randomIp } from '../../support/auth.ts';
@@ -175,4 +176,34 @@ export async function alertOf(
     );
     return page.data[0];
   });
+}
+
+/**
+ * The demo's card-testing run (hack/demo/fraud.ts) through the API, and the critical alert the
+ * card-testing rule raises for it once the worker has applied the events (needs createDemoRules).
+ */
+export async function cardTestingAlert(
+  stack: ConsoleStack,
+): Promise<{ alertId: string; paymentId: string; ruleId: string }> {
+  const poster = {
+    post: async <T>(path: string, body: unknown) =>
+      stack.call<T>('POST', path, body, { 'idempotency-key': randomUUID() }),
+  };
+  await cardTestingRun(poster, (payment, type) => ({
+    event_id: `evt-browser-${randomUUID()}`,
+    type,
+    payment_id: payment.id,
+    occurred_at: new Date().toISOString(),
+  }));
+  const rules = await stack.call<{ data: { id: string; name: string }[] }>('GET', '/api/v1/rules?limit=100');
+  const rule = rules.data.find((r) => r.name === CARD_TESTING.rule);
+  if (!rule) throw new Error('the card-testing rule is missing: call createDemoRules first');
+  const alert = await eventually('the card-testing alert', async () => {
+    const page = await stack.call<{ data: { id: string; payment_id: string }[] }>(
+      'GET',
+      `/api/v1/alerts?rule_id=${rule.id}`,
+    );
+    return page.data[0];
+  });
+  return { alertId: alert.id, paymentId: alert.payment_id, ruleId: rule.id };
 }

@@ -32,6 +32,7 @@ import { useUpdateOnboarding } from '../../lib/onboarding';
 import { usePreferences } from '../../lib/preferences';
 import { Checklist } from '../onboarding/Checklist';
 import { useMarkByRoute } from '../onboarding/useMarkByRoute';
+import { TourProvider, useTour } from '../tour/TourProvider';
 import { NAV, ROUTES } from '../routes';
 import { AlertToasts } from './AlertToasts';
 import { ErrorBoundary } from './ErrorBoundary';
@@ -132,6 +133,7 @@ function Sidebar() {
 function Header({ drawerOpen, onToggleDrawer }: { drawerOpen: boolean; onToggleDrawer: () => void }) {
   const { preferences, update } = usePreferences();
   const onboarding = useUpdateOnboarding();
+  const tour = useTour();
   return (
     <Masthead>
       <MastheadMain>
@@ -163,6 +165,9 @@ function Header({ drawerOpen, onToggleDrawer }: { drawerOpen: boolean; onToggleD
               </ToolbarItem>
               <ToolbarItem>
                 <HelpMenu>
+                  <DropdownItem key="tour" onClick={tour.start}>
+                    Take the tour
+                  </DropdownItem>
                   <DropdownItem
                     key="checklist"
                     onClick={() => void onboarding.mutateAsync({ dismissed: false })}
@@ -195,43 +200,50 @@ function PageFallback() {
   );
 }
 
+function DashboardChecklist() {
+  const tour = useTour();
+  return <Checklist onTour={tour.running ? undefined : tour.start} />;
+}
+
 export function AppShell() {
   const { pathname } = useLocation();
   const [drawerOpen, setDrawerOpen] = useState(false);
   useDocumentTitle();
   useMarkByRoute();
   return (
-    <Page
-      masthead={
-        <Header
-          drawerOpen={drawerOpen}
-          onToggleDrawer={() => {
-            setDrawerOpen((open) => !open);
-          }}
-        />
-      }
-      notificationDrawer={
-        <NotificationsDrawer
-          onClose={() => {
-            setDrawerOpen(false);
-          }}
-        />
-      }
-      isNotificationDrawerExpanded={drawerOpen}
-      sidebar={<Sidebar />}
-      isManagedSidebar
-      skipToContent={<SkipToContent href={`#${MAIN_ID}`}>Skip to content</SkipToContent>}
-      mainContainerId={MAIN_ID}
-      breadcrumb={<Crumbs />}
-      banner={<LiveBanner />}
-    >
-      <AlertToasts />
-      {pathname === '/dashboard' && <Checklist />}
-      <ErrorBoundary resetKey={pathname}>
-        <Suspense fallback={<PageFallback />}>
-          <Outlet />
-        </Suspense>
-      </ErrorBoundary>
-    </Page>
+    <TourProvider>
+      <Page
+        masthead={
+          <Header
+            drawerOpen={drawerOpen}
+            onToggleDrawer={() => {
+              setDrawerOpen((open) => !open);
+            }}
+          />
+        }
+        notificationDrawer={
+          <NotificationsDrawer
+            onClose={() => {
+              setDrawerOpen(false);
+            }}
+          />
+        }
+        isNotificationDrawerExpanded={drawerOpen}
+        sidebar={<Sidebar />}
+        isManagedSidebar
+        skipToContent={<SkipToContent href={`#${MAIN_ID}`}>Skip to content</SkipToContent>}
+        mainContainerId={MAIN_ID}
+        breadcrumb={<Crumbs />}
+        banner={<LiveBanner />}
+      >
+        <AlertToasts />
+        {pathname === '/dashboard' && <DashboardChecklist />}
+        <ErrorBoundary resetKey={pathname}>
+          <Suspense fallback={<PageFallback />}>
+            <Outlet />
+          </Suspense>
+        </ErrorBoundary>
+      </Page>
+    </TourProvider>
   );
 }

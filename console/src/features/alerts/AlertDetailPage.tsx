@@ -239,7 +239,11 @@ function AlertView({ alert }: { alert: AlertDetail }) {
           </Flex>
         }
       />
-      <PageSection className="payflow-alert-actions" aria-label="Status and actions">
+      <PageSection
+        className="payflow-alert-actions"
+        aria-label="Status and actions"
+        data-tour-id="alert-actions"
+      >
         <Subtitle alert={alert} />
         <Flex
           gap={{ default: 'gapSm' }}

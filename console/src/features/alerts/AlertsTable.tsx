@@ -183,6 +183,7 @@ export function AlertsTable(p: AlertsTableProps) {
   return (
     <InnerScrollContainer>
       <Table
+        data-tour-id="alerts-table"
         aria-label="Alerts"
         variant={p.compact ? 'compact' : undefined}
         aria-busy={p.isStale || p.isLoading}

@@ -131,7 +131,7 @@ export function Explanation({ alert, currency }: { alert: AlertDetail; currency:
   const conditions = recordedConditions(alert);
   const rule = useRule(alert.rule_id);
   return (
-    <Flex direction={{ default: 'column' }} gap={{ default: 'gapMd' }}>
+    <Flex direction={{ default: 'column' }} gap={{ default: 'gapMd' }} data-tour-id="alert-explanation">
       <RuleHeading alert={alert} rule={rule.data} />
       {conditions === undefined && (
         <>

@@ -438,7 +438,11 @@ export default function AuditPage() {
               refreshing={query.isFetching && !query.isPending}
               onRefresh={() => void query.refetch()}
             />
-            <Table aria-label="Audit log" variant={compact ? 'compact' : undefined}>
+            <Table
+              aria-label="Audit log"
+              variant={compact ? 'compact' : undefined}
+              data-tour-id="audit-table"
+            >
               <Thead>
                 <Tr>
                   <Th screenReaderText="Show change" />

@@ -358,7 +358,11 @@ export default function BatchJobsPage() {
             </ToolbarItem>
           </ToolbarContent>
         </Toolbar>
-        <Table aria-label="Batch jobs" variant={compact ? 'compact' : undefined}>
+        <Table
+          aria-label="Batch jobs"
+          variant={compact ? 'compact' : undefined}
+          data-tour-id="batch-jobs-table"
+        >
           <Thead>
             <Tr>
               <Th width={25}>Job</Th>

@@ -21,8 +21,11 @@ export function DashCard({
   actions,
   footer,
   children,
+  tourId,
 }: {
   title: string;
+  /** The guided tour's anchor (data-tour-id). */
+  tourId?: string;
   /** The body's reserved height in px (loading, error and data all take it). */
   minHeight: number;
   state: CardState;
@@ -42,6 +45,7 @@ export function DashCard({
       isFullHeight
       className="payflow-dash-card"
       aria-busy={isLoading || stale ? true : undefined}
+      data-tour-id={tourId}
     >
       <CardHeader actions={actions ? { actions, hasNoOffset: true } : undefined}>
         <CardTitle>

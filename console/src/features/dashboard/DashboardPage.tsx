@@ -76,7 +76,7 @@ function WindowSelector({
   onChange: (w: DashboardWindow) => void;
 }) {
   return (
-    <ToggleGroup aria-label="Time window" isCompact>
+    <ToggleGroup aria-label="Time window" isCompact data-tour-id="dash-window">
       {WINDOWS.map((w) => (
         <ToggleGroupItem
           key={w}

@@ -115,6 +115,7 @@ export function OpenAlertsCard({ stats, state }: { stats: AlertStats | undefined
   return (
     <DashCard
       title="Open alerts"
+      tourId="dash-open-alerts"
       minHeight={SYSTEM_HEIGHT}
       state={state}
       actions={

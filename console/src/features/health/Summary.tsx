@@ -121,7 +121,12 @@ export function SummaryCard({ view, isLoading }: { view: HealthView | undefined;
   const counts = view ? statusCounts(view) : undefined;
   const score = view?.score;
   return (
-    <Card component="section" aria-labelledby="health-summary-title" aria-busy={isLoading || undefined}>
+    <Card
+      component="section"
+      aria-labelledby="health-summary-title"
+      aria-busy={isLoading || undefined}
+      data-tour-id="health-summary"
+    >
       <CardHeader
         actions={
           score

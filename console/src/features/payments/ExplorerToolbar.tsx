@@ -290,6 +290,7 @@ export function ExplorerToolbar({
   const states = listParam.read(v.state);
   return (
     <Toolbar
+      data-tour-id="payments-filters"
       clearAllFilters={onClearAll}
       clearFiltersButtonText="Clear all filters"
       // With no rows the empty state offers "Clear all filters"; one such button on the page.

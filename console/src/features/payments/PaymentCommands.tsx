@@ -60,7 +60,7 @@ export function PaymentCommands({
 
   return (
     <>
-      <Flex gap={{ default: 'gapSm' }}>
+      <Flex gap={{ default: 'gapSm' }} data-tour-id="payment-commands">
         {COMMANDS.map((kind) => (
           <GuardedButton
             key={kind}

@@ -202,6 +202,7 @@ function DetailTabs({ payment }: { payment: Payment | undefined }) {
     payment ? <div className="pf-v6-u-pt-md">{node(payment)}</div> : <Skeleton height="8rem" />;
   return (
     <Tabs
+      data-tour-id="payment-tabs"
       activeKey={active}
       onSelect={(_e, k) => {
         url.set({ tab: k === 'details' ? undefined : String(k) });

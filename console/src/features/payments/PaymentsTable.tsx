@@ -157,6 +157,7 @@ export function PaymentsTable({
 }) {
   return (
     <Table
+      data-tour-id="payments-table"
       role="table"
       aria-label="Payments"
       variant={compact ? 'compact' : undefined}

@@ -228,7 +228,7 @@ export function BacktestPanel({
   });
   const bt = useBacktest(jobId);
   return (
-    <Card isCompact>
+    <Card isCompact data-tour-id="backtest-panel">
       <CardTitle component="h2">Backtest</CardTitle>
       <CardBody>
         <p className="pf-v6-u-mb-sm">

@@ -638,6 +638,7 @@ function Detail({ rule }: { rule: Rule }) {
       )}
       <PageSection>
         <Tabs
+          data-tour-id="rule-tabs"
           activeKey={tab}
           onSelect={(_e, k) => {
             url.set({ tab: String(k) });
