@@ -62,13 +62,14 @@ export function TourProvider({ children }: { children: ReactNode }) {
   const { user } = useAuth();
   const role = user?.role;
   const onboarding = useOnboarding();
-  const save = useUpdateOnboarding();
+  const saveTour = useUpdateOnboarding().mutate;
   const navigate = useNavigate();
   const location = useLocation();
   const [params, setParams] = useSearchParams();
   const [step, setStep] = useState<number | undefined>(undefined);
   const [thread, setThread] = useState<Thread | undefined>(undefined);
   const resumed = useRef(false);
+  const startedFor = useRef<string | undefined>(undefined);
   const advanced = useRef<number | undefined>(undefined);
   const visible = useMemo(() => stepsFor(role), [role]);
   // Where the user is when a move happens (read at the move; moving is no reason to re-create it).
@@ -83,10 +84,10 @@ export function TourProvider({ children }: { children: ReactNode }) {
       if (!s) return;
       setStep(index);
       advanced.current = undefined;
-      save.mutate({ tour: { status: 'running', step: index } });
+      saveTour({ tour: { status: 'running', step: index } });
       if (!isAt(s, here.current, t)) void navigate(s.path(t));
     },
-    [navigate, save],
+    [navigate, saveTour],
   );
 
   const begin = useCallback(
@@ -110,9 +111,9 @@ export function TourProvider({ children }: { children: ReactNode }) {
     (status: 'done' | 'skipped') => {
       setStep(undefined);
       localStorage.removeItem(STORE);
-      save.mutate({ tour: { status, step: 0 } });
+      saveTour({ tour: { status, step: 0 } });
     },
-    [save],
+    [saveTour],
   );
 
   const next = useCallback(() => {
@@ -125,7 +126,10 @@ export function TourProvider({ children }: { children: ReactNode }) {
   const back = useCallback(() => {
     if (step === undefined || !thread) return;
     const before = [...visible].reverse().find((i) => i < step);
-    if (before !== undefined) enter(before, thread);
+    if (before === undefined) return;
+    enter(before, thread);
+    // Back to a step that waits for the user: it is done already, but they asked to see it.
+    advanced.current = before;
   }, [enter, step, thread, visible]);
 
   // Resume after a reload (or in another browser) where the server says the user is.
@@ -143,7 +147,8 @@ export function TourProvider({ children }: { children: ReactNode }) {
 
   // `?tour=start` (the landing page's "Take the tour", the checklist) starts it afresh.
   useEffect(() => {
-    if (params.get('tour') !== 'start' || !role) return;
+    if (params.get('tour') !== 'start' || !role || startedFor.current === location.key) return;
+    startedFor.current = location.key;
     setParams(
       (p) => {
         const n = new URLSearchParams(p);
@@ -153,9 +158,8 @@ export function TourProvider({ children }: { children: ReactNode }) {
       { replace: true },
     );
     // Syncing with the address: `?tour=start` is a request to start.
-    // eslint-disable-next-line react-hooks/set-state-in-effect
     start();
-  }, [params, role, setParams, start]);
+  }, [params, role, setParams, start, location.key]);
 
   // Steps that wait for the user.
   const current = step === undefined ? undefined : TOUR_STEPS[step];

@@ -34,13 +34,17 @@ describe('tour steps', () => {
     expect(TOUR_STEPS[nearestStep('viewer', ack) ?? -1]?.id).toBe('rule');
   });
 
-  it('when the user opens a payment, then the open step is done; its query does not matter for where a step is', () => {
+  it('when the user opens a payment, then the open step is done; a step query counts for where it is', () => {
     const open = TOUR_STEPS.find((s) => s.id === 'payments-open');
     expect(open?.doneAt?.({ pathname: '/payments/pay_1', search: '' }, {})).toBe(true);
     expect(open?.doneAt?.({ pathname: '/payments', search: '?payer_id=x' }, {})).toBe(false);
     const filter = TOUR_STEPS.find((s) => s.id === 'payments-filter');
     expect(filter?.doneAt?.({ pathname: '/payments', search: '?payer_id=x' }, {})).toBe(true);
     expect(filter?.doneAt?.({ pathname: '/payments', search: '?sort=amount' }, {})).toBe(false);
-    expect(isAt(open!, { pathname: '/payments', search: '' }, { payer: 'x' })).toBe(true);
+    expect(isAt(open!, { pathname: '/payments', search: '?payer_id=x&sort=amount' }, { payer: 'x' })).toBe(
+      true,
+    );
+    expect(isAt(open!, { pathname: '/payments', search: '' }, { payer: 'x' })).toBe(false);
+    expect(isAt(open!, { pathname: '/payments', search: '' }, {})).toBe(true);
   });
 });

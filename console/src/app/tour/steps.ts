@@ -251,8 +251,10 @@ export function nearestStep(role: Role | undefined, index: number): number | und
   return stepsFor(role).find((i) => i >= index);
 }
 
-/** True when the user is where the step is shown (the address's path; its query may differ). */
+/** True when the user is where the step is shown: its path, and each query parameter it names. */
 export function isAt(step: TourStep, where: Where, t: Thread): boolean {
-  const target = step.path(t).split('?')[0] ?? '';
-  return where.pathname === target;
+  const [path = '', query = ''] = step.path(t).split('?');
+  if (where.pathname !== path) return false;
+  const have = new URLSearchParams(where.search);
+  return [...new URLSearchParams(query)].every(([k, v]) => have.get(k) === v);
 }
