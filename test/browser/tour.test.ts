@@ -40,7 +40,20 @@ async function shown(page: Page): Promise<Shown> {
 }
 
 async function waitStep(page: Page, id: string): Promise<Shown> {
-  await page.locator(`[data-tour-step="${id}"]`).waitFor({ timeout: 20_000 });
+  try {
+    await page.locator(`[data-tour-step="${id}"]`).waitFor({ timeout: 20_000 });
+  } catch (err) {
+    await shoot(page, `tour-failed-at-${id}`);
+    const info = await page.evaluate(() => ({
+      url: location.href,
+      steps: [...document.querySelectorAll('[data-tour-step]')].map((e) => e.getAttribute('data-tour-step')),
+      targets: [...document.querySelectorAll('[data-tour-id]')].map((e) => {
+        const r = e.getBoundingClientRect();
+        return `${e.getAttribute('data-tour-id') ?? ''} ${String(Math.round(r.x))},${String(Math.round(r.y))} ${String(Math.round(r.width))}x${String(Math.round(r.height))}`;
+      }),
+    }));
+    throw new Error(`step ${id} not shown: ${JSON.stringify(info)}`, { cause: err });
+  }
   return shown(page);
 }
 
@@ -91,8 +104,8 @@ describe('guided tour', () => {
     await page.locator('[data-tour-id="nav-payments"]').click();
     await see('payments-filter');
     await shoot(page, 'tour-05-filter-desktop-light');
-    await page.getByLabel('Payer').fill(CARD_TESTING.payer);
-    await page.getByLabel('Payer').press('Enter');
+    await page.getByRole('textbox', { name: 'Payer', exact: true }).fill(CARD_TESTING.payer);
+    await page.getByRole('textbox', { name: 'Payer', exact: true }).press('Enter');
     await see('payments-open');
     expect(new URL(page.url()).searchParams.get('payer_id')).toBe(CARD_TESTING.payer);
     await page.locator('main table a[href^="/payments/pay_"]').first().click();

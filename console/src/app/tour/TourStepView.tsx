@@ -3,16 +3,18 @@
 // "Step n of N", Back, Next and Skip. When the element is not there (a narrow screen hides the
 // navigation, a page that failed), the popover points at the page title instead.
 import { Button, Flex, FlexItem, Popover } from '@patternfly/react-core';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Thread, TourStep } from './steps';
 import './tour.css';
 
 const FALLBACK_AFTER_MS = 4000;
 
+/** Shown, and not off to a side (a folded-away navigation is moved out of the viewport). */
 function visibleTarget(id: string): HTMLElement | undefined {
   for (const el of document.querySelectorAll<HTMLElement>(`[data-tour-id="${id}"]`)) {
     const r = el.getBoundingClientRect();
-    if (r.width > 0 && r.height > 0) return el;
+    const inside = r.right > 0 && r.left < window.innerWidth;
+    if (r.width > 0 && r.height > 0 && inside && el.checkVisibility({ visibilityProperty: true })) return el;
   }
   return undefined;
 }
@@ -75,23 +77,42 @@ export function TourStepView({
   const { el, rect } = useTarget(step.target);
   const last = position === total;
   const waits = step.doneAt !== undefined || step.doneWhen !== undefined;
+  // The popover hangs on the spotlight, not on the element itself: a click on the element (what
+  // a step may ask for) then reaches the page instead of toggling the popover.
+  const spot = useRef<HTMLDivElement>(null);
   return (
     <>
       {rect && (
-        <div
-          className="payflow-tour-spotlight"
-          aria-hidden
-          style={{
-            top: rect.top - PAD,
-            left: rect.left - PAD,
-            width: rect.width + PAD * 2,
-            height: rect.height + PAD * 2,
-          }}
-        />
+        <div className="payflow-tour-shade" aria-hidden>
+          {/* Four dimmed panels around the hole; none takes clicks. */}
+          <div style={{ top: 0, left: 0, right: 0, height: Math.max(0, rect.top - PAD) }} />
+          <div style={{ top: rect.bottom + PAD, left: 0, right: 0, bottom: 0 }} />
+          <div
+            style={{
+              top: rect.top - PAD,
+              left: 0,
+              width: Math.max(0, rect.left - PAD),
+              height: rect.height + PAD * 2,
+            }}
+          />
+          <div
+            style={{ top: rect.top - PAD, left: rect.right + PAD, right: 0, height: rect.height + PAD * 2 }}
+          />
+          <div
+            ref={spot}
+            className="payflow-tour-spotlight"
+            style={{
+              top: rect.top - PAD,
+              left: rect.left - PAD,
+              width: rect.width + PAD * 2,
+              height: rect.height + PAD * 2,
+            }}
+          />
+        </div>
       )}
-      {el && (
+      {el && rect && (
         <Popover
-          triggerRef={() => el}
+          triggerRef={spot}
           isVisible
           shouldClose={onSkip}
           withFocusTrap={false}

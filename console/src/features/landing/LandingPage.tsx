@@ -1,7 +1,7 @@
 // What a signed-out visitor sees at `/`: what PayFlow does in one sentence, its features with
 // small live-drawn miniatures of the real pages (no images to download), the tour and sign-in.
 // Kept small: it is the first page a visitor loads.
-import { Button, Flex, FlexItem, Label, PageSection, Title } from '@patternfly/react-core';
+import { Button, Flex, FlexItem, Label, Title } from '@patternfly/react-core';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ThemeToggle } from '../../app/shell/ThemeToggle';
@@ -177,7 +177,10 @@ export default function LandingPage() {
         </Flex>
       </header>
       <main>
-        <PageSection className="payflow-landing-hero" aria-labelledby="payflow-landing-title">
+        <section
+          className="payflow-landing-section payflow-landing-hero"
+          aria-labelledby="payflow-landing-title"
+        >
           <Title headingLevel="h1" size="4xl" id="payflow-landing-title">
             The control plane for your payments
           </Title>
@@ -205,8 +208,8 @@ export default function LandingPage() {
           <p className="payflow-landing-small">
             The tour follows one card-testing attack through the live demo, in 23 steps.
           </p>
-        </PageSection>
-        <PageSection aria-labelledby="payflow-landing-features">
+        </section>
+        <section className="payflow-landing-section" aria-labelledby="payflow-landing-features">
           <Title headingLevel="h2" id="payflow-landing-features" className="pf-v6-screen-reader">
             Features
           </Title>
@@ -221,7 +224,7 @@ export default function LandingPage() {
               </li>
             ))}
           </ul>
-        </PageSection>
+        </section>
       </main>
     </div>
   );
