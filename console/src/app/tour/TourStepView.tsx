@@ -120,8 +120,8 @@ export function TourStepView({
           closeBtnAriaLabel="Close the tour"
           aria-label={step.title}
           position="auto"
-          minWidth="18rem"
-          maxWidth="26rem"
+          minWidth="min(18rem, calc(100vw - 2rem))"
+          maxWidth="min(26rem, calc(100vw - 2rem))"
           headerContent={step.title}
           headerComponent="h2"
           bodyContent={
