@@ -15,9 +15,9 @@ function children(pid: number): number[] {
   }
 }
 
-function peakRssKiB(pid: number): number {
+function rssKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'));
     return m?.[1] ? Number(m[1]) : 0;
   } catch {
     return 0;
@@ -30,6 +30,11 @@ function peakRssKiB(pid: number): number {
  * upper bound of the tree's real peak.
  */
 export function peakTreeRssMiB(pids: readonly number[]): number {
+  return treeRssMiB(pids, 'VmHWM');
+}
+
+/** The sum of `field` (VmRSS: resident now; VmHWM: peak) over the processes and their descendants, MiB. */
+export function treeRssMiB(pids: readonly number[], field: 'VmHWM' | 'VmRSS'): number {
   const seen = new Set<number>();
   const stack = [...pids];
   let kib = 0;
@@ -37,7 +42,7 @@ export function peakTreeRssMiB(pids: readonly number[]): number {
     const pid = stack.pop();
     if (pid === undefined || seen.has(pid)) continue;
     seen.add(pid);
-    kib += peakRssKiB(pid);
+    kib += rssKiB(pid, field);
     stack.push(...children(pid));
   }
   return Math.round(kib / 1024);
