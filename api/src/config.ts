@@ -58,6 +58,16 @@ export const apiConfigSchema = z.object({
    * default: this repository's console/dist, when built. Without an index.html there, no console.
    */
   CONSOLE_DIST_DIR: z.string().min(1).optional(),
+  /**
+   * A local demo only: the sign-in the console's login page fills in (`email password`,
+   * separated by the first space). Never set it on an install: GET /api/v1/auth/providers shows it to anyone.
+   */
+  DEMO_SIGN_IN: z
+    .string()
+    .regex(/^\S+@\S+ .+$/, 'an email address, a space, then the password')
+    .optional(),
+  /** A local demo only: the web page of the mailbox the demo's SMTP server fills (linked from the login page). */
+  DEMO_MAILBOX_URL: z.url().optional(),
   /** SMTP server for verification and reset emails (`smtp://user:pass@host:port`); unset drops mail with a warning. */
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   EMAIL_FROM: z.string().min(3).default('PayFlow <no-reply@payflow.local>'),

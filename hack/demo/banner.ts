@@ -19,6 +19,8 @@ export interface DemoInfo {
    */
   kube: { kubeconfig?: string | undefined; problem?: string | undefined } | { pending: boolean };
   services: { database: string; redis: string; sqs: string };
+  /** The demo mailbox: the mail the API sends lands there. */
+  mailboxUrl: string;
   logDir: string;
   /** What was seeded this start; undefined when the data was kept from an earlier one. */
   seeded: SeedSummary | undefined;
@@ -83,7 +85,8 @@ export function banner(i: DemoInfo): string {
     `Console:  ${i.apiUrl}/   (open it in a browser and sign in with the login below)`,
     `API:      ${i.apiUrl}`,
     `OpenAPI:  ${i.apiUrl}/api/v1/openapi.json`,
-    `Login:    ${i.email} / ${i.password}   (the console's sign-in, or POST /api/v1/auth/login)`,
+    `Mailbox:  ${i.mailboxUrl}   (the mail the product sends: sign-up verification, resets, invitations)`,
+    `Login:    ${i.email} / ${i.password}   (filled in on the console's sign-in; or POST /api/v1/auth/login)`,
     `          also ${i.otherUsers.join(', ')} with the same password`,
     `Token:    export TOKEN=${i.token}`,
     `          (admin access token, valid ${String(Math.round(i.tokenTtlSeconds / 60))} minutes; log in again for a new one)`,

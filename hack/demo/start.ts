@@ -33,6 +33,7 @@ import { installProductCrds } from './kube.ts';
 import { entry } from './product.ts';
 import { pickPort, startNode, stopNode, tail, waitReady } from './processes.ts';
 import { DEMO_RULES, DEMO_USERS, migrateDatabase, seed, type SeedSummary } from './seed.ts';
+import { startMailbox, type Mailbox } from './mailbox.ts';
 import { startDemoServices, type DemoServices } from './services.ts';
 import { smoke, type SmokeContext } from './smoke.ts';
 import { Traffic } from './traffic.ts';
@@ -79,6 +80,7 @@ const say = (line: string): void => {
 /** Everything the demo started, for stopping it in order. */
 interface Running {
   services: DemoServices | undefined;
+  mailbox: Mailbox | undefined;
   kube: KubeInstance | undefined;
   processes: Service[];
   traffic: Traffic | undefined;
@@ -89,6 +91,7 @@ class StopRequested extends Error {}
 
 const running: Running = {
   services: undefined,
+  mailbox: undefined,
   kube: undefined,
   processes: [],
   traffic: undefined,
@@ -157,6 +160,8 @@ interface Plan {
   logDir: string;
   /** The admin's password, in a file readable by this user only (as a mounted secret would be). */
   adminPasswordFile: string;
+  password: string;
+  mailbox: Mailbox;
   apiPort: number;
   workerPort: number;
   controllerPort: number;
@@ -211,13 +216,18 @@ async function startApi(p: Plan): Promise<string> {
     JWT_PRIVATE_KEY: jwtPrivateKey(p.services.dataDir),
     ACCESS_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS),
     APP_BASE_URL: url,
-    // As an install: the first admin from the configuration (its password in a file, as a
-    // mounted secret), everyone else by invitation. The demo sends no mail (no SMTP_URL), so its
-    // other people are the seeded operator and viewer.
-    SIGNUP_POLICY: 'invite',
+    // As an install, the first admin comes from the configuration (its password in a file, as a
+    // mounted secret). Unlike one, anybody may sign up (and becomes a viewer once verified): the
+    // demo shows the whole sign-up → verify → sign-in path, its mail landing in the demo mailbox.
+    SIGNUP_POLICY: 'open',
+    SIGNUP_ROLE: 'viewer',
     ADMIN_EMAIL: DEMO_USERS[0].email,
     ADMIN_NAME: DEMO_USERS[0].name,
     ADMIN_PASSWORD_FILE: p.adminPasswordFile,
+    SMTP_URL: p.mailbox.smtpUrl,
+    EMAIL_FROM: 'PayFlow demo <no-reply@payflow.local>',
+    DEMO_SIGN_IN: `${DEMO_USERS[0].email} ${p.password}`,
+    DEMO_MAILBOX_URL: p.mailbox.url,
   });
 }
 
@@ -347,6 +357,9 @@ async function up(o: Options): Promise<Started> {
   running.services = services;
   checkpoint();
   for (const line of Object.values(services.described)) indented(line);
+  const mailbox = await startMailbox(join(services.dataDir, 'mail'));
+  running.mailbox = mailbox;
+  indented(`mailbox ${mailbox.url} (SMTP ${mailbox.smtpUrl})`);
   const db = await prepareDatabase(services, o);
   checkpoint();
   const logDir = join(services.dataDir, 'logs');
@@ -358,6 +371,8 @@ async function up(o: Options): Promise<Started> {
     databaseUrl: db.url,
     logDir,
     adminPasswordFile,
+    password: o.password,
+    mailbox,
     apiPort: await pickPort(o.apiPort),
     workerPort: await pickPort(9464),
     controllerPort: await pickPort(8081),
@@ -392,6 +407,7 @@ async function up(o: Options): Promise<Started> {
         ? { kubeconfig: kube.kubeconfig, problem: kube.problem }
         : { pending: o.kube || process.env.KUBECONFIG !== undefined },
       services: services.described,
+      mailboxUrl: mailbox.url,
       logDir,
       seeded: db.seeded,
       ruleCount: DEMO_RULES.length,
@@ -444,6 +460,7 @@ async function down(): Promise<void> {
     say('Stopping Kubernetes (kube-apiserver can take ten seconds)…');
     await Promise.all([running.kube.apiserver.stop(), running.kube.etcd.stop()]);
   }
+  await running.mailbox?.close();
   if (running.services) {
     say('Stopping the services…');
     await running.services.stop();

@@ -15,9 +15,13 @@ function children(pid: number): number[] {
   }
 }
 
-function rssKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+function rssKiB(pid: number, field: 'VmHWM' | 'VmRSS' | 'Pss'): number {
+  // Pss (shared pages divided among the processes sharing them) is in smaps_rollup, the rest in status.
+  const file = field === 'Pss' ? 'smaps_rollup' : 'status';
   try {
-    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'));
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+      readFileSync(`/proc/${String(pid)}/${file}`, 'utf8'),
+    );
     return m?.[1] ? Number(m[1]) : 0;
   } catch {
     return 0;
@@ -33,8 +37,12 @@ export function peakTreeRssMiB(pids: readonly number[]): number {
   return treeRssMiB(pids, 'VmHWM');
 }
 
-/** The sum of `field` (VmRSS: resident now; VmHWM: peak) over the processes and their descendants, MiB. */
-export function treeRssMiB(pids: readonly number[], field: 'VmHWM' | 'VmRSS'): number {
+/**
+ * The sum of `field` over the processes and their descendants, MiB: VmRSS (resident now), VmHWM
+ * (each one's peak) or Pss (resident now, each shared page divided among its sharers: the sum is
+ * the tree's real footprint, where VmRSS counts PostgreSQL's shared buffers once per backend).
+ */
+export function treeRssMiB(pids: readonly number[], field: 'VmHWM' | 'VmRSS' | 'Pss'): number {
   const seen = new Set<number>();
   const stack = [...pids];
   let kib = 0;

@@ -36,8 +36,31 @@ const providersSchema = z
         }),
       )
       .describe('The configured OpenID Connect providers; empty when none is'),
+    demo: z
+      .object({
+        email: z.string().optional().describe('The demo sign-in the login page fills in'),
+        password: z.string().optional(),
+        mailbox_url: z
+          .string()
+          .optional()
+          .describe("The demo's mailbox: where the mail the product sends lands"),
+      })
+      .optional()
+      .describe('A local demo only (DEMO_SIGN_IN, DEMO_MAILBOX_URL); absent on an install'),
   })
   .meta({ id: 'AuthProviders' });
+
+/** What the login page of a local demo shows: the demo sign-in and the mailbox, when configured. */
+function demoHints(c: ApiDeps['config']): z.infer<typeof providersSchema>['demo'] {
+  if (!c.DEMO_SIGN_IN && !c.DEMO_MAILBOX_URL) return undefined;
+  const space = c.DEMO_SIGN_IN?.indexOf(' ') ?? -1;
+  return {
+    ...(c.DEMO_SIGN_IN && space > 0
+      ? { email: c.DEMO_SIGN_IN.slice(0, space), password: c.DEMO_SIGN_IN.slice(space + 1) }
+      : {}),
+    ...(c.DEMO_MAILBOX_URL ? { mailbox_url: c.DEMO_MAILBOX_URL } : {}),
+  };
+}
 
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${String(c.charCodeAt(0))};`);
 
@@ -78,7 +101,8 @@ export function oidcRoutes(deps: ApiDeps): AnyRoute[] {
       handler: () => {
         const id = auth.oidc?.settings.provider;
         const oidc = id ? [{ id, name: providerName(id), login_url: `/api/v1/auth/oauth/${id}` }] : [];
-        return Promise.resolve({ status: 200, body: { password: true, oidc } });
+        const demo = demoHints(deps.config);
+        return Promise.resolve({ status: 200, body: { password: true, oidc, ...(demo ? { demo } : {}) } });
       },
     }),
     defineRoute({

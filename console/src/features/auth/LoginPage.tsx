@@ -25,6 +25,8 @@ import { ThemeToggle } from '../../app/shell/ThemeToggle';
 interface Providers {
   password: boolean;
   oidc: { id: string; name: string; login_url: string }[];
+  /** A local demo only: its sign-in, filled in, and its mailbox. */
+  demo?: { email?: string; password?: string; mailbox_url?: string };
 }
 
 /** Only same-origin paths are followed after sign-in (no open redirect). */
@@ -37,6 +39,39 @@ function messageOf(err: unknown): string {
   if (err instanceof ApiError && err.status === 429)
     return 'Too many failed attempts. Wait a few minutes and try again.';
   return describeError(err);
+}
+
+/** The demo's sign-in, filled in once it is known, unless the person typed something already. */
+function useDemoSignIn(
+  providers: Providers | undefined,
+  form: { email: string; password: string; setEmail: (v: string) => void; setPassword: (v: string) => void },
+): void {
+  const [filled, setFilled] = useState(false);
+  const demo = providers?.demo;
+  if (!demo?.email || filled) return;
+  setFilled(true);
+  if (form.email !== '' || form.password !== '') return;
+  form.setEmail(demo.email);
+  form.setPassword(demo.password ?? '');
+}
+
+function DemoNotice({ providers }: { providers: Providers | undefined }) {
+  const demo = providers?.demo;
+  if (!demo) return null;
+  return (
+    <Alert variant="info" isInline isPlain title="This is the local demo">
+      {demo.email && <p>The demo administrator's sign-in is filled in: press Sign in.</p>}
+      {demo.mailbox_url && (
+        <p>
+          Mail the product sends (verification, password reset, invitations) lands in the{' '}
+          <a href={demo.mailbox_url} target="_blank" rel="noreferrer">
+            demo mailbox
+          </a>
+          .
+        </p>
+      )}
+    </Alert>
+  );
 }
 
 export default function LoginPage() {
@@ -56,6 +91,7 @@ export default function LoginPage() {
     retry: false,
   });
   const next = safeNext(params.get('next'));
+  useDemoSignIn(providers.data, { email, password, setEmail, setPassword });
   if (status === 'signed-in') return <Navigate to={next} replace />;
 
   const emailMissing = touched && email.trim() === '';
@@ -101,6 +137,7 @@ export default function LoginPage() {
           title={notice}
         />
       )}
+      <DemoNotice providers={providers.data} />
       {error !== undefined && <Alert variant="danger" isInline title={messageOf(error)} aria-live="polite" />}
       <Form onSubmit={(e) => void submit(e)} noValidate>
         <FormGroup label="Email" isRequired fieldId="login-email">
