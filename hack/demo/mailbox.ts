@@ -136,11 +136,20 @@ export async function startMailbox(dir: string): Promise<Mailbox> {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
     };
-    if (path === '/') { send(200, 'text/html; charset=utf-8', listPage(messages())); return; }
-    if (path === '/api/messages') { send(200, 'application/json', JSON.stringify({ data: messages() })); return; }
+    if (path === '/') {
+      send(200, 'text/html; charset=utf-8', listPage(messages()));
+      return;
+    }
+    if (path === '/api/messages') {
+      send(200, 'application/json', JSON.stringify({ data: messages() }));
+      return;
+    }
     const id = /^\/messages\/([\w-]+)$/.exec(path)?.[1];
     const found = id ? messages().find((m) => m.id === id) : undefined;
-    if (found) { send(200, 'text/html; charset=utf-8', messagePage(found)); return; }
+    if (found) {
+      send(200, 'text/html; charset=utf-8', messagePage(found));
+      return;
+    }
     send(
       404,
       'text/html; charset=utf-8',
@@ -155,7 +164,9 @@ export async function startMailbox(dir: string): Promise<Mailbox> {
     messages,
     async close() {
       await Promise.all([
-        new Promise<void>((resolve) => { smtp.close(resolve); }),
+        new Promise<void>((resolve) => {
+          smtp.close(resolve);
+        }),
         new Promise<void>((resolve) => {
           web.closeAllConnections();
           web.close(() => {
