@@ -5,7 +5,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CARD_TESTING } from '../../hack/demo/fraud.ts';
-import { launch, openPage, seriousViolations, shoot, signIn } from './support/browser.ts';
+import { join } from 'node:path';
+import { launch, openPage, SCREENSHOTS, seriousViolations, shoot, signIn } from './support/browser.ts';
 import { cardTestingAlert, createDemoRules, startConsoleStack, type ConsoleStack } from './support/stack.ts';
 
 let stack: ConsoleStack;
@@ -195,6 +196,7 @@ describe('guided tour', () => {
     await signIn(page, stack, 'operator');
     await page.goto(`${stack.url}/dashboard?tour=start`);
     await waitStep(page, 'welcome');
+    await page.screenshot({ path: join(SCREENSHOTS, 'tour-01-welcome-phone-light-viewport.png') });
     await shoot(page, 'tour-01-welcome-phone-light');
     expect(await seriousViolations(page)).toEqual([]);
     await next(page);
@@ -203,6 +205,8 @@ describe('guided tour', () => {
     // The navigation is folded away on a phone: the step points at the page title instead.
     await waitStep(page, 'nav-payments');
     await shoot(page, 'tour-04-nav-phone-light');
+    // What the phone shows (the full-page shot above makes the viewport as tall as the page).
+    await page.screenshot({ path: join(SCREENSHOTS, 'tour-04-nav-phone-light-viewport.png') });
     await page.getByRole('dialog').getByRole('button', { name: 'Skip tour' }).click();
     await page.locator('[data-tour-step]').waitFor({ state: 'detached' });
     await expect.poll(async () => (await tourStatus('operator@payflow.local'))?.tour_status).toBe('skipped');

@@ -9,11 +9,13 @@ import './tour.css';
 
 const FALLBACK_AFTER_MS = 4000;
 
-/** Shown, and not off to a side (a folded-away navigation is moved out of the viewport). */
+/** Shown, and wholly across the viewport (a folded-away navigation is moved out to the left). */
 function visibleTarget(id: string): HTMLElement | undefined {
   for (const el of document.querySelectorAll<HTMLElement>(`[data-tour-id="${id}"]`)) {
     const r = el.getBoundingClientRect();
-    const inside = r.right > 0 && r.left < window.innerWidth;
+    const inside = r.left >= -1 && r.right <= window.innerWidth + 1;
+    // A collapsed sidebar (phones) clips its items to nothing without hiding them.
+    if (el.closest('.pf-m-collapsed')) continue;
     if (r.width > 0 && r.height > 0 && inside && el.checkVisibility({ visibilityProperty: true })) return el;
   }
   return undefined;
