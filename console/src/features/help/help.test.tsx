@@ -19,6 +19,11 @@ describe('help articles', () => {
     expect(hits[0]?.article.slug).toBe('rule-language');
     expect(searchArticles(ARTICLES, 'chargeback')[0]?.article.slug).toBe('payment-states');
     expect(searchArticles(ARTICLES, 'zzzz-nothing')).toEqual([]);
+    // Excerpts are text: no list markers, emphasis or link targets.
+    const excerpt = searchArticles(ARTICLES, 'chargeback').find(
+      (h) => h.article.slug === 'help-center',
+    )?.excerpt;
+    expect(excerpt).toMatch(/^Search: type a word on the Help page \(velocity, refund, chargeback\)/);
   });
 
   it('when a page asks for its article, then the longest matching route wins', () => {

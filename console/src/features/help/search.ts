@@ -29,7 +29,9 @@ function excerptOf(body: string, word: string): string | undefined {
     .find((l) => l.toLowerCase().includes(word) && !l.startsWith('```') && !l.startsWith('|'));
   if (!line) return undefined;
   const clean = line
-    .replace(/[#*`[\]]/g, '')
+    .replace(/^\s*(?:[-#]+|\d+\.)\s+/, '')
+    .replace(/(?<!\w)_([^_]+)_(?!\w)/g, '$1')
+    .replace(/[*`[\]]/g, '')
     .replace(/\(\/[^)]*\)/g, '')
     .trim();
   return clean.length > 160 ? `${clean.slice(0, 157)}…` : clean;
