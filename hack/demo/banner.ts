@@ -21,6 +21,8 @@ export interface DemoInfo {
   services: { database: string; redis: string; sqs: string };
   /** The demo mailbox: the mail the API sends lands there. */
   mailboxUrl: string;
+  /** The OpenID Connect provider standing in for Google. */
+  googleUrl: string;
   logDir: string;
   /** What was seeded this start; undefined when the data was kept from an earlier one. */
   seeded: SeedSummary | undefined;
@@ -86,6 +88,7 @@ export function banner(i: DemoInfo): string {
     `API:      ${i.apiUrl}`,
     `OpenAPI:  ${i.apiUrl}/api/v1/openapi.json`,
     `Mailbox:  ${i.mailboxUrl}   (the mail the product sends: sign-up verification, resets, invitations)`,
+    `Google:   "Sign in with Google" goes to a stand-in on this machine (${i.googleUrl}): any address, no password`,
     `Login:    ${i.email} / ${i.password}   (filled in on the console's sign-in; or POST /api/v1/auth/login)`,
     `          also ${i.otherUsers.join(', ')} with the same password`,
     `Token:    export TOKEN=${i.token}`,

@@ -33,6 +33,7 @@ import { installProductCrds } from './kube.ts';
 import { entry } from './product.ts';
 import { pickPort, startNode, stopNode, tail, waitReady } from './processes.ts';
 import { DEMO_RULES, DEMO_USERS, migrateDatabase, seed, type SeedSummary } from './seed.ts';
+import { startGoogleStandIn, type GoogleStandIn } from './google-standin.ts';
 import { startMailbox, type Mailbox } from './mailbox.ts';
 import { startDemoServices, type DemoServices } from './services.ts';
 import { smoke, type SmokeContext } from './smoke.ts';
@@ -81,6 +82,7 @@ const say = (line: string): void => {
 interface Running {
   services: DemoServices | undefined;
   mailbox: Mailbox | undefined;
+  google: GoogleStandIn | undefined;
   kube: KubeInstance | undefined;
   processes: Service[];
   traffic: Traffic | undefined;
@@ -92,6 +94,7 @@ class StopRequested extends Error {}
 const running: Running = {
   services: undefined,
   mailbox: undefined,
+  google: undefined,
   kube: undefined,
   processes: [],
   traffic: undefined,
@@ -162,6 +165,7 @@ interface Plan {
   adminPasswordFile: string;
   password: string;
   mailbox: Mailbox;
+  google: GoogleStandIn;
   apiPort: number;
   workerPort: number;
   controllerPort: number;
@@ -228,6 +232,13 @@ async function startApi(p: Plan): Promise<string> {
     EMAIL_FROM: 'PayFlow demo <no-reply@payflow.local>',
     DEMO_SIGN_IN: `${DEMO_USERS[0].email} ${p.password}`,
     DEMO_MAILBOX_URL: p.mailbox.url,
+    // "Sign in with Google" against the stand-in (plain http is allowed for a loopback issuer only).
+    OIDC_PROVIDER: 'google',
+    OIDC_ISSUER: p.google.issuer,
+    OIDC_CLIENT_ID: p.google.clientId,
+    OIDC_CLIENT_SECRET: p.google.clientSecret,
+    OIDC_REDIRECT_URI: `${url}/api/v1/auth/oauth/google/callback`,
+    OIDC_ALLOW_INSECURE_HTTP: 'true',
   });
 }
 
@@ -366,6 +377,12 @@ async function up(o: Options): Promise<Started> {
   mkdirSync(logDir, { recursive: true });
   const adminPasswordFile = join(services.dataDir, 'admin-password');
   writeFileSync(adminPasswordFile, o.password, { mode: 0o600 });
+  const apiPort = await pickPort(o.apiPort);
+  const google = await startGoogleStandIn(
+    `http://127.0.0.1:${String(apiPort)}/api/v1/auth/oauth/google/callback`,
+  );
+  running.google = google;
+  indented(`Google stand-in (OpenID Connect) ${google.issuer}`);
   const plan: Plan = {
     services,
     databaseUrl: db.url,
@@ -373,7 +390,8 @@ async function up(o: Options): Promise<Started> {
     adminPasswordFile,
     password: o.password,
     mailbox,
-    apiPort: await pickPort(o.apiPort),
+    google,
+    apiPort,
     workerPort: await pickPort(9464),
     controllerPort: await pickPort(8081),
   };
@@ -408,6 +426,7 @@ async function up(o: Options): Promise<Started> {
         : { pending: o.kube || process.env.KUBECONFIG !== undefined },
       services: services.described,
       mailboxUrl: mailbox.url,
+      googleUrl: google.issuer,
       logDir,
       seeded: db.seeded,
       ruleCount: DEMO_RULES.length,
@@ -461,6 +480,7 @@ async function down(): Promise<void> {
     await Promise.all([running.kube.apiserver.stop(), running.kube.etcd.stop()]);
   }
   await running.mailbox?.close();
+  await running.google?.close();
   if (running.services) {
     say('Stopping the services…');
     await running.services.stop();

@@ -1,7 +1,8 @@
 // The local demo as a newcomer meets it: `npm start`'s entry point with none of the services
 // configured (embedded PostgreSQL, fauxqs, no Redis; Kubernetes off, which the smoke test
 // covers), the console in Chromium with the demo sign-in filled in, payments arriving live, a new
-// person signing up, verifying through the demo mailbox and signing in; then Ctrl-C (SIGINT)
+// person signing up, verifying through the demo mailbox and signing in, another signing in with
+// "Google" (the demo's stand-in OpenID Connect provider); then Ctrl-C (SIGINT)
 // leaves no process, and a second start keeps the data of the first.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -83,7 +84,7 @@ describe('the local demo in a browser', () => {
     rmSync(DATA, { recursive: true, force: true });
   });
 
-  it('when a newcomer opens it, then the demo sign-in is filled in, payments arrive live, and sign-up → mailbox → verify → sign-in works', async () => {
+  it('when a newcomer opens it, then the demo sign-in is filled in, payments arrive live, and sign-up → mailbox → verify → sign-in and Sign in with Google (the stand-in) work', async () => {
     demo = await startDemo();
     const d = demo;
     expect(d.output()).toContain('no Redis (counters and caches in the processes)');
@@ -130,6 +131,27 @@ describe('the local demo in a browser', () => {
     await mail.getByText(email).first().waitFor({ timeout: 60_000 });
     expect(new URL(mail.url()).pathname).not.toBe('/login');
     await theirs.close();
+
+    // "Sign in with Google" goes to the stand-in, which says what it is; a new address signs in.
+    const { page: g, context: googler } = await openPage(browser);
+    await g.goto(`${d.api}/login`);
+    await g
+      .getByRole('link', { name: 'Sign in with Google' })
+      .or(g.getByRole('button', { name: 'Sign in with Google' }))
+      .first()
+      .click();
+    await g.getByText('This is not Google.').waitFor();
+    await shoot(g, 'demo-google-standin-desktop-light');
+    const googleEmail = `googler-${String(Date.now())}@example.com`;
+    await g.locator('#email').fill(googleEmail);
+    await g.getByRole('button', { name: 'Continue' }).click();
+    // Signed in: the masthead shows the name the provider gave (the address' local part).
+    await g
+      .getByText(googleEmail.split('@')[0] ?? '', { exact: true })
+      .first()
+      .waitFor({ timeout: 60_000 });
+    expect(new URL(g.url()).origin).toBe(new URL(d.api).origin);
+    await googler.close();
     expect(problems.filter((p) => !p.includes('favicon'))).toEqual([]);
     await context.close();
   }, 300_000);
