@@ -120,6 +120,16 @@ export const apiConfigSchema = z.object({
   OIDC_REDIRECT_URI: z.url().optional(),
   /** Tests only: lets openid-client talk to an issuer over plain http (refused unless the issuer is on loopback). */
   OIDC_ALLOW_INSECURE_HTTP: z.stringbool().default(false),
+  /** Gemini API key for the console's assistant (stays on the server); unset: the built-in assistant. */
+  GEMINI_API_KEY: z.string().min(1).optional(),
+  /** The Gemini model the assistant asks. */
+  GEMINI_MODEL: z.string().min(1).default('gemini-2.5-flash'),
+  /** Another endpoint speaking Gemini's REST protocol (a proxy); unset: Google's. */
+  GEMINI_BASE_URL: z.url().optional(),
+  /** Questions one user may ask the assistant per minute; 0 turns the limit off. */
+  ASSISTANT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000).default(20),
+  /** The help center's Markdown articles, which the built-in assistant answers from; default: docs/help. */
+  HELP_DIR: z.string().min(1).optional(),
 });
 
 export type ApiConfig = Readonly<z.infer<typeof apiConfigSchema>>;

@@ -1,6 +1,7 @@
 import type { ApiDeps } from '../deps.ts';
 import type { AnyRoute } from '../http/route.ts';
 import { alertsRoutes } from './alerts.ts';
+import { assistantRoutes } from './assistant.ts';
 import { auditRoutes } from './audit.ts';
 import { authRoutes } from './auth.ts';
 import { batchJobsRoutes } from './batch-jobs.ts';
@@ -38,5 +39,6 @@ export function apiRoutes(deps: ApiDeps): AnyRoute[] {
     ...statsRoutes(deps),
     ...streamRoutes(deps),
     ...notificationsRoutes(deps),
+    ...assistantRoutes(deps),
   ];
 }

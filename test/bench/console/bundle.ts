@@ -51,10 +51,13 @@ function closure(m: Manifest, key: string, seen = new Set<string>()): Set<string
   return seen;
 }
 
-/** A lazy panel of a page (charts), not another route's page that the entry can load. */
+/**
+ * A lazy panel of a page (charts), not another route's page that the entry can load, nor the
+ * assistant's panel (loaded when someone opens it, not right after the page).
+ */
 function isPanel(m: Manifest, key: string): boolean {
   const src = m[key]?.src ?? '';
-  return src.includes('/features/') && !src.endsWith('Page.tsx');
+  return src.includes('/features/') && !src.endsWith('Page.tsx') && !src.includes('/features/assistant/');
 }
 
 function lazyOf(m: Manifest, keys: Set<string>): Set<string> {

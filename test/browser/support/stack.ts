@@ -35,7 +35,7 @@ export interface ConsoleStack {
 }
 
 export async function startConsoleStack(
-  opts: { payments?: number; worker?: boolean } = {},
+  opts: { payments?: number; worker?: boolean; env?: Record<string, string> } = {},
 ): Promise<ConsoleStack> {
   await ensureConsole();
   const env = testenv();
@@ -62,6 +62,7 @@ export async function startConsoleStack(
       ADMIN_EMAIL: DEMO_USERS[0].email,
       ADMIN_NAME: DEMO_USERS[0].name,
       ADMIN_PASSWORD: PASSWORD,
+      ...opts.env,
     }),
   );
   const worker: ChildProcess | undefined =

@@ -2,6 +2,7 @@
 // user menu), the notifications drawer, the grouped navigation, breadcrumbs, the live-stream banner, and the routed page.
 import {
   Breadcrumb,
+  Button,
   BreadcrumbItem,
   Brand,
   DropdownItem,
@@ -26,7 +27,9 @@ import {
   ToolbarGroup,
   ToolbarItem,
 } from '@patternfly/react-core';
-import { Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { createPortal } from 'react-dom';
+import CommentsIcon from '@patternfly/react-icons/dist/esm/icons/comments-icon';
 import { Link, NavLink, Outlet, useLocation, matchPath } from 'react-router';
 import { useUpdateOnboarding } from '../../lib/onboarding';
 import { usePreferences } from '../../lib/preferences';
@@ -44,6 +47,9 @@ import { ThemeToggle } from './ThemeToggle';
 import { UserMenu } from './UserMenu';
 
 const MAIN_ID = 'payflow-main';
+
+// The assistant's panel is its own chunk, fetched the first time it is opened.
+const AssistantPanel = lazy(() => import('../../features/assistant/AssistantPanel'));
 
 function currentRoute(pathname: string) {
   for (const r of ROUTES) {
@@ -130,7 +136,14 @@ function Sidebar() {
   );
 }
 
-function Header({ drawerOpen, onToggleDrawer }: { drawerOpen: boolean; onToggleDrawer: () => void }) {
+interface HeaderProps {
+  drawerOpen: boolean;
+  onToggleDrawer: () => void;
+  assistantOpen: boolean;
+  onToggleAssistant: () => void;
+}
+
+function Header({ drawerOpen, onToggleDrawer, assistantOpen, onToggleAssistant }: HeaderProps) {
   const { preferences, update } = usePreferences();
   const onboarding = useUpdateOnboarding();
   const tour = useTour();
@@ -159,6 +172,16 @@ function Header({ drawerOpen, onToggleDrawer }: { drawerOpen: boolean; onToggleD
             >
               <ToolbarItem visibility={{ default: 'hidden', md: 'visible' }}>
                 <GlobalSearch />
+              </ToolbarItem>
+              <ToolbarItem>
+                <Button
+                  variant="plain"
+                  aria-label="Assistant"
+                  aria-expanded={assistantOpen}
+                  icon={<CommentsIcon />}
+                  onClick={onToggleAssistant}
+                  data-tour-id="assistant-button"
+                />
               </ToolbarItem>
               <ToolbarItem>
                 <NotificationsBadge expanded={drawerOpen} onToggle={onToggleDrawer} />
@@ -208,6 +231,9 @@ function DashboardChecklist() {
 export function AppShell() {
   const { pathname } = useLocation();
   const [drawerOpen, setDrawerOpen] = useState(false);
+  const [assistantOpen, setAssistantOpen] = useState(false);
+  // Mounted from the first opening on, so that the conversation survives closing the panel.
+  const [assistantLoaded, setAssistantLoaded] = useState(false);
   useDocumentTitle();
   useMarkByRoute();
   return (
@@ -218,6 +244,11 @@ export function AppShell() {
             drawerOpen={drawerOpen}
             onToggleDrawer={() => {
               setDrawerOpen((open) => !open);
+            }}
+            assistantOpen={assistantOpen}
+            onToggleAssistant={() => {
+              setAssistantLoaded(true);
+              setAssistantOpen((open) => !open);
             }}
           />
         }
@@ -237,6 +268,20 @@ export function AppShell() {
         banner={<LiveBanner />}
       >
         <AlertToasts />
+        {assistantLoaded &&
+          // On the body, over the page and its masthead (the page's main region is a stacking context).
+          createPortal(
+            <div hidden={!assistantOpen}>
+              <Suspense fallback={null}>
+                <AssistantPanel
+                  onClose={() => {
+                    setAssistantOpen(false);
+                  }}
+                />
+              </Suspense>
+            </div>,
+            document.body,
+          )}
         {pathname === '/dashboard' && <DashboardChecklist />}
         <ErrorBoundary resetKey={pathname}>
           <Suspense fallback={<PageFallback />}>

@@ -34,7 +34,7 @@ import {
 } from '@patternfly/react-core';
 import { useMutation, useQueryClient, type UseMutationResult } from '@tanstack/react-query';
 import { useMemo, useRef, useState } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { ErrorState } from '../../components/ErrorState';
 import { GuardedButton } from '../../components/Guarded';
 import { PageHeader } from '../../components/PageHeader';
@@ -477,8 +477,17 @@ function blockedBy(issues: readonly Issue[] | undefined, name: string): string |
   return name.trim() === '' ? 'Give the rule a name first.' : 'Fix the problems in the rule first.';
 }
 
+/** A draft the assistant handed over (router state), for a new rule only; never saved by it. */
+function assistantDraft(state: unknown): Draft | undefined {
+  const d = (state as { assistantDraft?: Partial<Draft> } | null)?.assistantDraft;
+  if (!d || typeof d.name !== 'string' || typeof d.rule_definition !== 'object') return undefined;
+  return { ...NEW_RULE, name: d.name, description: d.description ?? '', rule_definition: d.rule_definition };
+}
+
 function Editor({ rule }: { rule: Rule | undefined }) {
-  const [draft, setDraft] = useState<Draft>(() => (rule ? draftOf(rule) : NEW_RULE));
+  const location = useLocation();
+  const [fromAssistant] = useState(() => (rule ? undefined : assistantDraft(location.state)));
+  const [draft, setDraft] = useState<Draft>(() => (rule ? draftOf(rule) : (fromAssistant ?? NEW_RULE)));
   const [tab, setTab] = useState<string | number>('builder');
   const [reason, setReason] = useState('');
   const readOnly = rule?.source === 'kubernetes';
@@ -491,6 +500,13 @@ function Editor({ rule }: { rule: Rule | undefined }) {
   const source = rule ? ruleSource(rule) : undefined;
   return (
     <>
+      {fromAssistant && (
+        <PageSection>
+          <Alert isInline variant="info" title="Drafted by the assistant">
+            Nothing is saved yet. Review the condition, backtest it, and save it yourself when it is right.
+          </Alert>
+        </PageSection>
+      )}
       {readOnly && source && (
         <PageSection>
           <Alert isInline variant="info" title={`Rule ${source.resource ?? rule.name} (Kubernetes)`}>
