@@ -154,6 +154,7 @@ export function NotificationsDrawer({ onClose }: { onClose: () => void }) {
         <Button
           variant="link"
           isInline
+          className="payflow-drawer-mark-all"
           isDisabled={unread === 0 || all.isPending}
           onClick={() => {
             all.mutate(items[0]?.id);
