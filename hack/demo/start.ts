@@ -34,6 +34,7 @@ import { entry } from './product.ts';
 import { pickPort, startNode, stopNode, tail, waitReady } from './processes.ts';
 import { DEMO_RULES, DEMO_USERS, migrateDatabase, seed, type SeedSummary } from './seed.ts';
 import { startGoogleStandIn, type GoogleStandIn } from './google-standin.ts';
+import { demoBatchJobs, workFirstAlerts } from './history.ts';
 import { startMailbox, type Mailbox } from './mailbox.ts';
 import { startDemoServices, type DemoServices } from './services.ts';
 import { smoke, type SmokeContext } from './smoke.ts';
@@ -49,7 +50,8 @@ interface Options {
 }
 
 const TOKEN_TTL_SECONDS = 3600;
-const SEED_DAYS = 28;
+/** Four months of history: enough for the 30-day views and for month-on-month comparisons. */
+const SEED_DAYS = 120;
 
 function intSetting(name: string, fallback: number, max: number): number {
   const raw = process.env[name];
@@ -302,7 +304,11 @@ async function prepareDatabase(
  * Signs in as the demo admin and, through the API, creates the rules that are missing and a new
  * API key for the traffic (revoking the keys of earlier starts): a restart adds nothing twice.
  */
-async function configure(apiUrl: string, password: string): Promise<{ token: string; apiKey: string }> {
+async function configure(
+  apiUrl: string,
+  password: string,
+  seeded: boolean,
+): Promise<{ token: string; apiKey: string }> {
   const anonymous = new ApiClient(apiUrl);
   const signedIn = await anonymous.login(DEMO_USERS[0].email, password);
   const admin = anonymous.withCredential(signedIn.accessToken);
@@ -315,10 +321,24 @@ async function configure(apiUrl: string, password: string): Promise<{ token: str
   for (const k of keys.data)
     if (k.name === TRAFFIC_KEY && !k.revoked_at) await admin.call('DELETE', `/api/v1/api-keys/${k.id}`);
   const key = await admin.post<{ key: string }>('/api/v1/api-keys', { name: TRAFFIC_KEY, role: 'operator' });
+  if (seeded) await history(admin);
   return { token: signedIn.accessToken, apiKey: key.key };
 }
 
 const TRAFFIC_KEY = 'demo-traffic';
+
+/** On the start that seeded: finished batch jobs now, and the first alerts worked once raised. */
+async function history(admin: ApiClient): Promise<void> {
+  indented(`batch jobs: ${String(await demoBatchJobs(admin))} created (export, reconcile, backtest)`);
+  void workFirstAlerts(admin, () => running.stopping).then(
+    (n) => {
+      if (n > 0) say(`demo: ${String(n)} of the first alerts resolved (a false positive, a confirmed fraud)`);
+    },
+    (err: unknown) => {
+      if (!running.stopping) say(`demo: could not resolve the first alerts: ${reasonOf(err)}`);
+    },
+  );
+}
 
 /** What the smoke check needs of a started demo. */
 type Started = Omit<SmokeContext, 'say'>;
@@ -405,7 +425,7 @@ async function up(o: Options): Promise<Started> {
     { name: 'worker', url: `${workerUrl}/metrics` },
   ];
   checkpoint();
-  const { token, apiKey } = await configure(apiUrl, o.password);
+  const { token, apiKey } = await configure(apiUrl, o.password, db.seeded !== undefined);
   // The smoke check covers the controller too, so it waits for Kubernetes; the demo does not.
   const kube = o.smoke ? await kubernetesNow(o, plan, metrics) : undefined;
   checkpoint();
