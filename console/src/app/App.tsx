@@ -13,6 +13,9 @@ import { NotFoundPage } from './shell/NotFoundPage';
 const LoginPage = lazy(() => import('../features/auth/LoginPage'));
 const OAuthCallbackPage = lazy(() => import('../features/auth/OAuthCallbackPage'));
 const LandingPage = lazy(() => import('../features/landing/LandingPage'));
+const AcceptInvitationPage = lazy(() => import('../features/auth/AcceptInvitationPage'));
+const SetupPage = lazy(() => import('../features/auth/SetupPage'));
+const PendingApprovalPage = lazy(() => import('../features/auth/PendingApprovalPage'));
 
 function Loading() {
   return (
@@ -24,13 +27,20 @@ function Loading() {
 
 /** Signed-in pages: wait for the silent sign-in, else go to /login and come back afterwards. */
 function RequireAuth({ children }: { children: ReactNode }) {
-  const { status } = useAuth();
+  const { status, user } = useAuth();
   const location = useLocation();
   if (status === 'loading') return <Loading />;
   if (status === 'signed-out') {
     const back = `${location.pathname}${location.search}`;
     return <Navigate to={`/login?next=${encodeURIComponent(back)}`} replace />;
   }
+  // An account without a role sees only the page that says so (the API refuses everything else).
+  if (user?.role === 'none')
+    return (
+      <Suspense fallback={<Loading />}>
+        <PendingApprovalPage />
+      </Suspense>
+    );
   return (
     <PreferencesProvider>
       <LiveProvider>{children}</LiveProvider>
@@ -72,6 +82,22 @@ function AppRoutes() {
         element={
           <Suspense fallback={<Loading />}>
             <LoginPage />
+          </Suspense>
+        }
+      />
+      <Route
+        path="/accept-invitation"
+        element={
+          <Suspense fallback={<Loading />}>
+            <AcceptInvitationPage />
+          </Suspense>
+        }
+      />
+      <Route
+        path="/setup"
+        element={
+          <Suspense fallback={<Loading />}>
+            <SetupPage />
           </Suspense>
         }
       />

@@ -16,13 +16,13 @@ import {
   type ReactNode,
 } from 'react';
 import { ApiError, request, setCredentials } from './api';
-import type { Role } from './roles';
+import type { UserRole } from './roles';
 
 export interface SessionUser {
   id: string;
   email: string;
   name: string;
-  role: Role;
+  role: UserRole;
   email_verified: boolean;
   created_at: string;
 }
@@ -57,7 +57,8 @@ export interface AuthState {
   adopt: (answer: SignedIn) => void;
 }
 
-const SESSION_HEADER = { 'X-PayFlow-Session': 'cookie' };
+/** Asks the API to keep the refresh token in its HttpOnly cookie (sign-in, accept, setup). */
+export const SESSION_HEADER = { 'X-PayFlow-Session': 'cookie' };
 /** Renew when this much of the token's life is left (or at 80 % of a short life). */
 const RENEW_MARGIN_MS = 60_000;
 const CHANNEL = 'payflow-session';

@@ -24,14 +24,18 @@ import { PageHeader } from '../../components/PageHeader';
 import { ErrorState } from '../../components/ErrorState';
 import { Timestamp } from '../../components/Timestamp';
 import { useMe, type Me } from '../../lib/preferences';
-import type { Role } from '../../lib/roles';
+import type { UserRole } from '../../lib/roles';
 import { ChangePasswordForm } from './ChangePassword';
 import { Identities } from './Identities';
 import { NameForm } from './NameForm';
 import { Sessions } from './Sessions';
 import './profile.css';
 
-export const ROLE_TEXT: Record<Role, { word: string; may: string }> = {
+export const ROLE_TEXT: Record<UserRole, { word: string; may: string }> = {
+  none: {
+    word: 'No access yet',
+    may: 'An admin has to approve your account and grant a role before you can see anything.',
+  },
   viewer: {
     word: 'Viewer',
     may: 'You can see payments, alerts, rules, batch jobs, the audit log and system health, and change your own settings, but not act on anything.',
@@ -71,7 +75,7 @@ function Item({ term, children }: { term: string; children: ReactNode }) {
 }
 
 function Details({ me }: { me: Me }) {
-  const role = ROLE_TEXT[me.role] as (typeof ROLE_TEXT)[Role] | undefined;
+  const role = ROLE_TEXT[me.role] as (typeof ROLE_TEXT)[UserRole] | undefined;
   return (
     <DescriptionList aria-label="Your account" className="pf-v6-u-mt-lg">
       <Item term="Email">

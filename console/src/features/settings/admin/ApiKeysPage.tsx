@@ -29,6 +29,8 @@ import { Timestamp } from '../../../components/Timestamp';
 import { Toasts, useToasts } from '../../../components/Toasts';
 import { ApiError, api, describeError } from '../../../lib/api';
 import { useCompact } from '../../../lib/preferences';
+import { merchantsText, parseMerchants } from '../../../lib/merchants';
+import { MerchantsField } from './MerchantsField';
 import { ROLES, type Role } from '../../../lib/roles';
 import { AdminSection } from './AdminOnly';
 
@@ -41,10 +43,12 @@ export interface ApiKey {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** The merchants the key is limited to; null: every merchant. */
+  merchant_ids: string[] | null;
 }
 
 export const KEYS_KEY = ['api-keys'] as const;
-const COLUMNS = 7;
+const COLUMNS = 8;
 const NAME_MAX = 200;
 const ROLE_TEXT: Record<Role, string> = {
   viewer: 'Viewer — reads only',
@@ -55,6 +59,7 @@ const ROLE_TEXT: Record<Role, string> = {
 interface Draft {
   name: string;
   role: Role;
+  merchants?: string;
 }
 
 export function validateKey(d: Draft): Partial<Record<keyof Draft, string>> {
@@ -76,7 +81,11 @@ function CreateForm({
   const [shown, setShown] = useState<Partial<Record<keyof Draft, string>>>({});
   const create = useMutation({
     mutationFn: (d: Draft) =>
-      api.post<ApiKey & { key: string }>('/api/v1/api-keys', { name: d.name.trim(), role: d.role }),
+      api.post<ApiKey & { key: string }>('/api/v1/api-keys', {
+        name: d.name.trim(),
+        role: d.role,
+        merchant_ids: d.role === 'admin' ? null : parseMerchants(d.merchants ?? ''),
+      }),
     onSuccess: async (k) => {
       onCreated(k);
       await client.invalidateQueries({ queryKey: KEYS_KEY });
@@ -142,6 +151,15 @@ function CreateForm({
           </HelperText>
         </FormHelperText>
       </FormGroup>
+      <MerchantsField
+        id="key-merchants"
+        admin={draft.role === 'admin'}
+        value={draft.merchants ?? ''}
+        error={create.error instanceof ApiError ? create.error.issueFor('merchant_ids') : undefined}
+        onChange={(v) => {
+          setDraft((d) => ({ ...d, merchants: v }));
+        }}
+      />
       <ActionGroup>
         <Button type="submit" variant="primary" isLoading={create.isPending} isDisabled={create.isPending}>
           Create key
@@ -259,6 +277,9 @@ function KeyRow({ apiKey, onRevoke }: { apiKey: ApiKey; onRevoke: (k: ApiKey) =>
     <Tr>
       <Td dataLabel="Name">{apiKey.name}</Td>
       <Td dataLabel="Role">{apiKey.role}</Td>
+      <Td dataLabel="Merchants">
+        {apiKey.role === 'admin' ? 'All (admin)' : merchantsText(apiKey.merchant_ids)}
+      </Td>
       <Td dataLabel="Key">
         <code>{apiKey.prefix}…</code>
       </Td>
@@ -317,6 +338,7 @@ function KeysTable({ creating, onCreated }: { creating: boolean; onCreated: () =
           <Tr>
             <Th>Name</Th>
             <Th>Role</Th>
+            <Th>Merchants</Th>
             <Th>Key</Th>
             <Th>Created</Th>
             <Th>Last used</Th>

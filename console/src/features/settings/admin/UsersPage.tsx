@@ -1,6 +1,6 @@
-// Users (admins only): everyone with an account, their role (changed in place) and whether they
-// may sign in (disable ends every session at once; enable lets them sign in again). People sign
-// up themselves (or with Google) and start as viewers; invitations are not part of this page.
+// Users (admins only): everyone with an account, their role (changed in place; "No access" for an
+// account waiting for approval), the merchants they are limited to, and whether they may sign in
+// (disable ends every session at once; enable lets them sign in again); below, the invitations.
 import {
   Button,
   FormSelect,
@@ -16,6 +16,7 @@ import {
   ToolbarItem,
   Tooltip,
   Alert,
+  TextInput,
 } from '@patternfly/react-core';
 import BanIcon from '@patternfly/react-icons/dist/esm/icons/ban-icon';
 import CheckCircleIcon from '@patternfly/react-icons/dist/esm/icons/check-circle-icon';
@@ -28,7 +29,9 @@ import { Toasts, useToasts } from '../../../components/Toasts';
 import { api, describeError, type Page } from '../../../lib/api';
 import { useUser } from '../../../lib/auth';
 import { useCompact } from '../../../lib/preferences';
-import { ROLES, type Role } from '../../../lib/roles';
+import { merchantsText, parseMerchants } from '../../../lib/merchants';
+import { USER_ROLES, type UserRole as Role } from '../../../lib/roles';
+import { Invitations } from './Invitations';
 import { useUrlState } from '../../../lib/url-state';
 import { AdminSection } from './AdminOnly';
 
@@ -37,21 +40,82 @@ export interface AdminUser {
   email: string;
   name: string;
   role: Role;
+  merchant_ids: string[] | null;
   email_verified: boolean;
   disabled: boolean;
   created_at: string;
 }
 
 export const USERS_KEY = ['users'] as const;
-const COLUMNS = 6;
+const COLUMNS = 7;
 const LIMIT = 100;
-const ROLE_WORDS: Record<Role, string> = { viewer: 'Viewer', operator: 'Operator', admin: 'Admin' };
+const ROLE_WORDS: Record<Role, string> = {
+  none: 'No access',
+  viewer: 'Viewer',
+  operator: 'Operator',
+  admin: 'Admin',
+};
 const SELF = 'You cannot change your own role or disable yourself here; another admin can.';
 
 interface Change {
   user: AdminUser;
   role?: Role;
   disabled?: boolean;
+  merchant_ids?: string[] | null;
+}
+
+function MerchantsModal({
+  user,
+  busy,
+  error,
+  onSave,
+  onClose,
+}: {
+  user: AdminUser;
+  busy: boolean;
+  error: unknown;
+  onSave: (ids: string[] | null) => void;
+  onClose: () => void;
+}) {
+  const [text, setText] = useState((user.merchant_ids ?? []).join(', '));
+  return (
+    <Modal isOpen variant="small" onClose={onClose} aria-labelledby="merchants-title">
+      <ModalHeader title={`Merchants of ${user.name || user.email}`} labelId="merchants-title" />
+      <ModalBody>
+        <p className="pf-v6-u-mb-md">
+          Limit what this person sees to some merchants: payments, alerts, exports and the dashboard. Empty:
+          every merchant. Admins always see every merchant.
+        </p>
+        <TextInput
+          aria-label="Merchant ids, comma-separated"
+          value={text}
+          placeholder="All merchants"
+          onChange={(_e, v) => {
+            setText(v);
+          }}
+        />
+        {error !== null && (
+          <Alert isInline variant="danger" title="The merchants were not changed" className="pf-v6-u-mt-md">
+            {describeError(error)}
+          </Alert>
+        )}
+      </ModalBody>
+      <ModalFooter>
+        <Button
+          isLoading={busy}
+          isDisabled={busy}
+          onClick={() => {
+            onSave(parseMerchants(text));
+          }}
+        >
+          Save
+        </Button>
+        <Button variant="link" onClick={onClose}>
+          Cancel
+        </Button>
+      </ModalFooter>
+    </Modal>
+  );
 }
 
 function DisableModal({
@@ -113,12 +177,14 @@ function UserRow({
   busy,
   onChange,
   onDisable,
+  onMerchants,
 }: {
   user: AdminUser;
   self: boolean;
   busy: boolean;
   onChange: (c: Change) => void;
   onDisable: (u: AdminUser) => void;
+  onMerchants: (u: AdminUser) => void;
 }) {
   const who = user.name || user.email;
   return (
@@ -149,10 +215,27 @@ function UserRow({
               onChange({ user, role: value as Role });
             }}
           >
-            {ROLES.map((r) => (
+            {USER_ROLES.map((r) => (
               <FormSelectOption key={r} value={r} label={ROLE_WORDS[r]} />
             ))}
           </FormSelect>
+        )}
+      </Td>
+      <Td dataLabel="Merchants">
+        {user.role === 'admin' ? (
+          <span className="payflow-settings-muted">All (admin)</span>
+        ) : (
+          <Button
+            variant="link"
+            isInline
+            isDisabled={busy || self}
+            aria-label={`Merchants of ${who}: ${merchantsText(user.merchant_ids)}; change`}
+            onClick={() => {
+              onMerchants(user);
+            }}
+          >
+            {merchantsText(user.merchant_ids)}
+          </Button>
         )}
       </Td>
       <Td dataLabel="Status">
@@ -202,6 +285,7 @@ function UsersTable() {
   const { values, set } = useUrlState(['q'] as const);
   const [search, setSearch] = useState(values.q);
   const [disabling, setDisabling] = useState<AdminUser | undefined>();
+  const [scoping, setScoping] = useState<AdminUser | undefined>();
   const { toasts, push, dismiss } = useToasts();
   const users = useQuery({
     queryKey: [...USERS_KEY, values.q],
@@ -211,19 +295,22 @@ function UsersTable() {
   const change = useMutation({
     mutationFn: ({ user, ...body }: Change) =>
       api.patch<AdminUser>(`/api/v1/users/${encodeURIComponent(user.id)}`, body),
-    onSuccess: async (after, { user, role }) => {
+    onSuccess: async (after, { user, role, merchant_ids }) => {
       setDisabling(undefined);
+      setScoping(undefined);
       const who = after.name || after.email;
       let title = `${who} is now ${after.disabled ? 'disabled' : 'enabled'}`;
       if (role) title = `${who} is now ${ROLE_WORDS[after.role].toLowerCase()}`;
+      if (merchant_ids !== undefined)
+        title = `${who} sees ${merchantsText(after.merchant_ids).toLowerCase()}`;
       push({ variant: 'success', title });
       client.setQueryData<Page<AdminUser>>([...USERS_KEY, values.q], (page) =>
         page ? { ...page, data: page.data.map((u) => (u.id === user.id ? after : u)) } : page,
       );
       await client.invalidateQueries({ queryKey: USERS_KEY });
     },
-    onError: (err, { role }) => {
-      if (disabling && role === undefined) return;
+    onError: (err, { role, merchant_ids }) => {
+      if ((disabling && role === undefined) || merchant_ids !== undefined) return;
       push({ variant: 'danger', title: 'The change was not made', body: describeError(err) });
     },
   });
@@ -262,6 +349,7 @@ function UsersTable() {
             <Th>Name</Th>
             <Th>Email</Th>
             <Th>Role</Th>
+            <Th>Merchants</Th>
             <Th>Status</Th>
             <Th>Joined</Th>
             <Th screenReaderText="Action" />
@@ -291,11 +379,27 @@ function UsersTable() {
                   change.mutate(c);
                 }}
                 onDisable={setDisabling}
+                onMerchants={setScoping}
               />
             ))}
           </TableBodyState>
         </Tbody>
       </Table>
+      {scoping && (
+        <MerchantsModal
+          user={scoping}
+          busy={change.isPending}
+          error={change.variables?.user.id === scoping.id ? change.error : null}
+          onSave={(ids) => {
+            change.mutate({ user: scoping, merchant_ids: ids });
+          }}
+          onClose={() => {
+            setScoping(undefined);
+            change.reset();
+          }}
+        />
+      )}
+      <Invitations push={push} />
       {disabling && (
         <DisableModal
           user={disabling}
@@ -318,7 +422,7 @@ export default function UsersPage() {
   return (
     <AdminSection
       title="Users"
-      description="Everyone with an account: their role and whether they may sign in. People sign up themselves (or with Google) and start as viewers; give them a role here. Every change is audited."
+      description="Everyone with an account: their role, the merchants they see and whether they may sign in. People join by invitation (below); an account that signed up by itself waits with no access until you give it a role. Every change is audited."
     >
       <UsersTable />
     </AdminSection>

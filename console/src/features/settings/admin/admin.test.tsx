@@ -67,7 +67,7 @@ describe('API keys', { timeout: 30_000 }, () => {
     await userEvent.selectOptions(within(dialog).getByLabelText(/^Role/), 'operator');
     await userEvent.click(within(dialog).getByRole('button', { name: 'Create key' }));
     expect(await within(dialog).findByText('This is the only time the key is shown')).toBeTruthy();
-    expect(posts).toEqual([{ name: 'importer', role: 'operator' }]);
+    expect(posts).toEqual([{ name: 'importer', role: 'operator', merchant_ids: null }]);
     expect(within(dialog).getByLabelText('New API key')).toHaveProperty(
       'value',
       'pk_abcdefg-the-whole-secret',
