@@ -6,7 +6,7 @@
 // settings. Some steps wait for the user to do the thing (apply a filter, open the payment,
 // acknowledge the alert); steps a role cannot do are skipped for it.
 import { matchPath } from 'react-router';
-import { roleAtLeast, type Role } from '../../lib/roles';
+import { roleAtLeast, type Role, type UserRole } from '../../lib/roles';
 
 /** What the tour follows: found when it starts (thread.ts); any part may be missing. */
 export interface Thread {
@@ -242,12 +242,12 @@ export const TOUR_STEPS: readonly TourStep[] = [
 ];
 
 /** The indexes (into TOUR_STEPS) of the steps for a role, in order. */
-export function stepsFor(role: Role | undefined): number[] {
+export function stepsFor(role: UserRole | undefined): number[] {
   return TOUR_STEPS.flatMap((s, i) => (roleAtLeast(role, s.need ?? 'viewer') ? [i] : []));
 }
 
 /** The step for `role` at or after `index` (a stored step a role cannot do moves on). */
-export function nearestStep(role: Role | undefined, index: number): number | undefined {
+export function nearestStep(role: UserRole | undefined, index: number): number | undefined {
   return stepsFor(role).find((i) => i >= index);
 }
 
