@@ -124,6 +124,8 @@ const SCOPES: Record<string, string> = {
   'GET /api/v1/stats/overview': 'query',
   'GET /api/v1/stats/alerts': 'query',
   'GET /api/v1/stream': 'stream',
+  'GET /api/v1/assistant': 'none',
+  'POST /api/v1/assistant/chat': 'query',
   'GET /api/v1/notifications': 'query',
   'PATCH /api/v1/notifications/:notificationId': 'query',
   'POST /api/v1/notifications/read': 'query',
