@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { createDatabase, ping } from '../testenv/postgres.ts';
 import { freePort, run, startProcess, stopChild, waitFor, type Service } from '../testenv/proc.ts';
 
 export interface EmbeddedPostgres {
@@ -74,17 +74,6 @@ function runner(): (bin: string, args: string[]) => { command: string; args: str
   });
 }
 
-async function answers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return true;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 /**
  * Starts the embedded PostgreSQL with its cluster in `dir` (created on first use), listening on a
  * free loopback port only; the database `payflow` is created with the cluster.
@@ -129,16 +118,9 @@ export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedPostgr
   // process is postgres itself (unshare execs it).
   const service: Service = { ...started, stop: async () => stopChild(started.child, 'SIGINT', 30_000) };
   const admin = `postgres://postgres@127.0.0.1:${String(port)}/postgres`;
-  await waitFor('embedded postgres', async () => answers(admin), { timeoutMs: 60_000, service });
-  const url = `postgres://postgres@127.0.0.1:${String(port)}/payflow`;
-  if (created) {
-    const client = new pg.Client({ connectionString: admin });
-    await client.connect();
-    try {
-      await client.query('create database payflow');
-    } finally {
-      await client.end();
-    }
-  }
+  await waitFor('embedded postgres', async () => ping(admin), { timeoutMs: 60_000, service });
+  const url = created
+    ? await createDatabase(admin, 'payflow')
+    : `postgres://postgres@127.0.0.1:${String(port)}/payflow`;
   return { url, port, version, service, created };
 }

@@ -4,10 +4,10 @@
 // client id and secret, the callback URL). Its sign-in page says plainly that it is a stand-in,
 // and asks only for the address to sign in as (marked verified, as Google's are), so anyone
 // can try the flow: a new address becomes an account under the demo's open sign-up.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
+import { grantConsent, oidcProvider } from '../testenv/oidc-provider.ts';
 
 export interface GoogleStandIn {
   readonly issuer: string;
@@ -47,24 +47,11 @@ export async function startGoogleStandIn(redirectUri: string): Promise<GoogleSta
   const issuer = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
   const clientId = 'payflow-demo';
   const clientSecret = randomBytes(24).toString('base64url');
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: clientId,
-        client_secret: clientSecret,
-        redirect_uris: [redirectUri],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-        id_token_signed_response_alg: 'ES256',
-      },
-    ],
-    jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'demo', alg: 'ES256', use: 'sig' }] },
-    cookies: { keys: [randomBytes(16).toString('hex')] },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-    features: { devInteractions: { enabled: false } },
-    pkce: { required: () => true },
-    interactions: { url: (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}` },
+  const provider = oidcProvider({
+    issuer,
+    clientId,
+    clientSecret,
+    redirectUri,
     // The subject is the address itself: the same address signs in as the same identity.
     findAccount: (_ctx, sub) => ({
       accountId: sub,
@@ -96,9 +83,7 @@ export async function startGoogleStandIn(redirectUri: string): Promise<GoogleSta
       return;
     }
     // Consent: the demo's one client gets what it asks for.
-    const grant = new provider.Grant({ accountId: details.session?.accountId ?? '', clientId });
-    grant.addOIDCScope('openid email profile');
-    const grantId = await grant.save();
+    const grantId = await grantConsent(provider, details.session?.accountId ?? '', clientId);
     await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   }
 

@@ -81,7 +81,8 @@ export async function startPostgres(dir: string, opts: PostgresOptions = {}): Pr
   return { url, port, binDir, service };
 }
 
-async function ping(url: string): Promise<boolean> {
+/** True once PostgreSQL at `url` answers a query. */
+export async function ping(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
   try {
     await client.connect();

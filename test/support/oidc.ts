@@ -1,7 +1,7 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
+import { grantConsent, oidcProvider } from '../../hack/testenv/oidc-provider.ts';
 
 export interface IdpAccount {
   email: string;
@@ -35,24 +35,11 @@ export async function startIdp(redirectUri: string): Promise<TestIdp> {
   const issuer = `http://127.0.0.1:${String(port)}`;
   const clientId = 'payflow-test';
   const clientSecret = randomBytes(24).toString('base64url');
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        client_id: clientId,
-        client_secret: clientSecret,
-        redirect_uris: [redirectUri],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-        id_token_signed_response_alg: 'ES256',
-      },
-    ],
-    jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'test', alg: 'ES256', use: 'sig' }] },
-    cookies: { keys: [randomBytes(16).toString('hex')] },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-    features: { devInteractions: { enabled: false } },
-    pkce: { required: () => true },
-    interactions: { url: (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}` },
+  const provider = oidcProvider({
+    issuer,
+    clientId,
+    clientSecret,
+    redirectUri,
     findAccount: (_ctx, sub) => {
       const account = accounts.get(sub);
       if (!account) return undefined;
@@ -74,9 +61,7 @@ export async function startIdp(redirectUri: string): Promise<TestIdp> {
       return;
     }
     const accountId = details.session?.accountId ?? '';
-    const grant = new provider.Grant({ accountId, clientId });
-    grant.addOIDCScope('openid email profile');
-    const grantId = await grant.save();
+    const grantId = await grantConsent(provider, accountId, clientId);
     await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   }
 
