@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testenv } from '../support/env.ts';
+import { freshDatabase, testenv } from '../support/env.ts';
 
 const START = join(import.meta.dirname, '..', '..', 'hack', 'demo', 'start.ts');
 const DATA = mkdtempSync(join(tmpdir(), 'payflow-demo-test-'));
@@ -34,9 +34,17 @@ function leftOver(): string[] {
   return out.split('\n').filter((l) => l.includes(DATA));
 }
 
-async function runSmoke(): Promise<{ code: number | null; output: string }> {
+async function runSmoke(
+  services: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
   const proc = spawn(process.execPath, [START], {
-    env: { ...bareEnv(), PAYFLOW_DEMO_SMOKE: '1', PAYFLOW_DEMO_API_PORT: '0', PAYFLOW_DEMO_DATA: DATA },
+    env: {
+      ...bareEnv(),
+      PAYFLOW_DEMO_SMOKE: '1',
+      PAYFLOW_DEMO_API_PORT: '0',
+      PAYFLOW_DEMO_DATA: DATA,
+      ...services,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child = proc;
@@ -105,5 +113,27 @@ describe('npm start (PAYFLOW_DEMO_SMOKE=1)', () => {
     expect(listed).toBeGreaterThan(3000);
     expect(output).toContain('smoke: passed');
     expect(leftOver()).toEqual([]);
+  }, 300_000);
+
+  it('when real services are configured, then it uses them instead of starting its own, and passes', async () => {
+    const env = testenv();
+    const databaseUrl = await freshDatabase('demo');
+    const { code, output } = await runSmoke({
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: env.redis.url,
+      SQS_ENDPOINT: env.sqs.endpoint,
+      SQS_EVENTS_QUEUE_URL: env.sqs.queues.events,
+      SQS_EVENTS_DLQ_URL: env.sqs.queues.eventsDlq,
+      SQS_UPDATES_QUEUE_URL: env.sqs.queues.updates,
+      SQS_UPDATES_DLQ_URL: env.sqs.queues.updatesDlq,
+      PAYFLOW_DEMO_KUBE: '0',
+    });
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/PostgreSQL postgres:\/\/…@127\.0\.0\.1:\d+\/\w+ \(DATABASE_URL\)/);
+    expect(output).toContain(`SQS ${env.sqs.endpoint} (SQS_ENDPOINT)`);
+    expect(output).toContain(`Redis ${env.redis.url} (REDIS_URL)`);
+    expect(output).not.toContain('embedded');
+    expect(output).toMatch(/^Data: +\d+ payments seeded/m);
+    expect(output).toContain('smoke: passed');
   }, 300_000);
 });
