@@ -511,7 +511,9 @@ function reportTraffic(): void {
   const s = running.traffic?.stats;
   if (!s) return;
   const errors = s.errors > 0 ? `; ${String(s.errors)} failed requests, last: ${s.lastError ?? ''}` : '';
-  say(`traffic: ${String(s.payments)} payments created, ${String(s.events)} events sent${errors}`);
+  say(
+    `traffic: ${String(s.payments)} payments created, ${String(s.events)} events sent (${String(s.duplicates)} delivered twice, ${String(s.reordered)} captures ahead of their authorization)${errors}`,
+  );
 }
 
 function reportFailure(err: unknown, smokeMode: boolean): void {

@@ -85,6 +85,10 @@ interface Tracked {
 export interface TrafficStats {
   payments: number;
   events: number;
+  /** Events sent a second time with the same event_id (the worker applies each once). */
+  duplicates: number;
+  /** Authorize-and-capture pairs sent capture first (the worker parks it until the authorization). */
+  reordered: number;
   errors: number;
   lastError: string | undefined;
 }
@@ -93,11 +97,21 @@ const MAX_TRACKED = 40;
 /** A card-testing run (fraud.ts) soon after start, then every this many ticks (15 minutes at 1 s). */
 const FRAUD_FIRST_TICK = 5;
 const FRAUD_EVERY_TICKS = 900;
+/** How often an event is delivered twice, and an authorization overtaken by its capture, as processors do. */
+const DUPLICATE_RATIO = 0.05;
+const REORDER_RATIO = 0.05;
 /** An event that has not moved its payment after this long was refused (or is retried); move on. */
 const GIVE_UP_MS = 10_000;
 
 export class Traffic {
-  readonly stats: TrafficStats = { payments: 0, events: 0, errors: 0, lastError: undefined };
+  readonly stats: TrafficStats = {
+    payments: 0,
+    events: 0,
+    duplicates: 0,
+    reordered: 0,
+    errors: 0,
+    lastError: undefined,
+  };
   private readonly api: ApiClient;
   private readonly intervalMs: number;
   private readonly tracked: Tracked[] = [];
@@ -156,8 +170,24 @@ export class Traffic {
       this.tracked.splice(this.tracked.indexOf(t), 1);
       return;
     }
-    await this.api.post('/api/v1/events', processorEvent(payment, type));
-    this.stats.events += 1;
+    if (type === 'payment.authorized' && Math.random() < REORDER_RATIO) {
+      // The capture overtakes the authorization: it is sent first, though it happened after.
+      const authorized = processorEvent(payment, type);
+      const captured = processorEvent({ ...payment, current_state: 'authorized' }, 'payment.captured');
+      captured.occurred_at = new Date(Date.now() + 1000).toISOString();
+      await this.api.post('/api/v1/events', captured);
+      await this.api.post('/api/v1/events', authorized);
+      this.stats.events += 2;
+      this.stats.reordered += 1;
+    } else {
+      const event = processorEvent(payment, type);
+      await this.api.post('/api/v1/events', event);
+      this.stats.events += 1;
+      if (Math.random() < DUPLICATE_RATIO) {
+        await this.api.post('/api/v1/events', event);
+        this.stats.duplicates += 1;
+      }
+    }
     t.version = payment.version;
     t.sentAt = Date.now();
   }
