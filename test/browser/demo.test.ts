@@ -84,7 +84,7 @@ describe('the local demo in a browser', () => {
     rmSync(DATA, { recursive: true, force: true });
   });
 
-  it('when a newcomer opens it, then the demo sign-in is filled in, payments arrive live, and sign-up → mailbox → verify → sign-in and Sign in with Google (the stand-in) work', async () => {
+  it('when a newcomer opens it, then the demo sign-in is filled in, payments arrive live, the fraud pattern raises its alert, and sign-up → mailbox → verify → sign-in and Sign in with Google (the stand-in) work', async () => {
     demo = await startDemo();
     const d = demo;
     expect(d.output()).toContain('no Redis (counters and caches in the processes)');
@@ -108,6 +108,22 @@ describe('the local demo in a browser', () => {
       after = await paymentsListed(d.api, token);
     }
     expect(after).toBeGreaterThan(before);
+
+    // The recurring card-testing run in the traffic trips its rule: a critical alert, in the queue.
+    let fraud: { id: string; severity: string } | undefined;
+    for (let i = 0; i < 120 && !fraud; i++) {
+      const res = await fetch(`${d.api}/api/v1/alerts?limit=50`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const alerts = (await res.json()) as {
+        data: { id: string; rule_name: string | null; severity: string }[];
+      };
+      fraud = alerts.data.find((a) => a.rule_name === 'card-testing');
+      if (!fraud) await sleep(500);
+    }
+    expect(fraud?.severity).toBe('critical');
+    await page.goto(`${d.api}/alerts/${fraud?.id ?? ''}`);
+    await page.getByText('card-testing').first().waitFor();
 
     // A newcomer signs up (the demo's sign-up is open), and the mail lands in the demo mailbox.
     const email = `newcomer-${String(Date.now())}@example.com`;
