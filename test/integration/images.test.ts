@@ -272,7 +272,8 @@ describe('the built images', () => {
           'healthcheck.ts',
           'node_modules',
           'package.json',
-          ...(c === 'api' ? ['console'] : []),
+          // The API also serves the console and reads the help center's articles (the assistant).
+          ...(c === 'api' ? ['console', 'docs'] : []),
         ];
         expect(found.top, c).toEqual(expectedTop.sort());
         expect(found.express, `${c}: runtime dependencies present`).toBe(true);
