@@ -16,7 +16,7 @@ type Json = Record<string, unknown>;
  * How every environment variable of a process reaches it: `config` (values: <component>.config),
  * `chart` (set by the templates from other values or the downward API), `secret` (a key of the
  * component's existingSecret), `controller` (set by the controller on the worker pods it owns) or
- * `tests` (test-only switches the chart never sets).
+ * `tests` (switches for tests and the local demo that the chart never sets).
  */
 export type Wiring = 'config' | 'chart' | 'secret' | 'controller' | 'tests';
 
@@ -36,7 +36,10 @@ const API: Record<string, Exclude<Wiring, 'config'>> = {
   OIDC_CLIENT_SECRET: 'secret',
   SMTP_URL: 'secret',
   ADMIN_PASSWORD: 'secret',
+  GEMINI_API_KEY: 'secret',
   OIDC_ALLOW_INSECURE_HTTP: 'tests',
+  DEMO_SIGN_IN: 'tests',
+  DEMO_MAILBOX_URL: 'tests',
 };
 
 const WORKER: Record<string, Exclude<Wiring, 'config'>> = {
