@@ -72,7 +72,7 @@ describe('SettingsPage', { timeout: 30_000 }, () => {
   it('when notifications are switched off, then { notifications_enabled: false } is saved', async () => {
     const patches = serve();
     await ready();
-    const toggle = screen.getByRole('switch', { name: 'Notifications' });
+    const toggle = screen.getByRole('switch', { name: /Show alert toasts/ });
     expect(toggle).toHaveProperty('checked', true);
     expect(toggle.getAttribute('aria-describedby')).toBeTruthy();
     expect(screen.getByText(/new high or critical alert/)).toBeTruthy();
@@ -80,7 +80,7 @@ describe('SettingsPage', { timeout: 30_000 }, () => {
     await waitFor(() => {
       expect(patches).toEqual([{ notifications_enabled: false }]);
     });
-    expect(screen.getByRole('switch', { name: 'Notifications' })).toHaveProperty('checked', false);
+    expect(screen.getByRole('switch', { name: /Show alert toasts/ })).toHaveProperty('checked', false);
   });
 
   it("when a time zone is picked or the browser's is asked for, then { timezone } is saved", async () => {

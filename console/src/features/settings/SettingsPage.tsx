@@ -166,10 +166,10 @@ function NotificationsSetting() {
   const { preferences } = usePreferences();
   const [state, save] = useSave();
   return (
-    <FormGroup fieldId="settings-notifications">
+    <FormGroup fieldId="settings-notifications" label="Alert toasts">
       <Switch
         id="settings-notifications"
-        label="Notifications"
+        label="Show alert toasts"
         isChecked={preferences.notifications_enabled}
         aria-describedby="settings-notifications-help"
         onChange={(_e, checked) => {
