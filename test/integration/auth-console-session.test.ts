@@ -1,7 +1,7 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAndLogin, startAuthApi, uniqueEmail, type AuthHarness } from '../support/auth.ts';
 import { CookieJar, followUntil, startIdp, type TestIdp } from '../support/oidc.ts';
+import { freePort } from '../../hack/testenv/proc.ts';
 
 const COOKIE_MODE = { 'x-payflow-session': 'cookie' };
 const PASSWORD = 'correct horse battery';
@@ -32,19 +32,6 @@ function expectCleared(res: Response): void {
   expect(cookie?.value).toBe('');
   expect(cookie?.attributes.get('expires')).toMatch(/01 Jan 1970/);
   expect(cookie?.attributes.get('path')).toBe('/api/v1/auth');
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  return port;
 }
 
 describe('console sessions: the refresh token only in an HttpOnly cookie', () => {

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   registerAndLogin,
@@ -8,19 +7,7 @@ import {
   type SignedInBody,
 } from '../support/auth.ts';
 import { CookieJar, followUntil, startIdp, type TestIdp } from '../support/oidc.ts';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  return port;
-}
+import { freePort } from '../../hack/testenv/proc.ts';
 
 describe('sign-in with any OpenID Connect issuer (a real oidc-provider, configured as "google")', () => {
   let h: AuthHarness;

@@ -3,7 +3,6 @@
 // configuration (ADMIN_EMAIL with a password file, or a one-time setup token), never from being
 // the first to sign up.
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +19,7 @@ import {
 } from '../support/auth.ts';
 import { CookieJar, followUntil, startIdp, type TestIdp } from '../support/oidc.ts';
 import { tokenFrom } from '../support/smtp.ts';
+import { freePort } from '../../hack/testenv/proc.ts';
 
 const PASSWORD = 'correct horse battery';
 
@@ -229,19 +229,6 @@ describe('the first admin from a one-time setup token', () => {
     expect((await h.audit('auth.setup_refused')).map((r) => r.reason)).toEqual(['bad_token', 'admin_exists']);
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  return port;
-}
 
 describe('first sign-in with OpenID Connect under the closed policy (a real oidc-provider as "google")', () => {
   let h: AuthHarness;

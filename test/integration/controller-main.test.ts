@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installCrds, readCrds } from '../../controller/src/crds.ts';
@@ -14,21 +13,13 @@ import {
   uniqueName,
 } from '../../controller/src/testing/harness.ts';
 import { migratedDatabase, testKube } from '../support/env.ts';
+import { freePort } from '../../hack/testenv/proc.ts';
 
 const ns = uniqueName('ctl-main');
 let client: KubeClient;
 let child: ChildProcess | undefined;
 let port: number;
 let output = '';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 async function get(path: string): Promise<number | undefined> {
   try {
