@@ -14,7 +14,8 @@
 // duplicates are what the integration tests prove). Every run's events are sent by 4 lanes of
 // SendMessageBatch while the consumer runs; events/s end to end (first send → last commit), p50/p99 latency from the
 // send time carried in the event to processed_at (the commit's transaction), the consumer
-// process' peak RSS (VmHWM), and ratios (4 against 3: the cost of parking). Knobs: BENCH_CONCURRENCY (256), BENCH_BATCH_SIZE (1000),
+// process' peak RSS (VmHWM), the CPU each process spent per event (postgres with its backends,
+// the consumer, the SQS endpoint, this sender: where the two cores go), and ratios (4 against 3: the cost of parking). Knobs: BENCH_CONCURRENCY (256), BENCH_BATCH_SIZE (1000),
 // BENCH_WRITERS (2), BENCH_PEER_EVENTS (3000), BENCH_WORKER_NODE_ARGS (extra node flags for the
 // worker, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); the first argument is the worker's event
 // count (default 60,000: about ten seconds at full speed, a steady state comparable with
@@ -22,7 +23,7 @@
 // 256 loops / batches of up to 1000: measured best on 2 cores (more events per transaction:
 // less Postgres work per event; 64 / 400 made batches of ~210 on average).
 import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPool, migrate } from '@payflow/api/store';
 import {
@@ -145,6 +146,88 @@ interface RunResult {
   p99: number;
   peakRss: number;
   committed: number;
+  /** CPU milliseconds per event, by process, over the run (first send to last commit). */
+  cpuMsPerEvent: Record<string, number>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where the CPU goes: user + system seconds of the processes of one run, from /proc.
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+function procStat(pid: number): { ppid: number; ticks: number; reaped: number } | undefined {
+  try {
+    const s = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at field 3.
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    const n = (i: number): number => Number(f[i - 3]);
+    return { ppid: n(4), ticks: n(14) + n(15), reaped: n(16) + n(17) };
+  } catch {
+    return undefined;
+  }
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${String(pid)}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+function allPids(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number);
+}
+
+/** CPU seconds so far of `root` and every live descendant, plus what it reaped of its children. */
+function treeCpuSeconds(root: number): number {
+  const stats = new Map<number, { ppid: number; ticks: number; reaped: number }>();
+  for (const pid of allPids()) {
+    const st = procStat(pid);
+    if (st) stats.set(pid, st);
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 32; hops++) {
+      if (p === root) return true;
+      p = stats.get(p)?.ppid ?? 0;
+    }
+    return false;
+  };
+  let ticks = stats.get(root)?.reaped ?? 0;
+  for (const [pid, st] of stats) if (inTree(pid)) ticks += st.ticks;
+  return ticks / TICKS_PER_SECOND;
+}
+
+/** The pid of the process whose command line holds every one of `parts`. */
+function findPid(parts: readonly string[]): number | undefined {
+  return allPids().find((pid) => {
+    const c = cmdline(pid);
+    return parts.every((p) => c.includes(p));
+  });
+}
+
+interface CpuProbe {
+  readonly name: string;
+  readonly seconds: () => number;
+}
+
+function cpuProbes(pgPort: string, sqsPort: string, workerPid: number | undefined): CpuProbe[] {
+  const pg = findPid(['postgres', ` -p ${pgPort} `]);
+  const sqs = findPid(['sqs-server.ts', ` ${sqsPort}`]);
+  return [
+    { name: 'postgres', seconds: () => (pg ? treeCpuSeconds(pg) : NaN) },
+    { name: 'consumer', seconds: () => (workerPid ? treeCpuSeconds(workerPid) : NaN) },
+    { name: 'sqs endpoint', seconds: () => (sqs ? treeCpuSeconds(sqs) : NaN) },
+    {
+      name: 'sender',
+      seconds: () => {
+        const u = process.cpuUsage();
+        return (u.user + u.system) / 1e6;
+      },
+    },
+  ];
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -213,6 +296,8 @@ async function runConsumer(
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   await new Promise((r) => setTimeout(r, 1500));
+  const probes = cpuProbes(new URL(info.pgUrl).port, new URL(info.endpoint).port, child.pid);
+  const cpuBefore = probes.map((p) => p.seconds());
   const started = Date.now();
   // The sender runs alongside; each body carries its send time.
   const stamped = (): string[] =>
@@ -239,6 +324,9 @@ async function runConsumer(
     if (Number(rows[0]?.n) >= events) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  const cpuMsPerEvent = Object.fromEntries(
+    probes.map((p, i) => [p.name, ((p.seconds() - (cpuBefore[i] ?? 0)) * 1000) / events]),
+  );
   const { rows } = await db.query<{ sent: string; done: Date }>(
     `select (e.data->>'sent_at') as sent, p.processed_at as done
        from processed_events p join payment_events e on e.event_id = p.event_id`,
@@ -257,6 +345,7 @@ async function runConsumer(
     p99: quantile(lat, 0.99),
     peakRss,
     committed: rows.length,
+    cpuMsPerEvent,
   };
 }
 
@@ -282,6 +371,12 @@ async function main(): Promise<void> {
         `${name}: ${r.eventsPerSecond.toFixed(0)} events/s end to end (${String(r.committed)} events), ` +
           `send→commit p50 ${String(r.p50)} ms, p99 ${String(r.p99)} ms, peak RSS ${String(r.peakRss)} MiB; ` +
           `all sent after ${r.sentSeconds.toFixed(1)} s of ${(r.committed / r.eventsPerSecond).toFixed(1)} s`,
+      );
+      const cpu = Object.entries(r.cpuMsPerEvent);
+      const total = cpu.reduce((a, [, v]) => a + v, 0);
+      console.log(
+        `  CPU per event: ${cpu.map(([k, v]) => `${k} ${v.toFixed(3)} ms`).join(', ')}; ` +
+          `total ${total.toFixed(3)} ms (2 cores: at most ${(2000 / total).toFixed(0)} events/s)`,
       );
     };
     print('peer (one transaction per event)', peerR);

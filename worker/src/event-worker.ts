@@ -83,6 +83,7 @@ export class EventWorker {
       maxBatch: o.batchSize,
       writers: o.writers,
       lingerMs: o.lingerMs,
+      keyOf: (item) => parseBody(item).event?.payment_id,
       run: async (items) => {
         const verdicts = await applyBatch(o.apply, items);
         o.metrics.batchSize.observe(items.length);
