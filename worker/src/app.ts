@@ -56,7 +56,11 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     onParking: (s) => {
       metrics.parkedReleased.inc(s.released);
     },
+    // Test-only (config.ts refuses it outside NODE_ENV=test on a loopback database).
+    doubleApply: config.PAYFLOW_WORKER_FAULT === 'double-apply',
   };
+  if (apply.doubleApply)
+    logger.warn('PAYFLOW_WORKER_FAULT=double-apply: every applied event takes effect twice');
   const parking = new ParkingLot({
     pool,
     sqs,
@@ -85,7 +89,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     maxReceiveCount: config.MAX_RECEIVE_COUNT,
     backoff: { baseSeconds: config.BACKOFF_BASE_SECONDS, capSeconds: config.BACKOFF_CAP_SECONDS },
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    fault: config.PAYFLOW_WORKER_FAULT,
+    fault: config.PAYFLOW_WORKER_FAULT === 'double-apply' ? undefined : config.PAYFLOW_WORKER_FAULT,
   });
   const server = await startOpsServer({
     host: config.METRICS_HOST,

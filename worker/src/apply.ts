@@ -66,6 +66,12 @@ export interface ApplyContext {
   readonly onFallback?: (err: unknown) => void;
   /** Called after each commit that parked, released or dead-lettered parked events. */
   readonly onParking?: (s: ParkingSummary) => void;
+  /**
+   * Test-only fault (PAYFLOW_WORKER_FAULT=double-apply, refused by the config outside NODE_ENV=test
+   * on a loopback database): each applied event's effect is written a second time, as a worker
+   * that lost its exactly-once key would; the chaos tool's checks must then turn red.
+   */
+  readonly doubleApply?: boolean;
 }
 
 /** What one transaction did to parked events. */
@@ -378,6 +384,7 @@ async function writeRows(ctx: ApplyContext, client: pg.PoolClient, rows: Work[])
   try {
     await client.query('select worker_apply_batch($1::jsonb, $2)', [items, ctx.actor]);
     for (const w of rows) w.verdict = verdictOf(w, statusOf(w.row), null);
+    if (ctx.doubleApply === true) await applyAgain(ctx, client, rows);
     return;
   } catch (err) {
     await client.query('rollback to savepoint batch');
@@ -391,6 +398,32 @@ async function writeRows(ctx: ApplyContext, client: pg.PoolClient, rows: Work[])
   for (const r of results) {
     const w = rows[r.ord];
     if (w) w.verdict = verdictOf(w, r.status, r.message);
+  }
+  if (ctx.doubleApply === true)
+    await applyAgain(
+      ctx,
+      client,
+      rows.filter((w) => w.verdict?.kind === 'done'),
+    );
+}
+
+/**
+ * The double-apply fault (test-only, see ApplyContext.doubleApply): the effect of every applied
+ * event once more, in the same transaction: one more version step of its payment and one more
+ * audit row of its action, for the same event id.
+ */
+async function applyAgain(ctx: ApplyContext, client: pg.PoolClient, rows: readonly Work[]): Promise<void> {
+  for (const w of rows) {
+    const row = w.row;
+    if (row?.kind !== 'apply') continue;
+    await client.query('update payments set version = version + 1 where id = $1 and created_at = $2', [
+      row.payment_id,
+      row.created_at,
+    ]);
+    await client.query(
+      `select audit_append($1, 'worker', $2, $3, 'payment', $4, $5::jsonb, null, 'double-apply fault', null, $6)`,
+      [newId('aud'), ctx.actor, row.type, row.payment_id, JSON.stringify(row.before), row.event_id],
+    );
   }
 }
 

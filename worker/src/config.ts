@@ -73,12 +73,38 @@ export const workerConfigSchema = z.object({
   INSTANCE_ID: z.string().min(1).max(128).optional(),
   LOG_LEVEL: logLevel,
   LOG_PRETTY: z.stringbool().default(false),
-  /** Test-only crash points (`after-claim`, `after-commit`): the process kills itself there. */
-  PAYFLOW_WORKER_FAULT: z.enum(['after-claim', 'after-commit']).optional(),
+  /**
+   * Test-only faults: crash points (`after-claim`, `after-commit`: the process kills itself there)
+   * and `double-apply` (every applied event's effect written twice, so that the chaos tool's
+   * checks can be seen to fail); `double-apply` is refused unless NODE_ENV=test and the database is on loopback.
+   */
+  PAYFLOW_WORKER_FAULT: z.enum(['after-claim', 'after-commit', 'double-apply']).optional(),
 });
 
 export type WorkerConfig = Readonly<z.infer<typeof workerConfigSchema>>;
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  return parseEnv(workerConfigSchema, env);
+  const config = parseEnv(workerConfigSchema, env);
+  if (config.PAYFLOW_WORKER_FAULT === 'double-apply') assertTestOnly(env, config.DATABASE_URL);
+  return config;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/**
+ * The `double-apply` fault corrupts data on purpose (it breaks exactly-once), so a worker with
+ * it set starts only in a test run (NODE_ENV=test, which the product's image and chart never
+ * set: the image sets NODE_ENV=production) against a database on this machine's loopback. Set
+ * anywhere else, the worker refuses to start, naming the variable, rather than ignoring it.
+ */
+function assertTestOnly(env: NodeJS.ProcessEnv, databaseUrl: string): void {
+  const problems: string[] = [];
+  if (env.NODE_ENV !== 'test') problems.push(`NODE_ENV is ${env.NODE_ENV ?? 'unset'}, not test`);
+  const host = new URL(databaseUrl).hostname;
+  if (!LOOPBACK_HOSTS.has(host)) problems.push(`DATABASE_URL's host ${host} is not loopback`);
+  if (problems.length > 0) {
+    throw new Error(
+      `invalid configuration:\n  PAYFLOW_WORKER_FAULT: double-apply is a test-only fault (${problems.join('; ')})`,
+    );
+  }
 }
