@@ -96,22 +96,37 @@ export function setDisplayTimeZone(tz: string | undefined): void {
   displayTimeZone = tz === '' ? undefined : tz;
 }
 
+let browserTimeZone: string | undefined;
+
 export function getDisplayTimeZone(): string {
-  return displayTimeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return displayTimeZone ?? (browserTimeZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone);
+}
+
+/** Made once per zone and shape: a table of fifty rows formats a hundred times per render. */
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
+function timeFormat(timeZone: string, seconds: boolean, date: boolean): Intl.DateTimeFormat {
+  const id = `${timeZone}|${String(seconds)}|${String(date)}`;
+  let f = timeFormats.get(id);
+  if (!f) {
+    f = new Intl.DateTimeFormat(undefined, {
+      timeZone,
+      year: date ? 'numeric' : undefined,
+      month: date ? 'short' : undefined,
+      day: date ? 'numeric' : undefined,
+      hour: '2-digit',
+      minute: '2-digit',
+      second: seconds ? '2-digit' : undefined,
+    });
+    timeFormats.set(id, f);
+  }
+  return f;
 }
 
 export function formatTime(iso: string | Date, opts: { seconds?: boolean; date?: boolean } = {}): string {
   const d = typeof iso === 'string' ? new Date(iso) : iso;
   if (Number.isNaN(d.getTime())) return '—';
-  return new Intl.DateTimeFormat(undefined, {
-    timeZone: getDisplayTimeZone(),
-    year: opts.date === false ? undefined : 'numeric',
-    month: opts.date === false ? undefined : 'short',
-    day: opts.date === false ? undefined : 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: opts.seconds ? '2-digit' : undefined,
-  }).format(d);
+  return timeFormat(getDisplayTimeZone(), opts.seconds === true, opts.date !== false).format(d);
 }
 
 export function formatUtc(iso: string | Date): string {

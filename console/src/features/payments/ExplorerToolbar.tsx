@@ -42,8 +42,13 @@ export const CURRENCIES = [
 
 type SetFilter = (patch: Partial<Record<FilterKey, string | undefined>>) => void;
 
+/**
+ * The chip of a one-value filter. Its key stays the same when the value changes, so the chip is
+ * updated in place: a new PatternFly Label measures its text on mount, forcing a layout of the
+ * page in the middle of the filter change's commit.
+ */
 function one(value: string, text = value): ToolbarLabel[] {
-  return value ? [{ key: value, node: text }] : [];
+  return value ? [{ key: 'value', node: text }] : [];
 }
 
 function TimeInput({

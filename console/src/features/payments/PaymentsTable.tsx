@@ -5,14 +5,15 @@ import ExclamationTriangleIcon from '@patternfly/react-icons/dist/esm/icons/excl
 import FlagIcon from '@patternfly/react-icons/dist/esm/icons/flag-icon';
 import PauseCircleIcon from '@patternfly/react-icons/dist/esm/icons/pause-circle-icon';
 import { SortByDirection, Table, Tbody, Td, Th, Thead, Tr, type ThProps } from '@patternfly/react-table';
-import { memo, type ReactNode } from 'react';
+import { createRef, memo, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { Money } from '../../components/Money';
 import { PaymentStateLabel } from '../../components/StateLabel';
 import { StaticLabel } from '../../components/StaticLabel';
+import { StaticTd, StaticTr } from '../../components/StaticTable';
 import { TableBodyState } from '../../components/TableStates';
 import { Timestamp } from '../../components/Timestamp';
-import { COLUMN_TITLES, type ColumnId } from './columns';
+import { COLUMN_IDS, COLUMN_TITLES, type ColumnId } from './columns';
 import type { Sort } from './filters';
 import type { Payment } from './types';
 
@@ -111,18 +112,18 @@ function InvalidFilter({ columns, problems }: { columns: number; problems: strin
 const Rows = memo(
   function Rows({ rows, columns }: { rows: Payment[]; columns: readonly ColumnId[] }) {
     return rows.map((p) => (
-      <Tr key={p.id}>
+      <StaticTr key={p.id}>
         {columns.map((c) => (
-          <Td
+          <StaticTd
             key={c}
             dataLabel={COLUMN_TITLES[c]}
-            modifier="nowrap"
+            nowrap
             className={RIGHT.includes(c) ? 'pf-v6-u-text-align-right' : undefined}
           >
             {CELL[c](p)}
-          </Td>
+          </StaticTd>
         ))}
-      </Tr>
+      </StaticTr>
     ));
   },
   (a, b) => a.rows === b.rows && a.columns.join() === b.columns.join(),
@@ -155,6 +156,12 @@ export function PaymentsTable({
   onRetry: () => void;
   onClear: () => void;
 }) {
+  // One ref per header cell for the table's life. PatternFly's Th, given none, makes a new one
+  // on every render, and its effect measuring the cell (for a truncation tooltip) runs again
+  // each time: ten forced layouts per render of the table, several renders per filter change.
+  const [headerRefs] = useState(
+    () => new Map(COLUMN_IDS.map((c) => [c, createRef<HTMLTableCellElement>()] as const)),
+  );
   return (
     <Table
       data-tour-id="payments-table"
@@ -168,6 +175,7 @@ export function PaymentsTable({
           {columns.map((c, i) => (
             <Th
               key={c}
+              ref={headerRefs.get(c)}
               sort={sortProps(c, i, sort, onSort)}
               modifier="nowrap"
               className={RIGHT.includes(c) ? 'pf-v6-u-text-align-right' : undefined}
