@@ -25,15 +25,22 @@ function Loading() {
   );
 }
 
-/** Signed-in pages: wait for the silent sign-in, else go to /login and come back afterwards. */
+/** To the sign-in page, which comes back here afterwards. */
+function ToLogin() {
+  const location = useLocation();
+  const back = `${location.pathname}${location.search}`;
+  return <Navigate to={`/login?next=${encodeURIComponent(back)}`} replace />;
+}
+
+/**
+ * Signed-in pages: wait for the silent sign-in, else go to /login and come back afterwards. It
+ * reads no location itself: the providers below it (and so every page and the frame) do not
+ * render again when a page changes its query string.
+ */
 function RequireAuth({ children }: { children: ReactNode }) {
   const { status, user } = useAuth();
-  const location = useLocation();
   if (status === 'loading') return <Loading />;
-  if (status === 'signed-out') {
-    const back = `${location.pathname}${location.search}`;
-    return <Navigate to={`/login?next=${encodeURIComponent(back)}`} replace />;
-  }
+  if (status === 'signed-out') return <ToLogin />;
   // An account without a role sees only the page that says so (the API refuses everything else).
   if (user?.role === 'none')
     return (

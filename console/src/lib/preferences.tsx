@@ -143,9 +143,11 @@ export function PreferencesProvider({ children }: { children: ReactNode }) {
     },
   });
 
+  // mutateAsync is stable; the mutation's result object is new on every render.
+  const save = mutation.mutateAsync;
   const value = useMemo<PreferencesState>(
-    () => ({ me: me.data, preferences, dark, update: (patch) => mutation.mutateAsync(patch) }),
-    [me.data, preferences, dark, mutation],
+    () => ({ me: me.data, preferences, dark, update: async (patch) => save(patch) }),
+    [me.data, preferences, dark, save],
   );
   return <PreferencesContext value={value}>{children}</PreferencesContext>;
 }

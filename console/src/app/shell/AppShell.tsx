@@ -27,7 +27,7 @@ import {
   ToolbarGroup,
   ToolbarItem,
 } from '@patternfly/react-core';
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, memo, Suspense, useCallback, useEffect, useState } from 'react';
 import { createPortal } from 'react-dom';
 import CommentsIcon from '@patternfly/react-icons/dist/esm/icons/comments-icon';
 import { Link, NavLink, Outlet, useLocation, matchPath } from 'react-router';
@@ -59,8 +59,14 @@ function currentRoute(pathname: string) {
   return undefined;
 }
 
+// The frame renders when the path changes, never for a change of the query string alone (a
+// filter typed on a page): the parts that read the location pass the path to memoised parts.
+
 function Crumbs() {
-  const { pathname } = useLocation();
+  return <CrumbsOf pathname={useLocation().pathname} />;
+}
+
+const CrumbsOf = memo(function CrumbsOf({ pathname }: { pathname: string }) {
   const here = currentRoute(pathname);
   if (!here) return null;
   const parent = here.route.nav ? ROUTES.find((r) => r.path === here.route.nav) : undefined;
@@ -86,21 +92,31 @@ function Crumbs() {
       <BreadcrumbItem isActive>{parent && id ? id : here.route.title}</BreadcrumbItem>
     </Breadcrumb>
   );
-}
+});
 
 function useDocumentTitle() {
   const { pathname } = useLocation();
   const here = currentRoute(pathname);
+  const id = here && Object.values(here.params)[0];
+  const title = here ? `${id ?? here.route.title} · PayFlow` : 'PayFlow';
   useEffect(() => {
-    const id = here && Object.values(here.params)[0];
-    document.title = here ? `${id ?? here.route.title} · PayFlow` : 'PayFlow';
-  }, [here]);
+    document.title = title;
+  }, [title]);
+}
+
+/** The effects of the path: the document's title, and the checklist items a visit ticks. */
+function RouteEffects() {
+  useDocumentTitle();
+  useMarkByRoute();
+  return null;
 }
 
 function Sidebar() {
-  const { pathname } = useLocation();
-  const active = currentRoute(pathname);
-  const activePath = active?.route.nav ?? active?.route.path;
+  const active = currentRoute(useLocation().pathname);
+  return <SidebarNav activePath={active?.route.nav ?? active?.route.path} />;
+}
+
+const SidebarNav = memo(function SidebarNav({ activePath }: { activePath: string | undefined }) {
   return (
     <PageSidebar>
       <PageSidebarBody>
@@ -134,7 +150,7 @@ function Sidebar() {
       </PageSidebarBody>
     </PageSidebar>
   );
-}
+});
 
 interface HeaderProps {
   drawerOpen: boolean;
@@ -143,7 +159,12 @@ interface HeaderProps {
   onToggleAssistant: () => void;
 }
 
-function Header({ drawerOpen, onToggleDrawer, assistantOpen, onToggleAssistant }: HeaderProps) {
+const Header = memo(function Header({
+  drawerOpen,
+  onToggleDrawer,
+  assistantOpen,
+  onToggleAssistant,
+}: HeaderProps) {
   const { preferences, update } = usePreferences();
   const onboarding = useUpdateOnboarding();
   const tour = useTour();
@@ -211,7 +232,7 @@ function Header({ drawerOpen, onToggleDrawer, assistantOpen, onToggleAssistant }
       </MastheadContent>
     </Masthead>
   );
-}
+});
 
 function PageFallback() {
   return (
@@ -228,37 +249,49 @@ function DashboardChecklist() {
   return <Checklist onTour={tour.running ? undefined : tour.start} />;
 }
 
-export function AppShell() {
+/** The routed page (with the dashboard's checklist above it), its errors kept to the page. */
+function RoutedPage() {
   const { pathname } = useLocation();
+  return (
+    <>
+      {pathname === '/dashboard' && <DashboardChecklist />}
+      <ErrorBoundary resetKey={pathname}>
+        <Suspense fallback={<PageFallback />}>
+          <Outlet />
+        </Suspense>
+      </ErrorBoundary>
+    </>
+  );
+}
+
+export function AppShell() {
   const [drawerOpen, setDrawerOpen] = useState(false);
   const [assistantOpen, setAssistantOpen] = useState(false);
   // Mounted from the first opening on, so that the conversation survives closing the panel.
   const [assistantLoaded, setAssistantLoaded] = useState(false);
-  useDocumentTitle();
-  useMarkByRoute();
+  const toggleDrawer = useCallback(() => {
+    setDrawerOpen((open) => !open);
+  }, []);
+  const closeDrawer = useCallback(() => {
+    setDrawerOpen(false);
+  }, []);
+  const toggleAssistant = useCallback(() => {
+    setAssistantLoaded(true);
+    setAssistantOpen((open) => !open);
+  }, []);
   return (
     <TourProvider>
+      <RouteEffects />
       <Page
         masthead={
           <Header
             drawerOpen={drawerOpen}
-            onToggleDrawer={() => {
-              setDrawerOpen((open) => !open);
-            }}
+            onToggleDrawer={toggleDrawer}
             assistantOpen={assistantOpen}
-            onToggleAssistant={() => {
-              setAssistantLoaded(true);
-              setAssistantOpen((open) => !open);
-            }}
+            onToggleAssistant={toggleAssistant}
           />
         }
-        notificationDrawer={
-          <NotificationsDrawer
-            onClose={() => {
-              setDrawerOpen(false);
-            }}
-          />
-        }
+        notificationDrawer={<NotificationsDrawer onClose={closeDrawer} />}
         isNotificationDrawerExpanded={drawerOpen}
         sidebar={<Sidebar />}
         isManagedSidebar
@@ -282,12 +315,7 @@ export function AppShell() {
             </div>,
             document.body,
           )}
-        {pathname === '/dashboard' && <DashboardChecklist />}
-        <ErrorBoundary resetKey={pathname}>
-          <Suspense fallback={<PageFallback />}>
-            <Outlet />
-          </Suspense>
-        </ErrorBoundary>
+        <RoutedPage />
       </Page>
     </TourProvider>
   );

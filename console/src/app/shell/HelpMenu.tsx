@@ -4,10 +4,9 @@ import QuestionCircleIcon from '@patternfly/react-icons/dist/esm/icons/question-
 import { useState, type ReactNode } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 
+/** The toggle reads no location; the items, mounted only while the menu is open, do. */
 export function HelpMenu({ children }: { children?: ReactNode }) {
   const [open, setOpen] = useState(false);
-  const navigate = useNavigate();
-  const { pathname } = useLocation();
   return (
     <Dropdown
       isOpen={open}
@@ -30,16 +29,24 @@ export function HelpMenu({ children }: { children?: ReactNode }) {
         />
       )}
     >
-      <DropdownList>
-        <DropdownItem key="center" onClick={() => void navigate('/help')}>
-          Help center
-        </DropdownItem>
-        <DropdownItem key="page" onClick={() => void navigate(`/help?for=${encodeURIComponent(pathname)}`)}>
-          Help for this page
-        </DropdownItem>
-        {children && <Divider component="li" key="d1" />}
-        {children}
-      </DropdownList>
+      <HelpMenuItems>{children}</HelpMenuItems>
     </Dropdown>
+  );
+}
+
+function HelpMenuItems({ children }: { children?: ReactNode }) {
+  const navigate = useNavigate();
+  const { pathname } = useLocation();
+  return (
+    <DropdownList>
+      <DropdownItem key="center" onClick={() => void navigate('/help')}>
+        Help center
+      </DropdownItem>
+      <DropdownItem key="page" onClick={() => void navigate(`/help?for=${encodeURIComponent(pathname)}`)}>
+        Help for this page
+      </DropdownItem>
+      {children && <Divider component="li" key="d1" />}
+      {children}
+    </DropdownList>
   );
 }

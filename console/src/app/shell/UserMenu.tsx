@@ -4,9 +4,13 @@ import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { useAuth } from '../../lib/auth';
 
+/**
+ * The account menu. The toggle reads no location: the router's navigate (which renders its
+ * caller on every change of the address, query string included) is taken by the items, which
+ * exist only while the menu is open.
+ */
 export function UserMenu() {
-  const { user, signOut } = useAuth();
-  const navigate = useNavigate();
+  const { user } = useAuth();
   const [open, setOpen] = useState(false);
   if (!user) return null;
   return (
@@ -29,27 +33,36 @@ export function UserMenu() {
         </MenuToggle>
       )}
     >
-      <DropdownList>
-        <DropdownItem isDisabled description={`${user.email} · ${user.role}`} key="who">
-          {user.name || user.email}
-        </DropdownItem>
-        <Divider component="li" key="d1" />
-        <DropdownItem key="profile" onClick={() => void navigate('/profile')}>
-          Profile
-        </DropdownItem>
-        <DropdownItem key="settings" onClick={() => void navigate('/settings')}>
-          Settings
-        </DropdownItem>
-        <Divider component="li" key="d2" />
-        <DropdownItem
-          key="signout"
-          onClick={() => {
-            void signOut().finally(() => void navigate('/login'));
-          }}
-        >
-          Sign out
-        </DropdownItem>
-      </DropdownList>
+      <UserMenuItems />
     </Dropdown>
+  );
+}
+
+function UserMenuItems() {
+  const { user, signOut } = useAuth();
+  const navigate = useNavigate();
+  if (!user) return null;
+  return (
+    <DropdownList>
+      <DropdownItem isDisabled description={`${user.email} · ${user.role}`} key="who">
+        {user.name || user.email}
+      </DropdownItem>
+      <Divider component="li" key="d1" />
+      <DropdownItem key="profile" onClick={() => void navigate('/profile')}>
+        Profile
+      </DropdownItem>
+      <DropdownItem key="settings" onClick={() => void navigate('/settings')}>
+        Settings
+      </DropdownItem>
+      <Divider component="li" key="d2" />
+      <DropdownItem
+        key="signout"
+        onClick={() => {
+          void signOut().finally(() => void navigate('/login'));
+        }}
+      >
+        Sign out
+      </DropdownItem>
+    </DropdownList>
   );
 }
