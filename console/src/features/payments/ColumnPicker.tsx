@@ -2,7 +2,8 @@
 // preferences, so it follows them to another browser.
 import { Divider, MenuToggle, Select, SelectList, SelectOption } from '@patternfly/react-core';
 import ColumnsIcon from '@patternfly/react-icons/dist/esm/icons/columns-icon';
-import { useState } from 'react';
+import { memo, useState } from 'react';
+import { useStableCallback } from '../../lib/stable-callback';
 import {
   COLUMN_IDS,
   COLUMN_TITLES,
@@ -21,62 +22,68 @@ function description(c: ColumnId, phone: boolean): string | undefined {
   return undefined;
 }
 
-export function ColumnPicker({
-  chosen,
-  phone,
-  onChange,
-}: {
+interface Props {
   chosen: readonly ColumnId[];
   phone: boolean;
   onChange: (next: ColumnId[]) => void;
-}) {
-  const [open, setOpen] = useState(false);
-  return (
-    <Select
-      role="menu"
-      isOpen={open}
-      selected={chosen}
-      onOpenChange={setOpen}
-      onSelect={(_e, value) => {
-        if (value === RESET) {
-          onChange([...DEFAULT_COLUMNS]);
-          return;
-        }
-        const c = value as ColumnId;
-        onChange(toggled(chosen, c, !chosen.includes(c)));
-      }}
-      toggle={(ref) => (
-        <MenuToggle
-          ref={ref}
-          variant="secondary"
-          icon={<ColumnsIcon />}
-          isExpanded={open}
-          onClick={() => {
-            setOpen((o) => !o);
-          }}
-        >
-          Columns
-        </MenuToggle>
-      )}
-    >
-      <SelectList aria-label="Columns to show">
-        {COLUMN_IDS.map((c) => (
-          <SelectOption
-            key={c}
-            value={c}
-            hasCheckbox
-            isSelected={chosen.includes(c)}
-            isDisabled={FIXED.includes(c)}
-            description={description(c, phone)}
-          >
-            {COLUMN_TITLES[c]}
-          </SelectOption>
-        ))}
-      </SelectList>
-      <Divider />
-      <SelectList>
-        <SelectOption value={RESET}>Reset to default columns</SelectOption>
-      </SelectList>
-    </Select>
-  );
 }
+
+/** Renders again when the choice changes, not on every render of the page (a filter typed). */
+export function ColumnPicker({ chosen, phone, onChange }: Props) {
+  return <ColumnMenu chosen={chosen} phone={phone} onChange={useStableCallback(onChange)} />;
+}
+
+const ColumnMenu = memo(
+  function ColumnMenu({ chosen, phone, onChange }: Props) {
+    const [open, setOpen] = useState(false);
+    return (
+      <Select
+        role="menu"
+        isOpen={open}
+        selected={chosen}
+        onOpenChange={setOpen}
+        onSelect={(_e, value) => {
+          if (value === RESET) {
+            onChange([...DEFAULT_COLUMNS]);
+            return;
+          }
+          const c = value as ColumnId;
+          onChange(toggled(chosen, c, !chosen.includes(c)));
+        }}
+        toggle={(ref) => (
+          <MenuToggle
+            ref={ref}
+            variant="secondary"
+            icon={<ColumnsIcon />}
+            isExpanded={open}
+            onClick={() => {
+              setOpen((o) => !o);
+            }}
+          >
+            Columns
+          </MenuToggle>
+        )}
+      >
+        <SelectList aria-label="Columns to show">
+          {COLUMN_IDS.map((c) => (
+            <SelectOption
+              key={c}
+              value={c}
+              hasCheckbox
+              isSelected={chosen.includes(c)}
+              isDisabled={FIXED.includes(c)}
+              description={description(c, phone)}
+            >
+              {COLUMN_TITLES[c]}
+            </SelectOption>
+          ))}
+        </SelectList>
+        <Divider />
+        <SelectList>
+          <SelectOption value={RESET}>Reset to default columns</SelectOption>
+        </SelectList>
+      </Select>
+    );
+  },
+  (a, b) => a.onChange === b.onChange && a.phone === b.phone && a.chosen.join() === b.chosen.join(),
+);
