@@ -33,6 +33,12 @@ export function createPool(s: PoolSettings): pg.Pool {
   });
   // An idle client losing its connection must not crash the process.
   pool.on('error', () => undefined);
+  // Nor a checked-out one (a transaction in flight when PostgreSQL restarts): pg rejects its
+  // queries and also emits 'error' on the client, which, with no listener, would end the process.
+  // The rejection reaches the caller; release() then discards the broken client.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 
