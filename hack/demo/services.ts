@@ -18,7 +18,7 @@ import pg from 'pg';
 import { createQueues, sqsClient, startSqs, type QueueUrls } from '../testenv/sqs.ts';
 import type { Service } from '../testenv/proc.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
-import { ROOT } from './product.ts';
+import { demoDataDir } from './stack-file.ts';
 
 export interface DemoServices {
   readonly dataDir: string;
@@ -34,9 +34,7 @@ export interface DemoServices {
   stop(): Promise<void>;
 }
 
-export function demoDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.PAYFLOW_DEMO_DATA ?? join(ROOT, '.payflow', 'demo');
-}
+export { demoDataDir } from './stack-file.ts';
 
 async function hasUsers(databaseUrl: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: databaseUrl });

@@ -37,6 +37,7 @@ import { startGoogleStandIn, type GoogleStandIn } from './google-standin.ts';
 import { demoBatchJobs, workFirstAlerts } from './history.ts';
 import { startMailbox, type Mailbox } from './mailbox.ts';
 import { startDemoServices, type DemoServices } from './services.ts';
+import { removeStackFile, writeStackFile } from './stack-file.ts';
 import { smoke, type SmokeContext } from './smoke.ts';
 import { Traffic } from './traffic.ts';
 
@@ -197,6 +198,22 @@ function servicesEnv(p: Plan): Record<string, string> {
     SQS_UPDATES_DLQ_URL: sqs.queues.updatesDlq,
     LOG_LEVEL: 'info',
   };
+}
+
+/** The discovery file the operator tools read (hack/tools: `payflow <tool>` finds the demo). */
+function publishStack(p: Plan, apiUrl: string): void {
+  const { sqs, redisUrl } = p.services;
+  writeStackFile(p.services.dataDir, {
+    version: 1,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    databaseUrl: p.databaseUrl,
+    redisUrl,
+    region: sqs.region,
+    sqsEndpoint: sqs.endpoint,
+    queues: sqs.queues,
+    apiUrl,
+  });
 }
 
 /** Starts one product process, watches it, and waits until its /readyz answers; its base URL. */
@@ -420,6 +437,7 @@ async function up(o: Options): Promise<Started> {
   say('Starting the API (with the console) and the worker…');
   const apiUrl = await startApi(plan);
   const workerUrl = await startWorker(plan);
+  publishStack(plan, apiUrl);
   const metrics = [
     { name: 'api', url: `${apiUrl}/metrics` },
     { name: 'worker', url: `${workerUrl}/metrics` },
@@ -493,6 +511,7 @@ async function serve(): Promise<number> {
 /** Stops in order: traffic, the product's processes, Kubernetes, then the services. */
 async function down(): Promise<void> {
   running.stopping = true;
+  if (running.services) removeStackFile(running.services.dataDir);
   await running.traffic?.stop();
   await Promise.all(running.processes.map(async (s) => stopNode(s)));
   if (running.kube) {
