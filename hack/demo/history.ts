@@ -1,7 +1,8 @@
 // What a demo that has been running for a while shows besides its payments: finished batch jobs
 // (an export, a reconciliation, a backtest of the amount rule) and alerts that were worked, some
 // resolved as false positives and some as confirmed fraud. Made once, on the start that seeded
-// the database, through the API as the demo admin; the worker runs the jobs.
+// the database, through the API: the jobs by the demo admin (the worker runs them), the alerts by
+// the demo operator.
 import type { ApiClient } from './client.ts';
 
 interface Page<T> {
@@ -40,20 +41,22 @@ export async function demoBatchJobs(admin: ApiClient): Promise<number> {
  * each with a note, as an analyst would. Returns how many it resolved.
  */
 export async function workFirstAlerts(
-  admin: ApiClient,
+  analyst: ApiClient,
   stopped: () => boolean,
   timeoutMs = 10 * 60_000,
 ): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (!stopped() && Date.now() < deadline) {
-    const open = await admin.get<Page<{ id: string }>>('/api/v1/alerts?status=open&sort=created_at&limit=4');
-    if (open.data.length >= 4) return resolveTwo(admin, open.data);
+    const open = await analyst.get<Page<{ id: string }>>(
+      '/api/v1/alerts?status=open&sort=created_at&limit=4',
+    );
+    if (open.data.length >= 4) return resolveTwo(analyst, open.data);
     await new Promise((r) => setTimeout(r, 5000));
   }
   return 0;
 }
 
-async function resolveTwo(admin: ApiClient, alerts: { id: string }[]): Promise<number> {
+async function resolveTwo(analyst: ApiClient, alerts: { id: string }[]): Promise<number> {
   const verdicts = [
     { resolution: 'false_positive', note: 'Known customer: a planned bulk purchase, confirmed by phone.' },
     { resolution: 'confirmed_fraud', note: 'Card reported stolen by the issuer; payer blocked.' },
@@ -62,7 +65,7 @@ async function resolveTwo(admin: ApiClient, alerts: { id: string }[]): Promise<n
   for (const [i, v] of verdicts.entries()) {
     const alert = alerts[i];
     if (!alert) continue;
-    await admin.post(`/api/v1/alerts/${alert.id}/resolve`, v);
+    await analyst.post(`/api/v1/alerts/${alert.id}/resolve`, v);
     resolved++;
   }
   return resolved;

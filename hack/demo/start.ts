@@ -338,16 +338,26 @@ async function configure(
   for (const k of keys.data)
     if (k.name === TRAFFIC_KEY && !k.revoked_at) await admin.call('DELETE', `/api/v1/api-keys/${k.id}`);
   const key = await admin.post<{ key: string }>('/api/v1/api-keys', { name: TRAFFIC_KEY, role: 'operator' });
-  if (seeded) await history(admin);
+  if (seeded) await history(admin, await signIn(anonymous, 'operator', password));
   return { token: signedIn.accessToken, apiKey: key.key };
 }
 
 const TRAFFIC_KEY = 'demo-traffic';
 
-/** On the start that seeded: finished batch jobs now, and the first alerts worked once raised. */
-async function history(admin: ApiClient): Promise<void> {
+/** A seeded demo account of that role, signed in. */
+async function signIn(anonymous: ApiClient, role: 'operator', password: string): Promise<ApiClient> {
+  const user = DEMO_USERS.find((u) => u.role === role);
+  if (!user) throw new Error(`no demo ${role}`);
+  return anonymous.withCredential((await anonymous.login(user.email, password)).accessToken);
+}
+
+/**
+ * On the start that seeded: finished batch jobs now, and the first alerts worked once raised, by
+ * the operator (as an analyst on shift would; the admin's own checklist stays theirs to tick).
+ */
+async function history(admin: ApiClient, operator: ApiClient): Promise<void> {
   indented(`batch jobs: ${String(await demoBatchJobs(admin))} created (export, reconcile, backtest)`);
-  void workFirstAlerts(admin, () => running.stopping).then(
+  void workFirstAlerts(operator, () => running.stopping).then(
     (n) => {
       if (n > 0) say(`demo: ${String(n)} of the first alerts resolved (a false positive, a confirmed fraud)`);
     },

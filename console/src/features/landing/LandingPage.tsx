@@ -206,7 +206,8 @@ export default function LandingPage() {
             </FlexItem>
           </Flex>
           <p className="payflow-landing-small">
-            The tour follows one card-testing attack through the live demo, in 23 steps.
+            The tour follows one card-testing attack through the live demo: 23 steps for an admin, fewer for
+            the roles that may not act on it.
           </p>
         </section>
         <section className="payflow-landing-section" aria-labelledby="payflow-landing-features">
