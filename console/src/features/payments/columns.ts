@@ -1,6 +1,7 @@
 // The explorer's columns: which exist, which show by default, which fit on a phone, and the
 // user's choice as saved in preferences (tables.payments.columns).
-import { useCallback, useSyncExternalStore } from 'react';
+import { useCallback } from 'react';
+import { useIsPhone } from '../../lib/media';
 import { usePreferences } from '../../lib/preferences';
 
 export const COLUMN_IDS = [
@@ -69,23 +70,6 @@ export function toggled(chosen: readonly ColumnId[], id: ColumnId, on: boolean):
   if (on) set.add(id);
   else set.delete(id);
   return COLUMN_IDS.filter((c) => set.has(c));
-}
-
-const PHONE_QUERY = '(max-width: 767px)';
-
-function subscribePhone(onChange: () => void): () => void {
-  if (typeof matchMedia !== 'function') return () => undefined;
-  const mq = matchMedia(PHONE_QUERY);
-  mq.addEventListener('change', onChange);
-  return () => {
-    mq.removeEventListener('change', onChange);
-  };
-}
-
-export function useIsPhone(): boolean {
-  return useSyncExternalStore(subscribePhone, () =>
-    typeof matchMedia === 'function' ? matchMedia(PHONE_QUERY).matches : false,
-  );
 }
 
 /** The user's columns and a setter that saves them to their preferences. */
