@@ -218,12 +218,13 @@ export const TOOLS: readonly AssistantTool[] = [
     description: 'Rules with their mode, action, severity, version and hits in the last 24 hours.',
     parameters: object({ q: text('Text in the name or description') }),
     access: 'viewer',
-    scope: 'none',
-    run: async ({ deps }, args) => {
+    scope: 'query',
+    run: async ({ deps, principal }, args) => {
       const page = await listRules(
         deps.pool,
         { q: optStr(args, 'q') },
         { limit: 50, offset: 0, sort: 'name' },
+        merchantScopeOf(principal),
       );
       return (
         page.data as {
@@ -249,9 +250,13 @@ export const TOOLS: readonly AssistantTool[] = [
     description: 'One rule by id (rul_…): its definition, version and recent hits.',
     parameters: object({ rule_id: text('The rule id, rul_…') }, ['rule_id']),
     access: 'viewer',
-    scope: 'none',
-    run: async ({ deps }, args) => {
-      const { hits_24h_series: _series, ...rule } = await getRule(deps.pool, str(args, 'rule_id', 64));
+    scope: 'query',
+    run: async ({ deps, principal }, args) => {
+      const { hits_24h_series: _series, ...rule } = await getRule(
+        deps.pool,
+        str(args, 'rule_id', 64),
+        merchantScopeOf(principal),
+      );
       return rule;
     },
   },

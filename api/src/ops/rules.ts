@@ -1,6 +1,8 @@
 // Rules managed through the API (source 'api'). Rules synced from a Kubernetes Rule resource
 // (source 'kubernetes') are read-only here: their resource is the source of truth.
 import type pg from 'pg';
+
+type Queryable = Pick<pg.Pool, 'query'>;
 import { Conflict, NotFound, ValidationError, type FieldIssue } from '../domain/errors.ts';
 import { newId } from '../domain/ids.ts';
 import type { Expr, RuleDefinition } from '../domain/rules-schema.ts';
@@ -34,8 +36,12 @@ interface RuleRow {
   created_by: string | null;
   created_at: Date;
   updated_at: Date;
-  hits_24h: bigint;
-  hits_series: (bigint | number)[];
+}
+
+/** A rule's hits over the last 24 hours: the total, and per hour, oldest first. */
+interface RuleHits {
+  hits_24h: number;
+  hits_24h_series: number[];
 }
 
 export interface Rule {
@@ -70,13 +76,45 @@ export interface RuleInput {
 }
 
 const COLUMNS = `t.id, t.name, t.description, t.enabled, t.mode, t.action, t.severity, t.definition,
-  t.source, t.external_uid, t.shadow_of, t.version, t.created_by, t.created_at, t.updated_at,
-  (select count(*) from rule_hits h where h.rule_id = t.id and h.matched_at > now() - interval '24 hours') as hits_24h,
-  array(select count(h.id) from generate_series(23, 0, -1) g(ago)
-          left join rule_hits h on h.rule_id = t.id
-                and h.matched_at > now() - make_interval(hours => g.ago + 1)
-                and h.matched_at <= now() - make_interval(hours => g.ago)
-         group by g.ago order by g.ago desc) as hits_series`;
+  t.source, t.external_uid, t.shadow_of, t.version, t.created_by, t.created_at, t.updated_at`;
+
+const HOURS = 24;
+
+/**
+ * The hit counters of some rules, in one index-only scan of rule_hits (rule_id, matched_at)
+ * including merchant_id: a caller limited to some merchants counts only their payments' hits
+ * (an aggregate about payments); undefined counts every merchant. `ago` is the hour bucket,
+ * (now - ago - 1 h, now - ago h], as the series shows it.
+ */
+async function hitsOf(
+  db: Queryable,
+  ids: readonly string[],
+  scope: readonly string[] | undefined,
+): Promise<Map<string, RuleHits>> {
+  const out = new Map<string, RuleHits>(
+    ids.map((id) => [id, { hits_24h: 0, hits_24h_series: new Array<number>(HOURS).fill(0) }]),
+  );
+  if (ids.length === 0) return out;
+  const { rows } = await db.query<{ rule_id: string; ago: number | null; n: number }>(
+    `select rule_id,
+            case when matched_at <= now()
+                 then greatest(ceil(extract(epoch from now() - matched_at) / 3600)::int - 1, 0) end as ago,
+            count(*)::int as n
+       from rule_hits
+      where rule_id = any($1::text[]) and matched_at > now() - interval '24 hours'
+        and ($2::text[] is null or merchant_id = any($2::text[]))
+      group by 1, 2`,
+    [ids, scope ?? null],
+  );
+  for (const r of rows) {
+    const h = out.get(r.rule_id);
+    if (!h) continue;
+    h.hits_24h += r.n;
+    if (r.ago !== null && r.ago < HOURS)
+      h.hits_24h_series[HOURS - 1 - r.ago] = (h.hits_24h_series[HOURS - 1 - r.ago] ?? 0) + r.n;
+  }
+  return out;
+}
 
 /** `payments/velocity` → {namespace, name}: the controller stores a synced rule under that name. */
 function resourceOf(row: Pick<RuleRow, 'source' | 'name'>): Rule['resource'] {
@@ -94,7 +132,7 @@ const SORT_KEYS = {
 
 // The `definition` column holds the expression tree (as the Kubernetes sync writes it); action,
 // severity and mode have their own columns. The API shows them together as `rule_definition`.
-function toRule(row: RuleRow): Rule {
+function toRule(row: RuleRow, hits: RuleHits | undefined): Rule {
   return {
     id: row.id,
     name: row.name,
@@ -110,8 +148,8 @@ function toRule(row: RuleRow): Rule {
     resource: resourceOf(row),
     shadow_of: row.shadow_of,
     version: row.version,
-    hits_24h: Number(row.hits_24h),
-    hits_24h_series: row.hits_series.map(Number),
+    hits_24h: hits?.hits_24h ?? 0,
+    hits_24h_series: hits?.hits_24h_series ?? new Array<number>(HOURS).fill(0),
     created_by: row.created_by,
     created_at: row.created_at,
     updated_at: row.updated_at,
@@ -126,7 +164,16 @@ export interface RuleFilters {
   q?: string | undefined;
 }
 
-export async function listRules(pool: pg.Pool, f: RuleFilters, page: PageRequest): Promise<Page<unknown>> {
+/**
+ * A page of rules. `scope`: the caller's merchants, when limited; the hit counters then count
+ * only those merchants' payments.
+ */
+export async function listRules(
+  pool: pg.Pool,
+  f: RuleFilters,
+  page: PageRequest,
+  scope?: readonly string[],
+): Promise<Page<unknown>> {
   const filter = new SqlFilter();
   filter.where('t.deleted_at is null');
   filter.when(f.enabled, (p) => `t.enabled = ${p}`);
@@ -137,28 +184,41 @@ export async function listRules(pool: pg.Pool, f: RuleFilters, page: PageRequest
     const like = filter.bind(likePattern(f.q));
     filter.where(`(t.id = ${filter.bind(f.q)} or t.name ilike ${like} or t.description ilike ${like})`);
   }
-  return listPage<RuleRow>(pool, {
+  const result = await listPage<RuleRow>(pool, {
     columns: COLUMNS,
     from: 'rules t',
     filter,
     sortKeys: SORT_KEYS,
     page,
-    map: toRule,
+    map: (row) => row,
   });
+  const rows = result.data as RuleRow[];
+  const hits = await hitsOf(
+    pool,
+    rows.map((r) => r.id),
+    scope,
+  );
+  return { ...result, data: rows.map((r) => toRule(r, hits.get(r.id))) };
 }
 
-async function findRule(db: pg.ClientBase | pg.Pool, id: string, lock = false): Promise<Rule> {
+async function findRule(
+  db: pg.ClientBase | pg.Pool,
+  id: string,
+  opts: { lock?: boolean; scope?: readonly string[] | undefined } = {},
+): Promise<Rule> {
   const { rows } = await db.query<RuleRow>(
-    `select ${COLUMNS} from rules t where t.id = $1 and t.deleted_at is null${lock ? ' for update' : ''}`,
+    `select ${COLUMNS} from rules t where t.id = $1 and t.deleted_at is null${opts.lock ? ' for update' : ''}`,
     [id],
   );
   const row = rows[0];
   if (!row) throw new NotFound('Rule', id);
-  return toRule(row);
+  const hits = await hitsOf(db, [id], opts.scope);
+  return toRule(row, hits.get(id));
 }
 
-export async function getRule(pool: pg.Pool, id: string): Promise<Rule> {
-  return findRule(pool, id);
+/** One rule; `scope` as for listRules. */
+export async function getRule(pool: pg.Pool, id: string, scope?: readonly string[]): Promise<Rule> {
+  return findRule(pool, id, { scope });
 }
 
 function nameTaken(err: unknown, name: string): Conflict | undefined {
@@ -311,7 +371,7 @@ export async function updateRule(
   actor: Actor,
 ): Promise<Rule> {
   const d = input.rule_definition;
-  const before = await findRule(tx, id, true);
+  const before = await findRule(tx, id, { lock: true });
   assertManagedHere(before);
   const issues = readOnlyIssues(before, input.echo ?? {});
   if (issues.length > 0) throw new ValidationError(issues);
@@ -358,7 +418,7 @@ export async function deleteRule(
   id: string,
   ctx: { actor: Actor; expectedVersion: number | undefined },
 ): Promise<void> {
-  const before = await findRule(tx, id, true);
+  const before = await findRule(tx, id, { lock: true });
   assertManagedHere(before);
   checkVersion(ctx.expectedVersion, before.version);
   await noteChange(tx, ctx.actor, 'deleted', undefined);
@@ -455,7 +515,7 @@ export async function rollbackRule(
   input: { version: number; reason?: string | undefined; expectedVersion: number | undefined },
   actor: Actor,
 ): Promise<Rule> {
-  const before = await findRule(tx, id, true);
+  const before = await findRule(tx, id, { lock: true });
   assertManagedHere(before);
   checkVersion(input.expectedVersion, before.version);
   const target = await getVersion(tx, id, input.version).catch((err: unknown) => {
@@ -523,7 +583,7 @@ export async function promoteRule(
   input: { reason?: string | undefined; expectedVersion: number | undefined },
   actor: Actor,
 ): Promise<Rule> {
-  const shadow = await findRule(tx, id, true);
+  const shadow = await findRule(tx, id, { lock: true });
   assertManagedHere(shadow);
   checkVersion(input.expectedVersion, shadow.version);
   if (shadow.rule_definition.mode !== 'shadow') {
@@ -545,7 +605,7 @@ export async function promoteRule(
     return after;
   }
   const liveId = shadow.shadow_of;
-  const live = await findRule(tx, liveId, true).catch((err: unknown) => {
+  const live = await findRule(tx, liveId, { lock: true }).catch((err: unknown) => {
     if (err instanceof NotFound)
       throw new Conflict(`The live rule ${liveId} this rule shadows no longer exists.`, {
         code: 'shadow_target_gone',

@@ -11,6 +11,7 @@ import {
 import { issuesFromZod } from '../domain/validation.ts';
 import { createCache } from '../http/cache.ts';
 import { idempotent } from '../http/idempotency.ts';
+import { merchantScopeOf } from '../http/principal.ts';
 import { defineRoute, type AnyRoute, type RouteContext } from '../http/route.ts';
 import { withTransaction } from '../store/tx.ts';
 import {
@@ -278,7 +279,10 @@ export const ruleSchema = z
       .describe('The Kubernetes Rule resource a kubernetes rule is synced from (read-only here).'),
     shadow_of: z.string().nullable().describe('The live rule this shadow rule challenges.'),
     version: z.number().int(),
-    hits_24h: z.number().int().describe('Matches in the last 24 hours.'),
+    hits_24h: z
+      .number()
+      .int()
+      .describe("Matches in the last 24 hours (of the caller's merchants, for a caller limited to some)."),
     hits_24h_series: z
       .array(z.number().int())
       .describe('Matches per hour over the last 24 hours, oldest first.'),
@@ -312,16 +316,19 @@ export function rulesRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/rules',
       access: 'viewer',
-      scope: 'none',
+      // The rules are every merchant's; their hit counters are an aggregate about payments.
+      scope: 'query',
       summary: 'List rules',
       tags,
       query: listQuery,
       responses: { 200: { description: 'A page of rules', schema: pageSchema(ruleSchema) } },
-      handler: async ({ query }) => {
+      handler: async ({ query, principal }) => {
         const { limit, offset, cursor, sort, ...filters } = query;
-        const key = JSON.stringify(query);
+        const scope = merchantScopeOf(principal);
+        // Keyed by scope too: a scoped caller's counters are not another caller's.
+        const key = JSON.stringify({ query, scope: scope ?? null });
         const body = await cache.read('rules', key, LIST_TTL_MS, () =>
-          listRules(pool, filters, { limit, offset, cursor, sort }),
+          listRules(pool, filters, { limit, offset, cursor, sort }, scope),
         );
         return { status: 200, body };
       },
@@ -330,13 +337,13 @@ export function rulesRoutes(deps: ApiDeps): AnyRoute[] {
       method: 'get',
       path: '/api/v1/rules/:ruleId',
       access: 'viewer',
-      scope: 'none',
+      scope: 'query',
       summary: 'Get a rule',
       tags,
       params,
       responses: { 200: { description: 'The rule', schema: ruleSchema } },
-      handler: async ({ params: p }) => {
-        const rule = await getRule(pool, p.ruleId);
+      handler: async ({ params: p, principal }) => {
+        const rule = await getRule(pool, p.ruleId, merchantScopeOf(principal));
         return { status: 200, body: rule, headers: { etag: etagOf(rule.version) } };
       },
     }),
