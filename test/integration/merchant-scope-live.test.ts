@@ -167,6 +167,37 @@ describe('merchant scope: rule hit counters and live access changes', () => {
     ]);
   });
 
+  it('when a payment is made through the API, then its id names its partition and its audit rows carry its merchant', async () => {
+    const { rows } = await h.pool.query<{ same: boolean; merchants: (string | null)[] }>(
+      `select p.created_at = payment_created_at_of(p.id) as same,
+              array(select l.merchant_id from audit_log l where l.resource_type = 'payment' and l.resource_id = p.id) as merchants
+         from payments p where p.id = any($1::text[]) order by p.merchant_id`,
+      [[payments.a, payments.b]],
+    );
+    expect(rows).toEqual([
+      { same: true, merchants: [A] },
+      { same: true, merchants: [B] },
+    ]);
+    // A payment loaded with a creation time of its own is still found (in every partition).
+    const { rows: m } = await h.pool.query<{ m: string | null; none: string | null; bad: string | null }>(
+      `select payment_merchant_of($1) as m, payment_merchant_of('pay_01J00000000000000000000000') as none,
+              payment_created_at_of('pay_not-an-id')::text as bad`,
+      [payments.b],
+    );
+    expect(m[0]).toEqual({ m: B, none: null, bad: null });
+  });
+
+  it('when a scoped caller reads the audit log, then it gets the rows about its merchant’s payments and none of B’s', async () => {
+    for (const who of [{ token: scoped.accessToken }, { key: apiKey.key }]) {
+      const res = await call(who, 'GET', '/api/v1/audit?limit=200');
+      expect(res.status, await res.clone().text()).toBe(200);
+      const body = (await res.json()) as { data: { resource_id: string }[] };
+      const ids = body.data.map((r) => r.resource_id);
+      expect(ids).toContain(payments.a);
+      expect(ids).not.toContain(payments.b);
+    }
+  });
+
   it('when an admin or an unscoped viewer reads the rule, then every merchant’s hits are counted', async () => {
     // The admin first: the list is cached briefly, and a scoped caller must not get this answer.
     for (const who of [{ token: admin.accessToken }, { token: viewer.accessToken }]) {

@@ -81,13 +81,10 @@ function where(f: AuditFilter): { sql: string; params: unknown[] } {
     parts.push(`${sql}${String(params.length)}`);
   }
   if (f.merchantScope !== undefined) {
-    // A scoped caller sees the rows about its merchants' payments and their alerts, nothing else.
+    // A scoped caller sees the rows about its merchants' payments and their alerts, nothing else:
+    // such rows carry the payment's merchant (audit_log_merchant_time), other rows none.
     params.push(f.merchantScope);
-    const s = `$${String(params.length)}::text[]`;
-    parts.push(`((resource_type = 'payment' and exists (
-                   select 1 from payments p where p.id = audit_log.resource_id and p.merchant_id = any(${s})))
-               or (resource_type = 'alert' and exists (
-                   select 1 from alerts a where a.id = audit_log.resource_id and a.merchant_id = any(${s}))))`);
+    parts.push(`merchant_id = any($${String(params.length)}::text[])`);
   }
   return { sql: parts.length === 0 ? '' : `where ${parts.join(' and ')}`, params };
 }
