@@ -1,5 +1,6 @@
-// API keys (admins only): keys for machine clients, each with a role. A new key is shown once,
-// with a copy button, and only its hash is kept; revoking one makes the API refuse it at once.
+// API keys (admins only): keys for machine clients, each with a role and the merchants it may
+// read. A new key is shown once, with a copy button, and only its hash is kept; revoking one or
+// changing its merchants applies from its next request.
 import {
   ActionGroup,
   Alert,
@@ -30,7 +31,7 @@ import { Toasts, useToasts } from '../../../components/Toasts';
 import { ApiError, api, describeError } from '../../../lib/api';
 import { useCompact } from '../../../lib/preferences';
 import { merchantsText, parseMerchants } from '../../../lib/merchants';
-import { MerchantsField } from './MerchantsField';
+import { MerchantsField, MerchantsModal } from './MerchantsField';
 import { ROLES, type Role } from '../../../lib/roles';
 import { AdminSection } from './AdminOnly';
 
@@ -272,13 +273,39 @@ function RevokeModal({ apiKey, onClose }: { apiKey: ApiKey; onClose: (revoked: b
   );
 }
 
-function KeyRow({ apiKey, onRevoke }: { apiKey: ApiKey; onRevoke: (k: ApiKey) => void }) {
+function MerchantsCell({ apiKey, onMerchants }: { apiKey: ApiKey; onMerchants: (k: ApiKey) => void }) {
+  if (apiKey.role === 'admin') return <span className="payflow-settings-muted">All (admin)</span>;
+  // A revoked key is refused whatever its merchants; they are shown, not changed.
+  if (apiKey.revoked_at) return <>{merchantsText(apiKey.merchant_ids)}</>;
+  return (
+    <Button
+      variant="link"
+      isInline
+      aria-label={`Merchants of ${apiKey.name}: ${merchantsText(apiKey.merchant_ids)}; change`}
+      onClick={() => {
+        onMerchants(apiKey);
+      }}
+    >
+      {merchantsText(apiKey.merchant_ids)}
+    </Button>
+  );
+}
+
+function KeyRow({
+  apiKey,
+  onRevoke,
+  onMerchants,
+}: {
+  apiKey: ApiKey;
+  onRevoke: (k: ApiKey) => void;
+  onMerchants: (k: ApiKey) => void;
+}) {
   return (
     <Tr>
       <Td dataLabel="Name">{apiKey.name}</Td>
       <Td dataLabel="Role">{apiKey.role}</Td>
       <Td dataLabel="Merchants">
-        {apiKey.role === 'admin' ? 'All (admin)' : merchantsText(apiKey.merchant_ids)}
+        <MerchantsCell apiKey={apiKey} onMerchants={onMerchants} />
       </Td>
       <Td dataLabel="Key">
         <code>{apiKey.prefix}…</code>
@@ -325,9 +352,27 @@ function KeysTable({ creating, onCreated }: { creating: boolean; onCreated: () =
   const compact = useCompact();
   const { toasts, push, dismiss } = useToasts();
   const [revoking, setRevoking] = useState<ApiKey | undefined>();
+  const [scoping, setScoping] = useState<ApiKey | undefined>();
+  const client = useQueryClient();
   const keys = useQuery({
     queryKey: KEYS_KEY,
     queryFn: ({ signal }) => api.get<{ data: ApiKey[] }>('/api/v1/api-keys', undefined, signal),
+  });
+  // The API audits the change (auth.api_key_scoped) and applies it from the key's next request.
+  const scope = useMutation({
+    mutationFn: ({ apiKey, merchant_ids }: { apiKey: ApiKey; merchant_ids: string[] | null }) =>
+      api.patch<ApiKey>(`/api/v1/api-keys/${encodeURIComponent(apiKey.id)}`, { merchant_ids }),
+    onSuccess: async (after) => {
+      setScoping(undefined);
+      push({
+        variant: 'success',
+        title: `${after.name} reads ${merchantsText(after.merchant_ids).toLowerCase()}`,
+      });
+      client.setQueryData<{ data: ApiKey[] }>(KEYS_KEY, (page) =>
+        page ? { data: page.data.map((k) => (k.id === after.id ? after : k)) } : page,
+      );
+      await client.invalidateQueries({ queryKey: KEYS_KEY });
+    },
   });
   const rows = keys.data?.data ?? [];
   return (
@@ -358,12 +403,28 @@ function KeysTable({ creating, onCreated }: { creating: boolean; onCreated: () =
             emptyBody="Machine clients sign in with a key; create one for each client."
           >
             {rows.map((k) => (
-              <KeyRow key={k.id} apiKey={k} onRevoke={setRevoking} />
+              <KeyRow key={k.id} apiKey={k} onRevoke={setRevoking} onMerchants={setScoping} />
             ))}
           </TableBodyState>
         </Tbody>
       </Table>
       {creating && <CreateModal onClose={onCreated} />}
+      {scoping && (
+        <MerchantsModal
+          title={`Merchants of ${scoping.name}`}
+          description="Limit what this key reads to some merchants: payments, alerts, exports and aggregates. Empty: every merchant. The change applies from the key's next request, and is audited."
+          merchantIds={scoping.merchant_ids}
+          busy={scope.isPending}
+          error={scope.error}
+          onSave={(ids) => {
+            scope.mutate({ apiKey: scoping, merchant_ids: ids });
+          }}
+          onClose={() => {
+            setScoping(undefined);
+            scope.reset();
+          }}
+        />
+      )}
       {revoking && (
         <RevokeModal
           apiKey={revoking}

@@ -1,4 +1,19 @@
-import { FormGroup, FormHelperText, HelperText, HelperTextItem, TextInput } from '@patternfly/react-core';
+import {
+  Alert,
+  Button,
+  FormGroup,
+  FormHelperText,
+  HelperText,
+  HelperTextItem,
+  Modal,
+  ModalBody,
+  ModalFooter,
+  ModalHeader,
+  TextInput,
+} from '@patternfly/react-core';
+import { useState } from 'react';
+import { describeError } from '../../../lib/api';
+import { parseMerchants } from '../../../lib/merchants';
 
 /** The merchants an account or key is limited to, as typed ids; disabled for admins (never limited). */
 export function MerchantsField({
@@ -35,5 +50,61 @@ export function MerchantsField({
         </HelperText>
       </FormHelperText>
     </FormGroup>
+  );
+}
+
+/** Changes the merchants an account or key is limited to (the caller saves them and audits). */
+export function MerchantsModal({
+  title,
+  description,
+  merchantIds,
+  busy,
+  error,
+  onSave,
+  onClose,
+}: {
+  title: string;
+  description: string;
+  merchantIds: readonly string[] | null;
+  busy: boolean;
+  error: unknown;
+  onSave: (ids: string[] | null) => void;
+  onClose: () => void;
+}) {
+  const [text, setText] = useState((merchantIds ?? []).join(', '));
+  return (
+    <Modal isOpen variant="small" onClose={onClose} aria-labelledby="merchants-title">
+      <ModalHeader title={title} labelId="merchants-title" />
+      <ModalBody>
+        <p className="pf-v6-u-mb-md">{description}</p>
+        <TextInput
+          aria-label="Merchant ids, comma-separated"
+          value={text}
+          placeholder="All merchants"
+          onChange={(_e, v) => {
+            setText(v);
+          }}
+        />
+        {error !== null && (
+          <Alert isInline variant="danger" title="The merchants were not changed" className="pf-v6-u-mt-md">
+            {describeError(error)}
+          </Alert>
+        )}
+      </ModalBody>
+      <ModalFooter>
+        <Button
+          isLoading={busy}
+          isDisabled={busy}
+          onClick={() => {
+            onSave(parseMerchants(text));
+          }}
+        >
+          Save
+        </Button>
+        <Button variant="link" onClick={onClose}>
+          Cancel
+        </Button>
+      </ModalFooter>
+    </Modal>
   );
 }

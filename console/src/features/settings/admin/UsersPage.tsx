@@ -16,7 +16,6 @@ import {
   ToolbarItem,
   Tooltip,
   Alert,
-  TextInput,
 } from '@patternfly/react-core';
 import BanIcon from '@patternfly/react-icons/dist/esm/icons/ban-icon';
 import CheckCircleIcon from '@patternfly/react-icons/dist/esm/icons/check-circle-icon';
@@ -29,9 +28,10 @@ import { Toasts, useToasts } from '../../../components/Toasts';
 import { api, describeError, type Page } from '../../../lib/api';
 import { useUser } from '../../../lib/auth';
 import { useCompact } from '../../../lib/preferences';
-import { merchantsText, parseMerchants } from '../../../lib/merchants';
+import { merchantsText } from '../../../lib/merchants';
 import { USER_ROLES, type UserRole as Role } from '../../../lib/roles';
 import { Invitations } from './Invitations';
+import { MerchantsModal } from './MerchantsField';
 import { useUrlState } from '../../../lib/url-state';
 import { AdminSection } from './AdminOnly';
 
@@ -62,60 +62,6 @@ interface Change {
   role?: Role;
   disabled?: boolean;
   merchant_ids?: string[] | null;
-}
-
-function MerchantsModal({
-  user,
-  busy,
-  error,
-  onSave,
-  onClose,
-}: {
-  user: AdminUser;
-  busy: boolean;
-  error: unknown;
-  onSave: (ids: string[] | null) => void;
-  onClose: () => void;
-}) {
-  const [text, setText] = useState((user.merchant_ids ?? []).join(', '));
-  return (
-    <Modal isOpen variant="small" onClose={onClose} aria-labelledby="merchants-title">
-      <ModalHeader title={`Merchants of ${user.name || user.email}`} labelId="merchants-title" />
-      <ModalBody>
-        <p className="pf-v6-u-mb-md">
-          Limit what this person sees to some merchants: payments, alerts, exports and the dashboard. Empty:
-          every merchant. Admins always see every merchant.
-        </p>
-        <TextInput
-          aria-label="Merchant ids, comma-separated"
-          value={text}
-          placeholder="All merchants"
-          onChange={(_e, v) => {
-            setText(v);
-          }}
-        />
-        {error !== null && (
-          <Alert isInline variant="danger" title="The merchants were not changed" className="pf-v6-u-mt-md">
-            {describeError(error)}
-          </Alert>
-        )}
-      </ModalBody>
-      <ModalFooter>
-        <Button
-          isLoading={busy}
-          isDisabled={busy}
-          onClick={() => {
-            onSave(parseMerchants(text));
-          }}
-        >
-          Save
-        </Button>
-        <Button variant="link" onClick={onClose}>
-          Cancel
-        </Button>
-      </ModalFooter>
-    </Modal>
-  );
 }
 
 function DisableModal({
@@ -387,7 +333,9 @@ function UsersTable() {
       </Table>
       {scoping && (
         <MerchantsModal
-          user={scoping}
+          title={`Merchants of ${scoping.name || scoping.email}`}
+          description="Limit what this person sees to some merchants: payments, alerts, exports and the dashboard. Empty: every merchant. Admins always see every merchant."
+          merchantIds={scoping.merchant_ids}
           busy={change.isPending}
           error={change.variables?.user.id === scoping.id ? change.error : null}
           onSave={(ids) => {
