@@ -17,7 +17,8 @@ import {
 import { respond } from './api';
 import { keys } from './query';
 
-export type LiveKind = 'payment' | 'alert' | 'batch_job' | 'rule' | 'notification';
+/** `access`: the signed-in user's role or merchants changed; the API then ends the stream. */
+export type LiveKind = 'payment' | 'alert' | 'batch_job' | 'rule' | 'notification' | 'access';
 
 export interface LiveEvent {
   kind: LiveKind;
@@ -38,7 +39,7 @@ interface LiveState {
 
 const LiveContext = createContext<LiveState | undefined>(undefined);
 
-const INVALIDATES: Record<LiveKind, readonly (readonly string[])[]> = {
+const INVALIDATES: Record<Exclude<LiveKind, 'access'>, readonly (readonly string[])[]> = {
   payment: [keys.payments, keys.stats],
   alert: [keys.alerts, keys.stats],
   batch_job: [keys.batchJobs],
@@ -48,6 +49,7 @@ const INVALIDATES: Record<LiveKind, readonly (readonly string[])[]> = {
 
 const COALESCE_MS = 1000;
 const MAX_BACKOFF_MS = 15_000;
+const IMMEDIATE_GAP_MS = 5000;
 
 /** Parses SSE frames from text chunks; answers the complete frames and keeps the rest. */
 export function parseFrames(buffer: string): { frames: LiveEvent[]; rest: string } {
@@ -71,8 +73,10 @@ export function parseFrames(buffer: string): { frames: LiveEvent[]; rest: string
   return { frames, rest };
 }
 
-function invalidator(client: QueryClient): (kind: LiveKind) => void {
-  const pending = new Set<LiveKind>();
+type Invalidating = keyof typeof INVALIDATES;
+
+function invalidator(client: QueryClient): (kind: Invalidating) => void {
+  const pending = new Set<Invalidating>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   return (kind) => {
     pending.add(kind);
@@ -115,19 +119,31 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     const invalidate = invalidator(client);
     let backoff = 1000;
     let everOpen = false;
+    // The API ends the stream after an access event; the console reconnects at once, under the
+    // new access, without calling it a loss.
+    let accessChanged = false;
     const onEvent = (e: LiveEvent) => {
-      if (e.kind in INVALIDATES) invalidate(e.kind);
+      if (e.kind === 'access') {
+        accessChanged = true;
+        // Everything shown may have been read under the old access: the user (the merchant-scope
+        // badge, the role) and every list, count and chart.
+        void client.invalidateQueries();
+      } else if (e.kind in INVALIDATES) invalidate(e.kind);
       for (const l of listeners.current) l(e);
     };
     const stopped = () => controller.signal.aborted;
     const run = async () => {
+      // When the last immediate reconnect was (at most one in a few seconds, so a server that
+      // kept ending the stream could never make the console spin).
+      let immediateAt = -Infinity;
+      let afterAccess = false;
       while (!stopped()) {
         try {
           const res = await respond('/api/v1/stream', {
             headers: { Accept: 'text/event-stream' },
             signal: controller.signal,
           });
-          if (everOpen) {
+          if (everOpen && !afterAccess) {
             setRestoredAt(Date.now());
             // Whatever happened while the stream was down is fetched again.
             void client.invalidateQueries();
@@ -140,6 +156,14 @@ export function LiveProvider({ children }: { children: ReactNode }) {
           // Dropped, refused or aborted: the loop decides.
         }
         if (stopped()) return;
+        // Ended after an access event: reconnect at once; anything else waits its backoff (a
+        // refused reconnect, say of a disabled account, never spins).
+        afterAccess = accessChanged;
+        accessChanged = false;
+        if (afterAccess && Date.now() - immediateAt > IMMEDIATE_GAP_MS) {
+          immediateAt = Date.now();
+          continue;
+        }
         setStatus(everOpen ? 'lost' : 'connecting');
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);

@@ -31,6 +31,8 @@ export interface Preferences {
 
 export interface Me extends SessionUser {
   preferences: Preferences;
+  /** The merchants the user is limited to; null: every merchant (always so for an admin). */
+  merchant_ids?: string[] | null;
 }
 
 const THEME_KEY = 'payflow.theme';

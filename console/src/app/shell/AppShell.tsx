@@ -44,6 +44,7 @@ import { HelpMenu } from './HelpMenu';
 import { LiveBanner } from './LiveBanner';
 import { NotificationsBadge, NotificationsDrawer } from './Notifications';
 import { ThemeToggle } from './ThemeToggle';
+import { MerchantScopeBadge } from './MerchantScopeBadge';
 import { UserMenu } from './UserMenu';
 
 const MAIN_ID = 'payflow-main';
@@ -182,6 +183,8 @@ const Header = memo(function Header({
             <span className="payflow-brand-name">PayFlow</span>
           </MastheadLogo>
         </MastheadBrand>
+        {/* Beside the brand, where a phone has room too: whose merchants this console shows. */}
+        <MerchantScopeBadge />
       </MastheadMain>
       <MastheadContent>
         <Toolbar isFullHeight isStatic>
