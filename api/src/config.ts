@@ -106,8 +106,11 @@ export const apiConfigSchema = z.object({
    * that finds no admin prints a one-time setup token in its log (POST /api/v1/auth/setup).
    */
   ADMIN_EMAIL: z.email().optional(),
+  /** The first admin's display name, when ADMIN_EMAIL creates the account. */
   ADMIN_NAME: z.string().trim().min(1).max(200).default('Administrator'),
+  /** The first admin's password itself (8 to 128 characters), as a chart's Secret key gives it; not with ADMIN_PASSWORD_FILE. */
   ADMIN_PASSWORD: z.string().min(8).max(128).optional(),
+  /** A file holding the first admin's password (a mounted secret; one trailing newline is dropped); not with ADMIN_PASSWORD. */
   ADMIN_PASSWORD_FILE: z.string().min(1).optional(),
   /** Any OpenID Connect issuer (Google is `https://accounts.google.com`); unset disables sign-in with OIDC. */
   OIDC_PROVIDER: z
