@@ -182,9 +182,9 @@ const Header = memo(function Header({
             </Brand>
             <span className="payflow-brand-name">PayFlow</span>
           </MastheadLogo>
+          {/* Beside the brand, where a phone has room too: whose merchants this console shows. */}
+          <MerchantScopeBadge />
         </MastheadBrand>
-        {/* Beside the brand, where a phone has room too: whose merchants this console shows. */}
-        <MerchantScopeBadge />
       </MastheadMain>
       <MastheadContent>
         <Toolbar isFullHeight isStatic>

@@ -443,7 +443,7 @@ export default function ApiKeysPage() {
   return (
     <AdminSection
       title="API keys"
-      description="Keys for machine clients, each with a role. A new key is shown once; revoking one makes the API refuse it at once. Every change is audited."
+      description="Keys for machine clients, each with a role and the merchants it reads. A new key is shown once; revoking one, or changing its merchants, applies from its next request. Every change is audited."
       actions={
         <Button
           variant="primary"
