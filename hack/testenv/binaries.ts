@@ -1,12 +1,23 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { run } from './proc.ts';
 
 /**
- * etcd and kube-apiserver are built from their Go modules (never downloaded as
- * binaries) and cached outside the repository, keyed by version and by the
+ * etcd, the Kubernetes control plane, kwok, helm and kustomize are built from their Go modules
+ * (never downloaded as binaries) and cached outside the repository, keyed by version and by the
  * hash of the go.mod/go.sum that pin them.
  */
 interface GoBinary {
@@ -32,15 +43,22 @@ export function cacheDir(): string {
   );
 }
 
-function kubeApiserver(): GoBinary {
+type KubeComponent = 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler';
+
+/**
+ * The Kubernetes components share hack/kube-apiserver's module, build flags and ldflags, so
+ * after kube-apiserver the others compile only the packages it does not have (Go's build cache
+ * is keyed by package content and flags).
+ */
+function kubeComponent(name: KubeComponent): GoBinary {
   const moduleDir = join(hackDir, 'kube-apiserver');
   const version = moduleVersion(moduleDir, 'k8s.io/kubernetes');
   const [major, minor] = version.slice(1).split('.');
   const pkgv = 'k8s.io/component-base/version';
   return {
-    name: 'kube-apiserver',
+    name,
     moduleDir,
-    pkg: 'k8s.io/kubernetes/cmd/kube-apiserver',
+    pkg: `k8s.io/kubernetes/cmd/${name}`,
     version,
     ldflags: [
       `-X ${pkgv}.gitVersion=${version}`,
@@ -62,6 +80,19 @@ function etcd(): GoBinary {
   };
 }
 
+/** The kwok controller: fake nodes, and pods taken through their lifecycle without containers. */
+function kwok(): GoBinary {
+  const moduleDir = join(hackDir, 'kwok');
+  const version = moduleVersion(moduleDir, 'sigs.k8s.io/kwok');
+  return {
+    name: 'kwok',
+    moduleDir,
+    pkg: 'sigs.k8s.io/kwok/cmd/kwok',
+    version,
+    ldflags: [`-X sigs.k8s.io/kwok/pkg/consts.Version=${version}`],
+  };
+}
+
 function binaryPath(b: GoBinary): string {
   const h = createHash('sha256');
   h.update(readFileSync(join(b.moduleDir, 'go.mod')));
@@ -74,8 +105,79 @@ async function ensureGo(): Promise<void> {
     await run('go', ['version']);
   } catch {
     throw new Error(
-      'Go >= 1.26 is required to build etcd and kube-apiserver for the test environment: `go` was not found on PATH',
+      "Go >= 1.26 is required to build the test environment's Kubernetes tools: `go` was not found on PATH",
     );
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Creates the lock file with our pid in it; false when another process holds it. */
+function takeLock(lock: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(lock, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  writeSync(fd, String(process.pid));
+  closeSync(fd);
+  return true;
+}
+
+/** The pid holding the lock; undefined when the lock is gone or stale (and then removed). */
+function lockHolder(lock: string): number | undefined {
+  try {
+    const holder = Number(readFileSync(lock, 'utf8').trim());
+    // An empty lock is being written this instant, or was left by a crash right after creation.
+    const stale = holder > 0 ? !alive(holder) : Date.now() - statSync(lock).mtimeMs > 10_000;
+    if (!stale) return holder;
+    rmSync(lock, { force: true });
+    return undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+async function releasing(lock: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+/**
+ * Runs `fn` holding `<out>.lock` (a file naming the holder's pid), so that one process builds a
+ * binary while others (another test file, the CI's background pre-build) wait for it instead of
+ * compiling it a second time. A lock whose process is gone is taken over.
+ */
+async function withBuildLock(out: string, what: string, log: (m: string) => void, fn: () => Promise<void>) {
+  const lock = `${out}.lock`;
+  let said = false;
+  while (!existsSync(out)) {
+    if (takeLock(lock)) {
+      await releasing(lock, async () => {
+        if (!existsSync(out)) await fn();
+      });
+      return;
+    }
+    const holder = lockHolder(lock);
+    if (holder === undefined) continue;
+    if (!said) {
+      log(`waiting for ${what}, being built by process ${String(holder)}…`);
+      said = true;
+    }
+    await sleep(1000);
   }
 }
 
@@ -84,19 +186,21 @@ async function build(b: GoBinary, log: (m: string) => void): Promise<string> {
   if (existsSync(out)) return out;
   await ensureGo();
   mkdirSync(join(cacheDir(), 'bin'), { recursive: true });
-  const tmp = `${out}.${String(process.pid)}.partial`;
-  log(`building ${b.name} ${b.version} from Go modules (cold cache; several minutes)…`);
-  const started = Date.now();
-  await run(
-    'go',
-    ['build', '-trimpath', '-ldflags', ['-s', '-w', ...b.ldflags].join(' '), '-o', tmp, b.pkg],
-    {
-      cwd: b.moduleDir,
-      env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
-    },
-  );
-  renameSync(tmp, out);
-  log(`built ${b.name} in ${String(Math.round((Date.now() - started) / 1000))} s → ${out}`);
+  await withBuildLock(out, b.name, log, async () => {
+    const tmp = `${out}.${String(process.pid)}.partial`;
+    log(`building ${b.name} ${b.version} from Go modules (cold cache; several minutes)…`);
+    const started = Date.now();
+    await run(
+      'go',
+      ['build', '-trimpath', '-ldflags', ['-s', '-w', ...b.ldflags].join(' '), '-o', tmp, b.pkg],
+      {
+        cwd: b.moduleDir,
+        env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly' },
+      },
+    );
+    renameSync(tmp, out);
+    log(`built ${b.name} in ${String(Math.round((Date.now() - started) / 1000))} s → ${out}`);
+  });
   return out;
 }
 
@@ -147,7 +251,36 @@ export async function ensureChartTools(log: (m: string) => void = () => undefine
 export async function ensureKubeBinaries(log: (m: string) => void = () => undefined): Promise<KubeBinaries> {
   // One after the other: two Go builds at once on two cores gain nothing.
   const etcdBin = await build(etcd(), log);
-  const kas = kubeApiserver();
+  const kas = kubeComponent('kube-apiserver');
   const kasBin = await build(kas, log);
   return { etcd: etcdBin, kubeApiserver: kasBin, kubernetesVersion: kas.version };
+}
+
+export interface SchedulingBinaries {
+  kubeControllerManager: string;
+  kubeScheduler: string;
+  kwok: string;
+}
+
+/**
+ * Builds (once, then cached) what a cluster that schedules pods adds to etcd and kube-apiserver:
+ * kube-controller-manager, kube-scheduler and the kwok controller. Only the environments that
+ * ask for scheduling pay for them.
+ */
+export async function ensureSchedulingBinaries(
+  log: (m: string) => void = () => undefined,
+): Promise<SchedulingBinaries> {
+  const kubeControllerManager = await build(kubeComponent('kube-controller-manager'), log);
+  const kubeScheduler = await build(kubeComponent('kube-scheduler'), log);
+  return { kubeControllerManager, kubeScheduler, kwok: await build(kwok(), log) };
+}
+
+/**
+ * Every Go tool the tests use, in the order the test run first needs them (CI starts this in the
+ * background while it lints and type-checks, so that the compiles overlap single-threaded work).
+ */
+export async function ensureAllTools(log: (m: string) => void = () => undefined): Promise<void> {
+  await ensureKubeBinaries(log);
+  await ensureChartTools(log);
+  await ensureSchedulingBinaries(log);
 }
