@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startKube, type KubeInstance } from './kube.ts';
+import { startKube, type KubeInstance, type KubeOptions } from './kube.ts';
 import { peakTreeRssMiB } from './memory.ts';
 import { startPostgres, type PostgresInstance, type PostgresOptions } from './postgres.ts';
 import type { Service } from './proc.ts';
@@ -87,6 +87,11 @@ async function stopAll(services: (Service | undefined)[]): Promise<void> {
   );
 }
 
+/** The control plane's processes, read when asked (kube-apiserver can be restarted). */
+function kubeServicesOf(kube: KubeInstance | undefined): () => readonly Service[] {
+  return () => kube?.services ?? [];
+}
+
 /**
  * Starts PostgreSQL, Redis, the SQS-compatible endpoint and (unless told
  * otherwise) etcd with kube-apiserver, each on a free loopback port inside one
@@ -106,16 +111,13 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
   ] as const);
   const [pgR, redisR, sqsR, kubeR] = results;
   const kube = kubeR.status === 'fulfilled' ? kubeR.value : undefined;
-  if (kube) {
-    running.add(kube.etcd);
-    running.add(kube.apiserver);
-  }
+  const kubeServices = kubeServicesOf(kube);
+  for (const s of kubeServices()) running.add(s);
   const services = (): (Service | undefined)[] => [
     pgR.status === 'fulfilled' ? pgR.value.service : undefined,
     redisR.status === 'fulfilled' ? redisR.value.service : undefined,
     sqsR.status === 'fulfilled' ? sqsR.value.service : undefined,
-    kube?.apiserver,
-    kube?.etcd,
+    ...kubeServices(),
   ];
   const failures = results.filter((r) => r.status === 'rejected').map((r) => String(r.reason));
   if (
@@ -142,6 +144,40 @@ export async function startTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv> 
       if (!opts.keep) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A Kubernetes control plane of its own, in its own temporary folder; `stop()` ends it. */
+export interface KubeCluster extends KubeInstance {
+  readonly dir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts etcd and kube-apiserver apart from the shared test environment — with `scheduling`,
+ * also kube-controller-manager, kube-scheduler and kwok's fake nodes — for the test files that
+ * need a cluster that runs its controllers (the shared one runs none, so that the other tests'
+ * objects stay exactly as they wrote them).
+ */
+export async function startKubeCluster(
+  opts: KubeOptions & { log?: (message: string) => void; keep?: boolean } = {},
+): Promise<KubeCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'payflow-kube-'));
+  const kube = await startKube(dir, opts.log ?? (() => undefined), opts);
+  for (const s of kube.services) running.add(s);
+  let stopped = false;
+  return Object.assign(Object.create(kube) as KubeInstance, {
+    dir,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      // In order: the controllers before the API server, the API server before etcd.
+      for (const s of kube.services) {
+        await s.stop();
+        running.delete(s);
+      }
+      if (!opts.keep) rmSync(dir, { recursive: true, force: true });
+    },
+  });
 }
 
 export { createDatabase } from './postgres.ts';

@@ -4,6 +4,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { ensureKubeBinaries } from './binaries.ts';
 import { canConnect, freePort, startProcess, waitFor, type Service } from './proc.ts';
+import { startScheduling, type Scheduling } from './scheduling.ts';
 
 export interface KubeInstance {
   readonly server: string;
@@ -20,8 +21,25 @@ export interface KubeInstance {
   readonly version: string;
   readonly etcd: Service;
   readonly apiserver: Service;
+  /**
+   * kube-controller-manager, kube-scheduler and kwok's fake nodes, when started with
+   * `scheduling: true`: Deployments get ReplicaSets and Pods, pods are scheduled and become
+   * Ready, and the garbage collector deletes owned objects.
+   */
+  readonly scheduling?: Scheduling;
+  /** Every process of this control plane, in the order to stop them. */
+  readonly services: readonly Service[];
   /** Restarts kube-apiserver on the same port (etcd keeps the data). */
   restartApiserver(): Promise<void>;
+}
+
+export interface KubeOptions {
+  /**
+   * Also run kube-controller-manager, kube-scheduler and the kwok controller with fake nodes
+   * (default false: most tests only need the API server, and its tests write child status
+   * themselves).
+   */
+  scheduling?: boolean;
 }
 
 async function startEtcd(bin: string, dir: string): Promise<{ url: string; service: Service }> {
@@ -121,7 +139,11 @@ async function launchApiserver(p: ApiserverPlan): Promise<Service> {
  * loopback, a self-signed serving certificate, service-account keys, RBAC,
  * and static bearer tokens for an admin user and an unprivileged user.
  */
-export async function startKube(dir: string, log: (m: string) => void): Promise<KubeInstance> {
+export async function startKube(
+  dir: string,
+  log: (m: string) => void,
+  opts: KubeOptions = {},
+): Promise<KubeInstance> {
   const bins = await ensureKubeBinaries(log);
   mkdirSync(join(dir, 'certs'), { recursive: true });
   const etcd = await startEtcd(bins.etcd, dir);
@@ -170,6 +192,16 @@ export async function startKube(dir: string, log: (m: string) => void): Promise<
   writeFileSync(restrictedKubeconfig, kubeconfigYaml(server, ca, 'payflow-restricted', restrictedToken), {
     mode: 0o600,
   });
+  let scheduling: Scheduling | undefined;
+  if (opts.scheduling) {
+    try {
+      scheduling = await startScheduling({ dir, kubeconfig, server, caFile: ca, saKey: sa.key, token, log });
+    } catch (err) {
+      await apiserver.stop();
+      await etcd.service.stop();
+      throw err;
+    }
+  }
   const instance: KubeInstance = {
     server,
     kubeconfig,
@@ -181,6 +213,10 @@ export async function startKube(dir: string, log: (m: string) => void): Promise<
     etcd: etcd.service,
     get apiserver() {
       return apiserver;
+    },
+    scheduling,
+    get services() {
+      return [...(scheduling?.services ?? []), apiserver, etcd.service];
     },
     async restartApiserver() {
       await apiserver.stop();
