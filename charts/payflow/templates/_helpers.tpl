@@ -117,6 +117,10 @@ app.kubernetes.io/component: {{ index . 1 }}
   labelSelector:
     matchLabels:
       {{- include "payflow.selectorLabels" (list $root (index $ 1)) | nindent 6 }}
+  # Per revision: during a rolling update the old ReplicaSet's pods, about to go, do not push
+  # the new ones together.
+  matchLabelKeys:
+    - pod-template-hash
 {{- end }}
 {{- end -}}
 {{- end -}}
