@@ -2,7 +2,10 @@
 // to the test kube-apiserver (the PayFlow CRDs and minimal ServiceMonitor / PrometheusRule /
 // HTTPRoute CRDs installed) in namespaces that enforce the restricted Pod Security Standard:
 // nothing is rejected and the API server sends no warning, PodSecurity's included.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { installCrds, readCrds } from '../../controller/src/crds.ts';
 import {
   desiredDeployment,
@@ -11,7 +14,7 @@ import {
 } from '../../controller/src/reconcilers/workerpool.ts';
 import { desiredJob, type BatchJobObject } from '../../controller/src/reconcilers/batchjob.ts';
 import { loadKubeConfig, uniqueName } from '../../controller/src/testing/harness.ts';
-import { ALL_ON, BASE_VALUES, chartTools, renderChart, type Obj } from '../support/chart.ts';
+import { ALL_ON, BASE_VALUES, chartTools, renderChart, repoRoot, type Obj } from '../support/chart.ts';
 import { DryRunner, RESTRICTED, installThirdPartyCrds } from '../support/dry-run.ts';
 import { testKube } from '../support/env.ts';
 
@@ -108,6 +111,45 @@ describe('chart objects on a real API server (server-side dry run, restricted na
       template,
     ) as unknown as Obj;
     expect(await dryRunAll([deployment], ns)).toEqual([]);
+  });
+
+  /** The worker Deployment the controller builds for a WorkerPool (kubectl apply -f manifests/samples). */
+  const sampleDeployment = (wp: WorkerPoolObject): Obj => {
+    const owned = { ...wp, metadata: { ...wp.metadata, uid: '00000000-0000-0000-0000-000000000003' } };
+    const template = podTemplate(
+      owned,
+      { events: BASE_VALUES.sqs.eventsQueueUrl, deadLetter: BASE_VALUES.sqs.eventsDlqUrl },
+      { image: 'ghcr.io/payflow/payflow-worker:0.1.0', secretName: 'payflow-credentials' },
+    );
+    return desiredDeployment(owned, 1, template) as unknown as Obj;
+  };
+  const sampleWorkerPool = (ns: string): WorkerPoolObject => {
+    const wp = parse(
+      readFileSync(join(repoRoot, 'manifests', 'samples', 'workerpool-payments.yaml'), 'utf8'),
+    ) as WorkerPoolObject;
+    return { ...wp, metadata: { ...wp.metadata, namespace: ns } };
+  };
+
+  it("when the controller builds the sample WorkerPool's Deployment, then the WorkerPool and it are accepted in a restricted namespace without a warning", async () => {
+    const ns = uniqueName('sample-wp');
+    await runner.createNamespace(ns, RESTRICTED);
+    const wp = sampleWorkerPool(ns);
+    expect(await dryRunAll([wp as unknown as Obj, sampleDeployment(wp)], ns)).toEqual([]);
+  });
+
+  it("when the sample WorkerPool's template loses its security contexts, then the same check reports the PodSecurity violations", async () => {
+    const ns = uniqueName('sample-wp-bad');
+    await runner.createNamespace(ns, RESTRICTED);
+    const wp = sampleWorkerPool(ns);
+    const tpl = wp.spec.template as {
+      spec: { securityContext?: unknown; containers: { securityContext?: unknown }[] };
+    };
+    delete tpl.spec.securityContext;
+    for (const c of tpl.spec.containers) delete c.securityContext;
+    const problems = (await dryRunAll([sampleDeployment(wp)], ns)).join('\n');
+    expect(problems).toContain('would violate PodSecurity "restricted:latest"');
+    expect(problems).toContain('allowPrivilegeEscalation != false');
+    expect(problems).toContain('seccompProfile');
   });
 
   it("when the controller builds a BatchJob's Job, then it is accepted in a restricted namespace without a warning", async () => {
