@@ -20,14 +20,23 @@ export function reasonOf(err: unknown): string {
   return String(err);
 }
 
-/** A pool on the stack's PostgreSQL, checked with one query; the schema must be PayFlow's. */
-export async function openDatabase(stack: Stack, application: string, max = 4): Promise<pg.Pool> {
+/**
+ * A pool on the stack's PostgreSQL, checked with one query; the schema must be PayFlow's.
+ * `readOnly`: every transaction of its sessions is read-only (PostgreSQL refuses writes).
+ */
+export async function openDatabase(
+  stack: Stack,
+  application: string,
+  max = 4,
+  o: { readOnly?: boolean } = {},
+): Promise<pg.Pool> {
   const url = requireDatabase(stack);
   const pool = new pg.Pool({
     connectionString: url,
     max,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: application,
+    ...(o.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
   });
   pool.on('error', () => undefined);
   let schema: string | null | undefined;

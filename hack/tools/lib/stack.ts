@@ -220,10 +220,10 @@ export function discoverStack(values: Record<string, unknown>, env: NodeJS.Proce
 export function redact(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = '…';
+    if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:…@');
+    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
   }
 }
 
