@@ -115,14 +115,14 @@ async function reachable(stack: ChaosStack, sqs: SQSClient): Promise<void> {
     await client.connect();
     await client.query('select 1 from processed_events limit 1');
   } catch (err) {
-    throw new Unreachable(`PostgreSQL (${redact(stack.databaseUrl)})`, (err as Error).message || String(err));
+    throw new Unreachable(`PostgreSQL (${redact(stack.databaseUrl)})`, reasonOf(err));
   } finally {
     await client.end().catch(() => undefined);
   }
   try {
     await sqs.send(new ListQueuesCommand({ MaxResults: 1 }), { abortSignal: AbortSignal.timeout(5000) });
   } catch (err) {
-    throw new Unreachable(`SQS (${stack.sqs.endpoint})`, (err as Error).message || String(err));
+    throw new Unreachable(`SQS (${stack.sqs.endpoint})`, reasonOf(err));
   }
   let res: Response;
   try {
@@ -132,12 +132,19 @@ async function reachable(stack: ChaosStack, sqs: SQSClient): Promise<void> {
     });
     await res.arrayBuffer();
   } catch (err) {
-    throw new Unreachable(`the API (${stack.apiUrl})`, (err as Error).message || String(err));
+    throw new Unreachable(`the API (${stack.apiUrl})`, reasonOf(err));
   }
   if (res.status === 401 || res.status === 403)
     throw new Refused(
       `the API (${stack.apiUrl}) refused the token (${String(res.status)}): give an API key with the operator role`,
     );
+}
+
+/** Why a connection failed, in a few words: the cause's code (ECONNREFUSED) rather than "fetch failed". */
+export function reasonOf(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  const own = err instanceof Error ? err.message : String(err);
+  return cause?.code ?? cause?.message ?? (own || 'no answer');
 }
 
 export function redact(url: string): string {

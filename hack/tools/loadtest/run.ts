@@ -33,7 +33,7 @@ export interface LoadOptions {
   /** Payments made before the load; default: enough for the events the profile sends. */
   readonly payments?: number | undefined;
   /** How long to wait after the last event for the workers to apply them, s. */
-  readonly applyWaitSeconds?: number;
+  readonly applyWaitSeconds?: number | undefined;
   readonly log: (line: string) => void;
   /** Called about once a second while the load runs: seconds elapsed of the duration. */
   readonly onTick?: (elapsed: number, duration: number) => void;
