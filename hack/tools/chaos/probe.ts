@@ -1,5 +1,6 @@
 // "The API answered throughout": while the faults run, the API is asked every `intervalMs` for
-// its liveness and for one of the run's payments (a read that goes to its cache or PostgreSQL).
+// its liveness, for one of the run's payments (a read that goes to its cache or PostgreSQL) or
+// to create a payment (a write in a transaction, as the API's clients keep doing in an outage).
 // A probe is answered when any HTTP response comes back within the timeout; 5xx answers are
 // counted apart (an API that says "PostgreSQL is down" has answered).
 export interface ProbeStats {
@@ -18,6 +19,8 @@ export interface ProbeOptions {
   readonly apiUrl: string;
   readonly token: string;
   readonly paymentIds: readonly string[];
+  /** Probes also create payments of this merchant (a write, in a transaction, during the faults). */
+  readonly merchantId?: string;
   readonly intervalMs?: number;
   readonly timeoutMs?: number;
 }
@@ -55,15 +58,35 @@ export class ApiProber {
     }, this.o.intervalMs ?? 250);
   }
 
+  /** Every third probe a read of a payment, every third a creation (a transaction), else /livez. */
+  private request(n: number): { path: string; init: RequestInit } {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.o.token}` };
+    const id = this.o.paymentIds[n % Math.max(1, this.o.paymentIds.length)];
+    if (n % 3 === 1 && id) return { path: `/api/v1/transactions/${id}`, init: { headers } };
+    if (n % 3 === 2 && this.o.merchantId) {
+      const body = JSON.stringify({
+        merchant_id: this.o.merchantId,
+        amount: 1.0,
+        currency: 'USD',
+        payer_id: `${this.o.merchantId}_probe`,
+        current_state: 'pending',
+        metadata: { created_by: 'payflow chaos probe' },
+      });
+      headers['content-type'] = 'application/json';
+      headers['idempotency-key'] = `${this.o.merchantId}-probe-${String(n)}`;
+      return { path: '/api/v1/transactions', init: { method: 'POST', headers, body } };
+    }
+    return { path: '/livez', init: {} };
+  }
+
   private async probeOnce(): Promise<void> {
     const n = this.n++;
-    const id = this.o.paymentIds[n % Math.max(1, this.o.paymentIds.length)];
-    const path = n % 2 === 0 || !id ? '/livez' : `/api/v1/transactions/${id}`;
+    const { path, init } = this.request(n);
     this.stats.sent++;
     const t0 = performance.now();
     try {
       const res = await fetch(`${this.o.apiUrl}${path}`, {
-        headers: { authorization: `Bearer ${this.o.token}` },
+        ...init,
         signal: AbortSignal.timeout(this.o.timeoutMs ?? 5000),
       });
       await res.arrayBuffer();
@@ -73,7 +96,9 @@ export class ApiProber {
     } catch (err) {
       this.stats.unanswered++;
       if (this.stats.failures.length < 5)
-        this.stats.failures.push(`GET ${path}: ${err instanceof Error ? err.message : String(err)}`);
+        this.stats.failures.push(
+          `${init.method ?? 'GET'} ${path}: ${err instanceof Error ? err.message : String(err)}`,
+        );
     }
   }
 

@@ -460,7 +460,12 @@ async function prepare(o: ChaosOptions, res: Resources, runId: string, deadline:
   });
   res.fleet = fleet;
   for (let i = 0; i < s.workers; i++) fleet.startOne();
-  const prober = new ApiProber({ apiUrl: stack.apiUrl, token: stack.apiToken, paymentIds });
+  const prober = new ApiProber({
+    apiUrl: stack.apiUrl,
+    token: stack.apiToken,
+    paymentIds,
+    merchantId: `chaos_${runId}`,
+  });
   res.prober = prober;
   prober.start();
   return { plan, paymentIds, queues, fleet, prober, setupSeconds: (Date.now() - setupStart) / 1000 };
