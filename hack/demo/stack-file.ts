@@ -32,6 +32,8 @@ export interface StackFile {
     readonly updatesDlq: string;
   };
   readonly apiUrl: string;
+  /** The demo traffic's API key (operator), once made: the tools that call the API use it. */
+  readonly apiToken?: string | undefined;
 }
 
 export function stackFilePath(dataDir: string): string {

@@ -23,7 +23,8 @@ type Field =
   | 'eventsDlqUrl'
   | 'updatesQueueUrl'
   | 'updatesDlqUrl'
-  | 'apiUrl';
+  | 'apiUrl'
+  | 'apiToken';
 
 export interface Stack {
   readonly databaseUrl?: string | undefined;
@@ -35,6 +36,8 @@ export interface Stack {
   readonly updatesQueueUrl?: string | undefined;
   readonly updatesDlqUrl?: string | undefined;
   readonly apiUrl?: string | undefined;
+  /** A bearer credential for the API (PAYFLOW_API_TOKEN, or the demo's operator key); never printed. */
+  readonly apiToken?: string | undefined;
   /** Where each known field came from: `--database-url`, `DATABASE_URL`, `demo`. */
   readonly from: Partial<Record<Field, string>>;
   /** One line: "the local demo (.payflow/demo/stack.json, pid 4242)", "the environment (…)". */
@@ -80,6 +83,7 @@ const ENV: Record<Field, string> = {
   updatesQueueUrl: 'SQS_UPDATES_QUEUE_URL',
   updatesDlqUrl: 'SQS_UPDATES_DLQ_URL',
   apiUrl: 'PAYFLOW_API_URL',
+  apiToken: 'PAYFLOW_API_TOKEN',
 };
 
 /** The variables that make a configured stack (AWS_REGION alone does not). */
@@ -150,6 +154,7 @@ function fromDemo(f: StackFile): Partial<Record<Field, string>> {
     updatesQueueUrl: f.queues.updates,
     updatesDlqUrl: f.queues.updatesDlq,
     apiUrl: f.apiUrl,
+    apiToken: f.apiToken,
   };
 }
 
