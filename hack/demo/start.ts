@@ -201,7 +201,7 @@ function servicesEnv(p: Plan): Record<string, string> {
 }
 
 /** The discovery file the operator tools read (hack/tools: `payflow <tool>` finds the demo). */
-function publishStack(p: Plan, apiUrl: string): void {
+function publishStack(p: Plan, apiUrl: string, apiToken?: string): void {
   const { sqs, redisUrl } = p.services;
   writeStackFile(p.services.dataDir, {
     version: 1,
@@ -213,6 +213,7 @@ function publishStack(p: Plan, apiUrl: string): void {
     sqsEndpoint: sqs.endpoint,
     queues: sqs.queues,
     apiUrl,
+    ...(apiToken === undefined ? {} : { apiToken }),
   });
 }
 
@@ -268,7 +269,9 @@ async function startWorker(p: Plan): Promise<string> {
     METRICS_HOST: '127.0.0.1',
     // A demo: short polls and backoffs, rules picked up within a second, a quick stop.
     WAIT_TIME_SECONDS: '2',
-    BACKOFF_BASE_SECONDS: '0.5',
+    // Not 0.5: that rounds the first retry's visibility timeout to 0, and the demo's SQS (fauxqs
+    // keeping its queues on disk) loses a message made visible again with a timeout of 0.
+    BACKOFF_BASE_SECONDS: '1',
     BACKOFF_CAP_SECONDS: '5',
     PARK_HORIZON_SECONDS: '60',
     RULES_TTL_MS: '1000',
@@ -454,6 +457,8 @@ async function up(o: Options): Promise<Started> {
   ];
   checkpoint();
   const { token, apiKey } = await configure(apiUrl, o.password, db.seeded !== undefined);
+  // Again with the traffic's operator key: the tools that call the API (loadtest, chaos) use it.
+  publishStack(plan, apiUrl, apiKey);
   // The smoke check covers the controller too, so it waits for Kubernetes; the demo does not.
   const kube = o.smoke ? await kubernetesNow(o, plan, metrics) : undefined;
   checkpoint();
