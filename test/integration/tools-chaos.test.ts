@@ -154,13 +154,15 @@ describe('payflow chaos against the test environment', () => {
       DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/chaos`,
     });
     expect(noDb.code).toBe(3);
-    expect(noDb.stderr).toContain(`PostgreSQL (postgres://…@127.0.0.1:${port}/chaos) is unreachable:`);
+    expect(noDb.stderr).toContain(
+      `PostgreSQL at postgres://postgres@127.0.0.1:${port}/chaos is unreachable:`,
+    );
     expect(noDb.stderr).toContain('ECONNREFUSED');
     const noSqs = await runPayflow(['chaos'], { ...stackEnv, SQS_ENDPOINT: `http://127.0.0.1:${port}` });
     expect(noSqs.code).toBe(3);
-    expect(noSqs.stderr).toContain(`SQS (http://127.0.0.1:${port}) is unreachable:`);
+    expect(noSqs.stderr).toContain(`SQS at http://127.0.0.1:${port} is unreachable:`);
     const noApi = await runPayflow(['chaos'], { ...stackEnv, PAYFLOW_API_URL: `http://127.0.0.1:${port}` });
     expect(noApi.code).toBe(3);
-    expect(noApi.stderr).toContain(`the API (http://127.0.0.1:${port}) is unreachable: ECONNREFUSED`);
+    expect(noApi.stderr).toContain(`API at http://127.0.0.1:${port} is unreachable: ECONNREFUSED`);
   });
 });

@@ -187,18 +187,18 @@ describe('payflow loadtest against the test environment', () => {
       PAYFLOW_API_URL: `http://127.0.0.1:${port}`,
     });
     expect(noApi.code).toBe(3);
-    expect(noApi.stderr).toContain(`the API (http://127.0.0.1:${port}) is unreachable: ECONNREFUSED`);
+    expect(noApi.stderr).toContain(`API at http://127.0.0.1:${port} is unreachable: ECONNREFUSED`);
     const noSqs = await runPayflow(['loadtest', '--duration', '1'], {
       ...stackEnv,
       SQS_ENDPOINT: `http://127.0.0.1:${port}`,
     });
     expect(noSqs.code).toBe(3);
-    expect(noSqs.stderr).toContain(`SQS (http://127.0.0.1:${port}) is unreachable: ECONNREFUSED`);
+    expect(noSqs.stderr).toContain(`SQS at http://127.0.0.1:${port} is unreachable: ECONNREFUSED`);
     const noDb = await runPayflow(['loadtest', '--duration', '1'], {
       ...stackEnv,
       DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/x`,
     });
     expect(noDb.code).toBe(3);
-    expect(noDb.stderr).toContain(`PostgreSQL (postgres://…@127.0.0.1:${port}/x) is unreachable:`);
+    expect(noDb.stderr).toContain(`PostgreSQL at postgres://postgres@127.0.0.1:${port}/x is unreachable:`);
   }, 60_000);
 });

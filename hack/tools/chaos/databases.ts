@@ -16,11 +16,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import pg from 'pg';
 import { canConnect, freePort, startProcess, waitFor, type Service } from '../../testenv/proc.ts';
+import { UsageError } from '../lib/errors.ts';
 import { assertLoopbackUrl } from './loopback.ts';
 
 const REDIS_SERVER = '/usr/bin/redis-server';
 
-export class Refused extends Error {
+/** A fault refused (a server the tool may not restart, a tool it lacks): exit 2, saying why. */
+export class Refused extends UsageError {
   constructor(message: string) {
     super(message);
     this.name = 'Refused';

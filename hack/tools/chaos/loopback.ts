@@ -2,6 +2,7 @@
 // host is not a loopback address (or a name that is, such as localhost) is refused before any
 // connection is made, naming the setting it came from.
 import { isIP } from 'node:net';
+import { UsageError } from '../lib/errors.ts';
 
 const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-localhost']);
 
@@ -14,7 +15,8 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-export class NotLoopback extends Error {
+/** A target off loopback: refused before anything is sent (exit 2). */
+export class NotLoopback extends UsageError {
   readonly setting: string;
   readonly host: string;
   constructor(setting: string, host: string) {

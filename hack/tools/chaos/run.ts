@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { ListQueuesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import { createSqsClient } from '../../../worker/src/sqs.ts';
+import { ServiceUnreachable } from '../lib/errors.ts';
+import { redact } from '../lib/stack.ts';
 import { checkInvariants, type Check, type Figures } from './checks.ts';
 import {
   crashRestartPostgres,
@@ -48,16 +50,6 @@ export interface ChaosStack {
   readonly apiToken: string;
   /** The local demo's folder, if the stack is the demo (its PostgreSQL may be restarted). */
   readonly demoDir?: string | undefined;
-}
-
-/** A service that did not answer; `service` names it. */
-export class Unreachable extends Error {
-  readonly service: string;
-  constructor(service: string, detail: string) {
-    super(`${service} is unreachable: ${detail}`);
-    this.service = service;
-    this.name = 'Unreachable';
-  }
 }
 
 export interface FaultEvent {
@@ -97,6 +89,10 @@ export interface ChaosOptions {
   readonly log: (line: string) => void;
   /** Extra environment for the workers the run starts (tests use it for fault hooks). */
   readonly workerEnv?: Record<string, string>;
+  /** Aborted (Ctrl-C): no more faults or waiting; the run cleans up and reports what it saw. */
+  readonly signal?: AbortSignal;
+  /** While the queue drains: events processed so far of those sent. */
+  readonly onDrain?: (processed: number, total: number) => void;
 }
 
 const sleep = async (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -115,14 +111,14 @@ async function reachable(stack: ChaosStack, sqs: SQSClient): Promise<void> {
     await client.connect();
     await client.query('select 1 from processed_events limit 1');
   } catch (err) {
-    throw new Unreachable(`PostgreSQL (${redact(stack.databaseUrl)})`, reasonOf(err));
+    throw new ServiceUnreachable('PostgreSQL', redact(stack.databaseUrl), new Error(reasonOf(err)));
   } finally {
     await client.end().catch(() => undefined);
   }
   try {
     await sqs.send(new ListQueuesCommand({ MaxResults: 1 }), { abortSignal: AbortSignal.timeout(5000) });
   } catch (err) {
-    throw new Unreachable(`SQS (${stack.sqs.endpoint})`, reasonOf(err));
+    throw new ServiceUnreachable('SQS', stack.sqs.endpoint, new Error(reasonOf(err)));
   }
   let res: Response;
   try {
@@ -132,7 +128,7 @@ async function reachable(stack: ChaosStack, sqs: SQSClient): Promise<void> {
     });
     await res.arrayBuffer();
   } catch (err) {
-    throw new Unreachable(`the API (${stack.apiUrl})`, reasonOf(err));
+    throw new ServiceUnreachable('API', stack.apiUrl, new Error(reasonOf(err)));
   }
   if (res.status === 401 || res.status === 403)
     throw new Refused(
@@ -145,10 +141,6 @@ export function reasonOf(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
   const own = err instanceof Error ? err.message : String(err);
   return cause?.code ?? cause?.message ?? (own || 'no answer');
-}
-
-export function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//…@');
 }
 
 /** The workers' environment: the stack, the run's queues, short timings for a short run. */
@@ -173,7 +165,9 @@ function workerEnv(
     WAIT_TIME_SECONDS: '1',
     VISIBILITY_TIMEOUT: '5',
     MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
-    BACKOFF_BASE_SECONDS: '0.5',
+    // A retry waits at least a second: a 0.5 s base rounds the first visibility timeout to 0, and
+    // fauxqs with persistence (the local demo's SQS) loses a message made visible again with 0.
+    BACKOFF_BASE_SECONDS: '1',
     BACKOFF_CAP_SECONDS: '2',
     PARK_SWEEP_INTERVAL_MS: '250',
     METRICS_PORT: '0',
@@ -324,11 +318,12 @@ async function paced(
   bodies: readonly string[],
   windowMs: number,
   send: (b: readonly string[]) => Promise<void>,
+  aborted: () => boolean,
 ): Promise<void> {
   const slices = Math.max(1, Math.min(20, Math.ceil(bodies.length / 10)));
   const per = Math.ceil(bodies.length / slices);
   const gap = (windowMs * 0.7) / slices;
-  for (let i = 0; i < slices; i++) {
+  for (let i = 0; i < slices && !aborted(); i++) {
     const t = Date.now();
     await send(bodies.slice(i * per, (i + 1) * per));
     await sleep(Math.max(0, gap - (Date.now() - t)));
@@ -338,6 +333,7 @@ async function paced(
 async function runFaults(o: ChaosOptions, r: Running, steps: readonly Step[]): Promise<void> {
   for (const step of steps) {
     await sleep(Math.max(0, r.t0 + step.at - Date.now()));
+    if (o.signal?.aborted === true) return;
     const what = await step.run();
     const atSeconds = (Date.now() - r.t0) / 1000;
     r.timeline.push({ atSeconds, fault: step.fault, what });
@@ -345,18 +341,37 @@ async function runFaults(o: ChaosOptions, r: Running, steps: readonly Step[]): P
   }
 }
 
-async function settled(db: pg.Pool, sqs: SQSClient, q: RunQueues, plan: Plan): Promise<boolean> {
-  if ((await queueDepth(sqs, q.events)) > 0) return false;
+/** Drained: the queue empty, nothing of the run parked, every event processed; and how many are. */
+async function settled(
+  db: pg.Pool,
+  sqs: SQSClient,
+  q: RunQueues,
+  plan: Plan,
+): Promise<{ done: boolean; processed: number }> {
+  const depth = await queueDepth(sqs, q.events);
   const { rows } = await db.query<{ parked: string; done: string }>(
     `select (select count(*) from parked_events where payment_id = any($1::text[]) and status = 'parked')::text as parked,
             (select count(*) from processed_events where event_id = any($2::text[]))::text as done`,
     [[...plan.expected.keys()], plan.events.map((e) => e.eventId)],
   );
-  return Number(rows[0]?.parked) === 0 && Number(rows[0]?.done) === plan.events.length;
+  const processed = Number(rows[0]?.done);
+  return {
+    done: depth === 0 && Number(rows[0]?.parked) === 0 && processed === plan.events.length,
+    processed,
+  };
 }
 
 function describeScenario(s: Scenario): Record<string, unknown> {
   return { ...s, faults: [...s.faults] };
+}
+
+/** Refusals and reachability before anything is made; notes on a worker fault hook set. */
+async function preflight(o: ChaosOptions, res: Resources, notes: string[]): Promise<void> {
+  await reachable(o.stack, res.sqs);
+  if (o.scenario.faults.has('postgres-restart'))
+    await restartablePostgres(o.stack.databaseUrl, restartableFolders(o.stack.demoDir));
+  const fault = o.workerEnv?.PAYFLOW_WORKER_FAULT ?? process.env.PAYFLOW_WORKER_FAULT;
+  if (fault) notes.push(`the run's workers have PAYFLOW_WORKER_FAULT=${fault} (a test-only fault hook)`);
 }
 
 /** What a run started; everything in it is stopped by `release`. */
@@ -411,9 +426,11 @@ function workerDatabaseUrl(stack: ChaosStack, proxy: TcpProxy | undefined): stri
   return u.toString();
 }
 
-async function waitDrained(res: Resources, q: RunQueues, plan: Plan, deadline: number): Promise<boolean> {
-  while (Date.now() < deadline) {
-    if (await settled(res.db, res.sqs, q, plan).catch(() => false)) return true;
+async function waitDrained(o: ChaosOptions, res: Resources, p: Prepared, deadline: number): Promise<boolean> {
+  while (Date.now() < deadline && o.signal?.aborted !== true) {
+    const s = await settled(res.db, res.sqs, p.queues, p.plan).catch(() => undefined);
+    if (s) o.onDrain?.(s.processed, p.plan.events.length);
+    if (s?.done === true) return true;
     await sleep(500);
   }
   return false;
@@ -526,11 +543,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const notes: string[] = [];
   let keepLogs = true;
   try {
-    await reachable(stack, res.sqs);
-    if (s.faults.has('postgres-restart'))
-      await restartablePostgres(stack.databaseUrl, restartableFolders(stack.demoDir));
-    const fault = o.workerEnv?.PAYFLOW_WORKER_FAULT ?? process.env.PAYFLOW_WORKER_FAULT;
-    if (fault) notes.push(`the run's workers have PAYFLOW_WORKER_FAULT=${fault} (a test-only fault hook)`);
+    await preflight(o, res, notes);
     o.log(
       `chaos run ${runId}: ${String(s.payments)} payments, ${String(s.workers)} workers, faults ${[...s.faults].join(', ') || 'none'}, seed ${String(s.seed)}`,
     );
@@ -554,15 +567,18 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       `  sending ${String(p.plan.bodies.length)} messages over ${String(s.faultWindowSeconds)} s while the faults run:`,
     );
     await Promise.all([
-      paced(p.plan.bodies, s.faultWindowSeconds * 1000, send),
+      paced(p.plan.bodies, s.faultWindowSeconds * 1000, send, () => o.signal?.aborted === true),
       runFaults(o, running, schedule(o, running, p.plan, send)),
     ]);
-    await sleep(Math.max(0, running.t0 + s.faultWindowSeconds * 1000 - Date.now()));
+    if (o.signal?.aborted !== true)
+      await sleep(Math.max(0, running.t0 + s.faultWindowSeconds * 1000 - Date.now()));
+    if (o.signal?.aborted === true)
+      notes.push('interrupted: the faults and the wait for the queue were cut short');
     const faultSeconds = (Date.now() - running.t0) / 1000;
     res.proxy?.setLatency(0);
     o.log('  faults over; waiting for the queue to drain…');
     const drainStart = Date.now();
-    const drained = await waitDrained(res, p.queues, p.plan, deadline);
+    const drained = await waitDrained(o, res, p, deadline);
     const drainSeconds = (Date.now() - drainStart) / 1000;
     if (!drained)
       notes.push(`the queue had not drained when the timeout (${String(s.timeoutSeconds)} s) came`);

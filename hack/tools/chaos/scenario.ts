@@ -1,5 +1,7 @@
 // A chaos scenario: how much traffic, which faults, how many of each and for how long. Every
 // figure has a ceiling, so a scenario is bounded in count and in time whatever it is given.
+import { UsageError } from '../lib/errors.ts';
+
 export const FAULTS = [
   'kill',
   'redis-restart',
@@ -61,7 +63,8 @@ export const DEFAULT_SCENARIO: Scenario = {
   seed: 1,
 };
 
-export class ScenarioError extends Error {
+/** A figure of the scenario out of its bounds (exit 2); `field` is the flag. */
+export class ScenarioError extends UsageError {
   readonly field: string;
   constructor(field: string, message: string) {
     super(`${field}: ${message}`);

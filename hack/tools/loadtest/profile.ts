@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { UsageError } from '../lib/errors.ts';
 
 export const OPERATIONS = ['create', 'get', 'list', 'events'] as const;
 export type Operation = (typeof OPERATIONS)[number];
@@ -14,7 +15,7 @@ export const OPERATION_LABELS: Record<Operation, string> = {
   create: 'POST /api/v1/transactions',
   get: 'GET /api/v1/transactions/:id',
   list: 'GET /api/v1/transactions?merchant_id',
-  events: 'SQS SendMessageBatch (events)',
+  events: 'SQS events (SendMessageBatch)',
 };
 
 export const LIMITS = { rate: 10_000, connections: 500, durationSeconds: 600, payments: 20_000 } as const;
@@ -48,7 +49,8 @@ export const profileSchema = z
 export type Profile = z.output<typeof profileSchema>;
 export type ProfileInput = z.input<typeof profileSchema>;
 
-export class ProfileError extends Error {
+/** A profile figure or file that is not right (exit 2); `field` is the flag or file. */
+export class ProfileError extends UsageError {
   readonly field: string;
   constructor(field: string, message: string) {
     super(`${field}: ${message}`);

@@ -3,6 +3,7 @@
 // (new ÷ old), so that 1.00 is "the same", 2.00 "twice as much".
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { UsageError } from '../lib/errors.ts';
 
 const latency = z.object({
   p50: z.number(),
@@ -61,7 +62,8 @@ export const reportSchema = z.object({
 });
 export type LoadReport = z.infer<typeof reportSchema>;
 
-export class ReportError extends Error {
+/** A file given to --compare that is not a loadtest report (exit 2). */
+export class ReportError extends UsageError {
   readonly path: string;
   constructor(path: string, message: string) {
     super(`${path}: ${message}`);

@@ -10,6 +10,7 @@ import pg from 'pg';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../../../worker/src/sqs.ts';
 import { assertLoopbackUrl } from '../chaos/loopback.ts';
+import { NotConfigured } from '../lib/errors.ts';
 import { createPayments } from '../chaos/payments.ts';
 import { percentile } from '../chaos/probe.ts';
 import { random } from '../chaos/scenario.ts';
@@ -35,11 +36,14 @@ export interface LoadOptions {
   /** How long to wait after the last event for the workers to apply them, s. */
   readonly applyWaitSeconds?: number | undefined;
   readonly log: (line: string) => void;
+  /** Aborted (Ctrl-C): the load stops at once and the report covers what ran. */
+  readonly signal?: AbortSignal | undefined;
   /** Called about once a second while the load runs: seconds elapsed of the duration. */
   readonly onTick?: (elapsed: number, duration: number) => void;
 }
 
-export class MissingSetting extends Error {
+/** Something the profile needs is not configured (exit 2). */
+export class MissingSetting extends NotConfigured {
   readonly field: string;
   constructor(field: string, message: string) {
     super(`${field}: ${message}`);
@@ -76,6 +80,7 @@ function statusCodes(r: autocannon.Result): Record<string, number> {
 }
 
 interface ApiContext {
+  readonly signal?: AbortSignal | undefined;
   readonly stack: LoadStack;
   readonly profile: Profile;
   readonly merchantId: string;
@@ -131,7 +136,7 @@ function requestOf(op: Operation, c: ApiContext, counters: { duplicates: number 
 async function runApiOperation(op: Operation, share: number, c: ApiContext): Promise<OperationResult> {
   const { connections, rate } = slice(c.profile, share);
   const counters = { duplicates: 0 };
-  const result = await autocannon({
+  const options: autocannon.Options = {
     url: c.stack.apiUrl,
     connections,
     duration: c.profile.durationSeconds,
@@ -139,6 +144,18 @@ async function runApiOperation(op: Operation, share: number, c: ApiContext): Pro
     headers: { authorization: `Bearer ${c.stack.apiToken}` },
     requests: [requestOf(op, c, counters)],
     timeout: 10,
+  };
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options, (err: unknown, r: autocannon.Result) => {
+      c.signal?.removeEventListener('abort', stop);
+      if (err !== null && err !== undefined)
+        reject(err instanceof Error ? err : new Error('autocannon failed'));
+      else resolve(r);
+    });
+    function stop(): void {
+      instance.stop();
+    }
+    c.signal?.addEventListener('abort', stop, { once: true });
   });
   const seconds = result.duration;
   const total = result.requests.total;
@@ -163,6 +180,7 @@ async function runApiOperation(op: Operation, share: number, c: ApiContext): Pro
 }
 
 interface QueueContext {
+  readonly signal?: AbortSignal | undefined;
   readonly sqs: SQSClient;
   readonly queueUrl: string;
   readonly profile: Profile;
@@ -283,7 +301,7 @@ async function sendAtRate(c: QueueContext, stream: EventStream, st: Sender, rate
   const tickMs = Math.max(10, Math.min(1000, (10 / rate) * 1000));
   const inFlight = new Set<Promise<boolean>>();
   let due = 0;
-  for (let tick = 0; Date.now() < end && !st.ranOut; tick++) {
+  for (let tick = 0; Date.now() < end && !st.ranOut && c.signal?.aborted !== true; tick++) {
     due += (rate * tickMs) / 1000;
     const size = Math.floor(due);
     due -= size;
@@ -301,7 +319,7 @@ async function sendAtRate(c: QueueContext, stream: EventStream, st: Sender, rate
 async function sendFlatOut(c: QueueContext, stream: EventStream, st: Sender, lanes: number): Promise<void> {
   const end = Date.now() + c.profile.durationSeconds * 1000;
   const lane = async (): Promise<void> => {
-    while (Date.now() < end && (await sendOne(c, stream, st, 10)));
+    while (Date.now() < end && c.signal?.aborted !== true && (await sendOne(c, stream, st, 10)));
   };
   await Promise.all(Array.from({ length: lanes }, lane));
 }
@@ -450,7 +468,7 @@ async function loadAll(
   setup: Setup,
   sqs: SQSClient | undefined,
 ): Promise<{ results: OperationResult[]; queue: QueueRun | undefined }> {
-  const ctx: ApiContext = { stack: o.stack, profile: o.profile, ...setup };
+  const ctx: ApiContext = { stack: o.stack, profile: o.profile, signal: o.signal, ...setup };
   const found: { queue?: QueueRun } = {};
   const results = await Promise.all(
     shares(o.profile).map(async ([op, share]) => {
@@ -461,6 +479,7 @@ async function loadAll(
         profile: o.profile,
         paymentIds: setup.paymentIds,
         runId: setup.runId,
+        signal: o.signal,
       });
       found.queue = queue;
       return queue.result;
@@ -483,6 +502,24 @@ async function withApplied(
   o.log(`waiting up to ${String(wait)} s for the workers to apply the events…`);
   const applied = await appliedFigures(o.stack.databaseUrl, queue.sentAt, wait);
   return results.map((r) => (r.name === 'events' ? { ...r, applied } : r));
+}
+
+/** The notes on how the load ended, and the events' "applied" figures unless interrupted. */
+async function finishResults(
+  o: LoadOptions,
+  loaded: { results: OperationResult[]; queue: QueueRun | undefined },
+  setup: Setup,
+  notes: string[],
+): Promise<OperationResult[]> {
+  if (loaded.queue?.ranOut === true)
+    notes.push(
+      `events ran out (${String(setup.paymentIds.length)} payments × 3) before the duration ended; give --payments for more`,
+    );
+  if (o.signal?.aborted === true) {
+    notes.push('interrupted: the load stopped before its duration');
+    return loaded.results;
+  }
+  return loaded.queue ? withApplied(o, loaded.results, loaded.queue, notes) : loaded.results;
 }
 
 function totalsOf(results: readonly OperationResult[]): LoadReport['totals'] {
@@ -518,12 +555,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     const loaded = await loadAll(o, setup, sqs);
     clearInterval(ticker);
     const notes: string[] = [];
-    let results = loaded.results;
-    if (loaded.queue?.ranOut)
-      notes.push(
-        `events ran out (${String(setup.paymentIds.length)} payments × 3) before the duration ended; give --payments for more`,
-      );
-    if (loaded.queue) results = await withApplied(o, results, loaded.queue, notes);
+    const results = await finishResults(o, loaded, setup, notes);
     return {
       tool: 'payflow loadtest',
       version: 1,
