@@ -102,6 +102,7 @@ describe('payflow chaos against the test environment', () => {
       "every payment's state is its events' outcome",
       'audit chain verifies',
       'API answered throughout',
+      'every write the API acknowledged is there',
       'queue drained before the timeout',
     ]);
     const f = report.figures;
@@ -118,6 +119,7 @@ describe('payflow chaos against the test environment', () => {
     expect(report.sent.replayed).toBe(f.eventsSent);
     expect(report.workers).toMatchObject({ started: 2 + 2, killed: 2, exitedOnTheirOwn: 0 });
     expect(report.api.unanswered).toBe(0);
+    expect(report.api.acknowledged.length).toBeGreaterThan(0);
     // The run cleaned up after itself: no workers of its own left, its queues deleted.
     expect(report.logDir).toBeUndefined();
   }, 150_000);

@@ -47,7 +47,6 @@ interface PaymentRow {
   version: number;
   refunded_minor: string;
   transitions: string;
-  last_state: string | null;
 }
 
 interface Outcome {
@@ -126,16 +125,44 @@ async function doubledEffects(db: pg.Pool, plan: Plan): Promise<string[]> {
   return rows.map((d) => `${d.event_id}: ${d.history} history rows, ${d.audit} audit rows`);
 }
 
+/**
+ * Where each payment's history leads: its transitions chained from `pending` (the one that leaves
+ * each state), or null when they do not form one chain. Not the latest recorded_at: that is the
+ * time its transaction began, shared by a batch's events and not in commit order.
+ */
+async function historyEnds(db: pg.Pool, paymentIds: readonly string[]): Promise<Map<string, string | null>> {
+  const { rows } = await db.query<{ payment_id: string; from_state: string | null; to_state: string | null }>(
+    `select payment_id, from_state, to_state from payment_events
+      where payment_id = any($1::text[]) and type <> 'payment.created'`,
+    [paymentIds],
+  );
+  const edges = new Map<string, Map<string, string>>();
+  const broken = new Set<string>();
+  for (const r of rows) {
+    const out = edges.get(r.payment_id) ?? new Map<string, string>();
+    edges.set(r.payment_id, out);
+    if (r.from_state === null || r.to_state === null || out.has(r.from_state)) broken.add(r.payment_id);
+    else out.set(r.from_state, r.to_state);
+  }
+  return new Map(paymentIds.map((id) => [id, broken.has(id) ? null : chainEnd(edges.get(id))]));
+}
+
+/** From `pending`, each state's one way out, as many steps as there are transitions. */
+function chainEnd(out: ReadonlyMap<string, string> | undefined): string | null {
+  let state: string | undefined = 'pending';
+  for (let n = 0; n < (out?.size ?? 0) && state !== undefined; n++) state = out?.get(state);
+  return state ?? null;
+}
+
 /** Each payment against its lifecycle: version, state, refunded amount, the end of its history. */
 async function paymentStates(db: pg.Pool, plan: Plan): Promise<{ versionBad: string[]; stateBad: string[] }> {
   const { rows } = await db.query<PaymentRow>(
     `select p.id, p.current_state, p.version, p.refunded_minor::text,
-            (select count(*) from payment_events e where e.payment_id = p.id and e.type <> 'payment.created')::text as transitions,
-            (select e.to_state from payment_events e where e.payment_id = p.id
-              order by e.recorded_at desc, e.id desc limit 1) as last_state
+            (select count(*) from payment_events e where e.payment_id = p.id and e.type <> 'payment.created')::text as transitions
        from payments p where p.id = any($1::text[])`,
     [[...plan.expected.keys()]],
   );
+  const ends = await historyEnds(db, [...plan.expected.keys()]);
   const byId = new Map(rows.map((p) => [p.id, p]));
   const versionBad: string[] = [];
   const stateBad: string[] = [];
@@ -150,10 +177,10 @@ async function paymentStates(db: pg.Pool, plan: Plan): Promise<{ versionBad: str
       versionBad.push(
         `${id}: version ${String(p.version)}, ${p.transitions} transitions (expected ${String(want.transitions)})`,
       );
-    const stateOk = p.current_state === want.state && p.last_state === p.current_state;
+    const stateOk = p.current_state === want.state && ends.get(id) === p.current_state;
     if (!stateOk || BigInt(p.refunded_minor) !== want.refundedMinor)
       stateBad.push(
-        `${id}: ${p.current_state} refunded ${p.refunded_minor} (expected ${want.state} refunded ${want.refundedMinor.toString()})`,
+        `${id}: ${p.current_state} refunded ${p.refunded_minor}, history ends ${ends.get(id) ?? 'in no one chain'} (expected ${want.state} refunded ${want.refundedMinor.toString()})`,
       );
   }
   return { versionBad, stateBad };
@@ -188,6 +215,25 @@ function eventsCheck(plan: Plan, a: Accounting): Check {
       `${String(a.applied)}/${String(total)} events applied${extra[0] ?? ''}; ` +
       `${String(a.poisonDead)}/${String(poison)} poison messages dead-lettered with a reason${extra[1] ?? ''}${extra[2] ?? ''}`,
     examples: few([...a.missing, ...a.noReason, ...a.lostPoison]),
+  };
+}
+
+/** Payments the API acknowledged (201) during the faults that are not in the database. */
+async function lostWrites(db: pg.Pool, probes: ProbeStats): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>('select id from payments where id = any($1::text[])', [
+    probes.acknowledged,
+  ]);
+  const there = new Set(rows.map((r) => r.id));
+  return probes.acknowledged.filter((id) => !there.has(id));
+}
+
+function writesCheck(probes: ProbeStats, lost: readonly string[]): Check {
+  const n = probes.acknowledged.length;
+  return {
+    name: 'every write the API acknowledged is there',
+    ok: lost.length === 0,
+    detail: `${String(n - lost.length)}/${String(n)} payments the API created (201) while the faults ran are in the database`,
+    examples: few(lost.map((id) => `${id}: acknowledged, then gone`)),
   };
 }
 
@@ -256,6 +302,7 @@ export async function checkInvariants(
       ),
     },
     apiCheck(probes),
+    writesCheck(probes, await lostWrites(db, probes)),
   ];
   return { checks, figures };
 }

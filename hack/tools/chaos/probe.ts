@@ -13,6 +13,8 @@ export interface ProbeStats {
   maxMs: number;
   /** The first few unanswered probes: what and why. */
   failures: string[];
+  /** Payments the API said it created (201) while the faults ran: each must still be there. */
+  acknowledged: string[];
 }
 
 export interface ProbeOptions {
@@ -31,6 +33,15 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[i] ?? 0;
 }
 
+function idOf(body: string): string {
+  try {
+    const id = (JSON.parse(body) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : '';
+  } catch {
+    return '';
+  }
+}
+
 export class ApiProber {
   private readonly latencies: number[] = [];
   private readonly stats: ProbeStats = {
@@ -42,6 +53,7 @@ export class ApiProber {
     p99Ms: 0,
     maxMs: 0,
     failures: [],
+    acknowledged: [],
   };
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> = Promise.resolve();
@@ -89,9 +101,10 @@ export class ApiProber {
         ...init,
         signal: AbortSignal.timeout(this.o.timeoutMs ?? 5000),
       });
-      await res.arrayBuffer();
+      const text = await res.text();
       this.latencies.push(performance.now() - t0);
       this.stats.answered++;
+      if (init.method === 'POST' && res.status === 201) this.stats.acknowledged.push(idOf(text));
       if (res.status >= 500) this.stats.serverErrors++;
     } catch (err) {
       this.stats.unanswered++;
@@ -112,6 +125,7 @@ export class ApiProber {
       p99Ms: percentile(sorted, 99),
       maxMs: sorted.at(-1) ?? 0,
       failures: [...this.stats.failures],
+      acknowledged: [...this.stats.acknowledged],
     };
   }
 }
