@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { removeStackFile, stackFilePath, writeStackFile, type StackFile } from '../../demo/stack-file.ts';
 import { main, toolNames } from '../payflow.ts';
 import { intOption, parse, timeOption, timeRange } from './args.ts';
 import { EXIT, InvalidOption, UsageError } from './errors.ts';
@@ -144,7 +145,7 @@ describe('stack discovery', () => {
 
   function demoFile(pid: number): NodeJS.ProcessEnv {
     dir = mkdtempSync(join(tmpdir(), 'payflow-stack-'));
-    const stack = {
+    const stack: StackFile = {
       version: 1,
       pid,
       startedAt: new Date().toISOString(),
@@ -159,7 +160,8 @@ describe('stack discovery', () => {
       },
       apiUrl: 'http://127.0.0.1:8080',
     };
-    writeFileSync(join(dir, 'stack.json'), JSON.stringify(stack));
+    // As the demo writes it (hack/demo/start.ts through stack-file.ts).
+    writeStackFile(dir, stack);
     return { PAYFLOW_DEMO_DATA: dir };
   }
 
@@ -169,6 +171,14 @@ describe('stack discovery', () => {
     expect(s.eventsQueueUrl).toBe('http://q/events');
     expect(s.described).toMatch(/^the local demo \(.*stack\.json, pid \d+\)$/);
     expect(s.from.databaseUrl).toBe('demo');
+  });
+
+  it('when the demo writes its file, then only its user can read it, and stopping removes it', () => {
+    const env = demoFile(process.pid);
+    const file = stackFilePath(env.PAYFLOW_DEMO_DATA ?? '');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    removeStackFile(env.PAYFLOW_DEMO_DATA ?? '');
+    expect(discoverStack({}, env).databaseUrl).toBeUndefined();
   });
 
   it('when the file names a process that is gone, then it is ignored with a note', () => {
