@@ -251,6 +251,22 @@ describe('payflow analyze', () => {
     }
   });
 
+  it('when payflow stack is asked for JSON, then it parses and says the database came from DATABASE_URL and answers', async () => {
+    const run = await payflow(['stack', '--json'], env);
+    expect(run.code, run.stderr).toBe(0);
+    const r = json<{
+      stack: { described: string; from: Record<string, string> };
+      checks: { service: string; status: string }[];
+    }>(run);
+    expect(r.stack.described).toBe('the environment (DATABASE_URL)');
+    expect(r.stack.from).toEqual({ databaseUrl: 'DATABASE_URL' });
+    expect(r.checks.map((c) => [c.service, c.status])).toEqual([
+      ['PostgreSQL', 'ok'],
+      ['SQS', 'not configured'],
+      ['API', 'not configured'],
+    ]);
+  });
+
   it('when the database is unreachable or the period is backwards, then exit 3 naming PostgreSQL, or 2', async () => {
     const port = await freePort();
     const down = await payflow(['analyze'], {
