@@ -4,31 +4,15 @@
 // sees the page that says it waits for approval; the setup page of an install that has an admin.
 // Screenshots (light and dark, desktop and phone) and axe scans.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../api/src/auth/passwords.ts';
 import { newId } from '../../api/src/domain/ids.ts';
-import {
-  launch,
-  openPage,
-  seriousViolations,
-  settled,
-  shoot,
-  signIn,
-  type Scheme,
-  type Viewport,
-} from './support/browser.ts';
+import { launch, LOOKS, openPage, scanned, scannedInLooks, signIn } from './support/browser.ts';
 import { PASSWORD, startConsoleStack, USERS, type ConsoleStack } from './support/stack.ts';
 
 let stack: ConsoleStack;
 let browser: Browser;
-
-const LOOKS: [Viewport, Scheme][] = [
-  ['desktop', 'light'],
-  ['desktop', 'dark'],
-  ['phone', 'light'],
-  ['phone', 'dark'],
-];
 
 beforeAll(async () => {
   stack = await startConsoleStack({ payments: 20, worker: false });
@@ -39,11 +23,6 @@ afterAll(async () => {
   await browser.close();
   await stack.close();
 });
-
-async function scanned(page: Page, name: string): Promise<void> {
-  await shoot(page, name);
-  expect(await seriousViolations(page)).toEqual([]);
-}
 
 /** An invitation with a token this test knows (the stack sends no mail). */
 async function invitation(email: string, role: string, merchants: string[] | null): Promise<string> {
@@ -93,14 +72,12 @@ describe('sign-up by invitation, merchant scopes and accounts waiting for approv
     expect(users.data.find((u) => u.email === USERS.viewer)?.merchant_ids).toEqual(['acme-books']);
     expect(problems).toEqual([]);
     await context.close();
-    for (const [viewport, scheme] of LOOKS) {
-      const look = await openPage(browser, { viewport, scheme });
-      await signIn(look.page, stack, 'admin', '/settings/users');
-      await look.page.getByText('new.person@example.test').first().waitFor();
-      await settled(look.page);
-      await scanned(look.page, `settings-users-invitations-${viewport}-${scheme}`);
-      await look.context.close();
-    }
+    await scannedInLooks(browser, stack, {
+      role: 'admin',
+      path: '/settings/users',
+      name: 'settings-users-invitations',
+      ready: (p) => p.getByText('new.person@example.test').first().waitFor(),
+    });
   });
 
   it('when an invited person opens the link and accepts, then they are signed in with the invited role; a dead link says so', async () => {

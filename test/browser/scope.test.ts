@@ -8,26 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   launch,
   openPage,
-  seriousViolations,
+  scanned,
+  scannedInLooks,
   settled,
-  shoot,
   signIn,
   streamOpened,
-  type Scheme,
-  type Viewport,
 } from './support/browser.ts';
 import { startConsoleStack, USERS, type ConsoleStack } from './support/stack.ts';
 
 let stack: ConsoleStack;
 let browser: Browser;
 let viewerId = '';
-
-const LOOKS: [Viewport, Scheme][] = [
-  ['desktop', 'light'],
-  ['desktop', 'dark'],
-  ['phone', 'light'],
-  ['phone', 'dark'],
-];
 
 beforeAll(async () => {
   stack = await startConsoleStack({ payments: 40, worker: false });
@@ -43,11 +34,6 @@ afterAll(async () => {
   await browser.close();
   await stack.close();
 });
-
-async function scanned(page: Page, name: string): Promise<void> {
-  await shoot(page, name);
-  expect(await seriousViolations(page)).toEqual([]);
-}
 
 async function scopeViewer(merchants: string[] | null): Promise<void> {
   await stack.call('PATCH', `/api/v1/users/${viewerId}`, { merchant_ids: merchants });
@@ -103,14 +89,12 @@ describe('merchant scopes changed in the console', () => {
     await stack.call('PATCH', `/api/v1/api-keys/${key.id}`, { merchant_ids: ['acme-books'] });
     expect(problems).toEqual([]);
     await context.close();
-    for (const [viewport, scheme] of LOOKS) {
-      const look = await openPage(browser, { viewport, scheme });
-      await signIn(look.page, stack, 'admin', '/settings/api-keys');
-      await look.page.getByText('settlement importer').first().waitFor();
-      await settled(look.page);
-      await scanned(look.page, `settings-api-keys-${viewport}-${scheme}`);
-      await look.context.close();
-    }
+    await scannedInLooks(browser, stack, {
+      role: 'admin',
+      path: '/settings/api-keys',
+      name: 'settings-api-keys',
+      ready: (p) => p.getByText('settlement importer').first().waitFor(),
+    });
   });
 
   it('when an admin changes a signed-in user’s merchants, then the badge and the payments follow without a reload', async () => {
@@ -151,14 +135,12 @@ describe('merchant scopes changed in the console', () => {
     expect(await page.evaluate(() => (window as unknown as { scopeMark?: number }).scopeMark)).toBe(1);
     expect(problems).toEqual([]);
     await context.close();
-    for (const [viewport, scheme] of LOOKS) {
-      const look = await openPage(browser, { viewport, scheme });
-      await signIn(look.page, stack, 'viewer', '/payments');
-      await look.page.getByRole('status').filter({ hasText: 'Limited to' }).waitFor();
-      await settled(look.page);
-      await scanned(look.page, `scope-badge-payments-${viewport}-${scheme}`);
-      await look.context.close();
-    }
+    await scannedInLooks(browser, stack, {
+      role: 'viewer',
+      path: '/payments',
+      name: 'scope-badge-payments',
+      ready: (p) => p.getByRole('status').filter({ hasText: 'Limited to' }).waitFor(),
+    });
     // Every merchant again: no badge.
     const all = await openPage(browser);
     const allOpened = streamOpened(all.page);

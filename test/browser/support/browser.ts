@@ -154,3 +154,37 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
       nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, html: n.html.slice(0, 200) })),
     }));
 }
+
+/** Light and dark, desktop and phone: the looks a page is shot in. */
+export const LOOKS: readonly (readonly [Viewport, Scheme])[] = [
+  ['desktop', 'light'],
+  ['desktop', 'dark'],
+  ['phone', 'light'],
+  ['phone', 'dark'],
+];
+
+/** A screenshot of the page, then an axe scan that must find nothing serious or critical. */
+export async function scanned(page: Page, name: string): Promise<void> {
+  await shoot(page, name);
+  const found = await seriousViolations(page);
+  if (found.length > 0) throw new Error(`${name}: axe found ${JSON.stringify(found, null, 2)}`);
+}
+
+/**
+ * Signs in as `role` at `path` in each look, waits for `ready` and for the data, and shoots and
+ * scans the page as `<name>-<viewport>-<scheme>`.
+ */
+export async function scannedInLooks(
+  browser: Browser,
+  stack: ConsoleStack,
+  shot: { role: DemoRole; path: string; name: string; ready: (page: Page) => Promise<unknown> },
+): Promise<void> {
+  for (const [viewport, scheme] of LOOKS) {
+    const look = await openPage(browser, { viewport, scheme });
+    await signIn(look.page, stack, shot.role, shot.path);
+    await shot.ready(look.page);
+    await settled(look.page);
+    await scanned(look.page, `${shot.name}-${viewport}-${scheme}`);
+    await look.context.close();
+  }
+}

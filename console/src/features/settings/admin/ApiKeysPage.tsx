@@ -13,15 +13,12 @@ import {
   FormSelectOption,
   HelperText,
   HelperTextItem,
-  Label,
   Modal,
   ModalBody,
   ModalFooter,
   ModalHeader,
   TextInput,
 } from '@patternfly/react-core';
-import BanIcon from '@patternfly/react-icons/dist/esm/icons/ban-icon';
-import CheckCircleIcon from '@patternfly/react-icons/dist/esm/icons/check-circle-icon';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type SyntheticEvent } from 'react';
@@ -33,6 +30,7 @@ import { useCompact } from '../../../lib/preferences';
 import { merchantsText, parseMerchants } from '../../../lib/merchants';
 import { MerchantsField, MerchantsModal } from './MerchantsField';
 import { ROLES, type Role } from '../../../lib/roles';
+import { ActiveLabel } from './ActiveLabel';
 import { AdminSection } from './AdminOnly';
 
 export interface ApiKey {
@@ -317,17 +315,7 @@ function KeyRow({
         {apiKey.last_used_at ? <Timestamp value={apiKey.last_used_at} relative /> : 'Never'}
       </Td>
       <Td dataLabel="Status">
-        <div>
-          {apiKey.revoked_at ? (
-            <Label status="danger" icon={<BanIcon />} textMaxWidth="16ch">
-              Revoked
-            </Label>
-          ) : (
-            <Label status="success" icon={<CheckCircleIcon />} textMaxWidth="16ch">
-              Active
-            </Label>
-          )}
-        </div>
+        <ActiveLabel ended={apiKey.revoked_at ? 'Revoked' : undefined} />
       </Td>
       <Td dataLabel="Action">
         {!apiKey.revoked_at && (

@@ -17,8 +17,6 @@ import {
   Tooltip,
   Alert,
 } from '@patternfly/react-core';
-import BanIcon from '@patternfly/react-icons/dist/esm/icons/ban-icon';
-import CheckCircleIcon from '@patternfly/react-icons/dist/esm/icons/check-circle-icon';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -33,6 +31,7 @@ import { USER_ROLES, type UserRole as Role } from '../../../lib/roles';
 import { Invitations } from './Invitations';
 import { MerchantsModal } from './MerchantsField';
 import { useUrlState } from '../../../lib/url-state';
+import { ActiveLabel } from './ActiveLabel';
 import { AdminSection } from './AdminOnly';
 
 export interface AdminUser {
@@ -185,18 +184,7 @@ function UserRow({
         )}
       </Td>
       <Td dataLabel="Status">
-        {/* A block of its own, so that a phone's narrow cell does not cut the word. */}
-        <div>
-          {user.disabled ? (
-            <Label status="danger" icon={<BanIcon />} textMaxWidth="16ch">
-              Disabled
-            </Label>
-          ) : (
-            <Label status="success" icon={<CheckCircleIcon />} textMaxWidth="16ch">
-              Active
-            </Label>
-          )}
-        </div>
+        <ActiveLabel ended={user.disabled ? 'Disabled' : undefined} />
       </Td>
       <Td dataLabel="Joined">
         <Timestamp value={user.created_at} />
