@@ -43,6 +43,17 @@ async function checks(s: Stack): Promise<Check[]> {
   ]);
 }
 
+/** The stack for --json: the database URL without its password, the API token only as set or not. */
+function shown(stack: Stack): Record<string, unknown> {
+  const { apiToken, databaseUrl, redisUrl, ...rest } = stack;
+  return {
+    ...rest,
+    databaseUrl: databaseUrl && redact(databaseUrl),
+    redisUrl: redisUrl && redact(redisUrl),
+    apiToken: apiToken === undefined ? 'not set' : 'set (not shown)',
+  };
+}
+
 export const tool: Tool = {
   name: 'stack',
   summary:
@@ -69,7 +80,7 @@ Examples:
     const down = results.filter((r) => r.status === 'unreachable');
     if (values.json === true)
       printJson(ctx.stdout, {
-        stack: { ...stack, databaseUrl: stack.databaseUrl && redact(stack.databaseUrl) },
+        stack: shown(stack),
         checks: results,
       });
     else

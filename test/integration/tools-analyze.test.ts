@@ -252,14 +252,15 @@ describe('payflow analyze', () => {
   });
 
   it('when payflow stack is asked for JSON, then it parses and says the database came from DATABASE_URL and answers', async () => {
-    const run = await payflow(['stack', '--json'], env);
+    const run = await payflow(['stack', '--json'], { ...env, PAYFLOW_API_TOKEN: 'pk_secret_token' });
     expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).not.toContain('pk_secret_token');
     const r = json<{
       stack: { described: string; from: Record<string, string> };
       checks: { service: string; status: string }[];
     }>(run);
-    expect(r.stack.described).toBe('the environment (DATABASE_URL)');
-    expect(r.stack.from).toEqual({ databaseUrl: 'DATABASE_URL' });
+    expect(r.stack.described).toBe('the environment (DATABASE_URL, PAYFLOW_API_TOKEN)');
+    expect(r.stack.from).toEqual({ databaseUrl: 'DATABASE_URL', apiToken: 'PAYFLOW_API_TOKEN' });
     expect(r.checks.map((c) => [c.service, c.status])).toEqual([
       ['PostgreSQL', 'ok'],
       ['SQS', 'not configured'],
