@@ -273,23 +273,28 @@ describe('helm install, upgrade and uninstall on a cluster that schedules pods (
     type Pool = WorkerPoolObject & {
       status?: { readyReplicas?: number; conditions?: { type: string; status: string }[] };
     };
-    const pool = await eventually(
+    // Ready at the replicas the controller chose (minReplicas 1, or more for the queue's backlog),
+    // from the status the Deployment controller wrote from kwok's Ready pods, not this test.
+    const { pool, deployment } = await eventually(
       async () => {
         const p = await client.find<Pool>(GVR.workerPool, { namespace: ns, name: `${release}-worker` });
-        return p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? p : undefined;
+        const d = await client.find<Deployment>(GVR.deployment, { namespace: ns, name: `${release}-worker` });
+        const isReady =
+          p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+        return p && d && isReady && p.status?.readyReplicas === d.spec.replicas
+          ? { pool: p, deployment: d }
+          : undefined;
       },
-      'WorkerPool Ready from its Deployment status',
+      'WorkerPool Ready at its Deployment replicas',
       90_000,
     );
-    // Written by the Deployment controller from kwok's Ready pods, not by this test.
-    expect(pool.status?.readyReplicas).toBe(1);
-    const deployment = await client.get<Deployment>(GVR.deployment, {
-      namespace: ns,
-      name: `${release}-worker`,
-    });
     expect(ownerOf(deployment)).toMatchObject({ kind: 'WorkerPool', uid: pool.metadata.uid });
-    const pods = await readyPods('worker', 1, `payflow.dev/worker-pool=${release}-worker`);
-    expect(pods[0]?.spec.containers.map((c) => c.image)).toEqual(['ghcr.io/payflow/payflow-worker:0.1.0']);
+    const want = deployment.spec.replicas;
+    expect(want).toBeGreaterThanOrEqual(1);
+    const pods = await readyPods('worker', want, `payflow.dev/worker-pool=${release}-worker`);
+    expect(pods.every((p) => p.spec.containers[0]?.image === 'ghcr.io/payflow/payflow-worker:0.1.0')).toBe(
+      true,
+    );
   }, 180_000);
 
   it('when the release is upgraded to a new image and three api replicas with minAvailable 3, then a new ReplicaSet rolls out over all three zones and the budget refuses an eviction', async () => {
