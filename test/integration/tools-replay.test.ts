@@ -215,6 +215,21 @@ describe('payflow replay', () => {
     expect(rows[0]?.ok).toBe(true);
   });
 
+  it('when the report is printed for a person, then it says the same from the database in words', async () => {
+    const run = await payflow(['replay', '--payment', payments[0]!, '--rate', '200'], stackEnv);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('selected: 3 events');
+    expect(run.stdout).toContain('worker: finished');
+    expect(run.stdout).toMatch(/already processed before \(no effect\): +3\n/);
+    expect(run.stdout).toMatch(/applied by this replay: +0\n/);
+    expect(run.stdout).toMatch(
+      /effects of the already processed events: unchanged \(3 event rows, 3 audit rows, 3 dedup records\)/,
+    );
+    // Progress went to stderr as plain lines (not a terminal), never into the report.
+    expect(run.stderr).toMatch(/^replay: 3\/3 in /m);
+    expect(run.stdout).not.toContain('replay: 3/3');
+  });
+
   it('when events recorded by the API would be re-decided, then the replay refuses before sending anything', async () => {
     const apiEvent = step(other, 'payment.captured', ['authorized', 'captured'], 50);
     await insertHistory(target, [{ ...apiEvent, source: 'api' }]);
