@@ -1,7 +1,7 @@
 // The signed-in user's first-steps checklist and place in the guided tour, kept on the server
 // (GET/PATCH /api/v1/users/me/onboarding), so both survive a reload and follow the user to
 // another browser.
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import { api } from './api';
 import type { Role } from './roles';
@@ -27,13 +27,15 @@ export interface Onboarding {
 const PATH = '/api/v1/users/me/onboarding';
 export const ONBOARDING_KEY = ['onboarding'] as const;
 
+export const onboardingQuery = queryOptions({
+  queryKey: ONBOARDING_KEY,
+  queryFn: ({ signal }) => api.get<Onboarding>(PATH, undefined, signal),
+  // Items tick from what the user did elsewhere: look again whenever the checklist shows.
+  staleTime: 0,
+});
+
 export function useOnboarding() {
-  return useQuery({
-    queryKey: ONBOARDING_KEY,
-    queryFn: ({ signal }) => api.get<Onboarding>(PATH, undefined, signal),
-    // Items tick from what the user did elsewhere: look again whenever the checklist shows.
-    staleTime: 0,
-  });
+  return useQuery(onboardingQuery);
 }
 
 export function useUpdateOnboarding() {

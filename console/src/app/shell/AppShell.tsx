@@ -31,7 +31,7 @@ import { lazy, memo, Suspense, useCallback, useEffect, useState } from 'react';
 import { createPortal } from 'react-dom';
 import CommentsIcon from '@patternfly/react-icons/dist/esm/icons/comments-icon';
 import { Link, NavLink, Outlet, useLocation, matchPath } from 'react-router';
-import { useUpdateOnboarding } from '../../lib/onboarding';
+import { useOnboarding, useUpdateOnboarding } from '../../lib/onboarding';
 import { usePreferences } from '../../lib/preferences';
 import { Checklist } from '../onboarding/Checklist';
 import { useMarkByRoute } from '../onboarding/useMarkByRoute';
@@ -252,17 +252,30 @@ function DashboardChecklist() {
   return <Checklist onTour={tour.running ? undefined : tour.start} />;
 }
 
-/** The routed page (with the dashboard's checklist above it), its errors kept to the page. */
+/** The routed page (the dashboard with its checklist above it), its errors kept to the page. */
 function RoutedPage() {
   const { pathname } = useLocation();
   return (
+    <ErrorBoundary resetKey={pathname}>
+      <Suspense fallback={<PageFallback />}>
+        {pathname === '/dashboard' ? <DashboardWithChecklist /> : <Outlet />}
+      </Suspense>
+    </ErrorBoundary>
+  );
+}
+
+/**
+ * The dashboard and its checklist appear together, once the checklist's state is known (it is
+ * fetched with the dashboard's first data): a checklist arriving after the cards would push the
+ * whole page down.
+ */
+function DashboardWithChecklist() {
+  const onboarding = useOnboarding();
+  if (onboarding.isPending) return <PageFallback />;
+  return (
     <>
-      {pathname === '/dashboard' && <DashboardChecklist />}
-      <ErrorBoundary resetKey={pathname}>
-        <Suspense fallback={<PageFallback />}>
-          <Outlet />
-        </Suspense>
-      </ErrorBoundary>
+      <DashboardChecklist />
+      <Outlet />
     </>
   );
 }

@@ -2,6 +2,7 @@
 // (app/routes.tsx preloadRoute), while the page's chunk is still loading. Small on purpose: it is
 // part of the entry chunk.
 import type { QueryClient } from '@tanstack/react-query';
+import { onboardingQuery } from '../../lib/onboarding';
 import { alertStatsQuery, healthReportQuery, overviewQuery, queueStatsQuery } from './data';
 import { parseWindow } from './shape';
 
@@ -12,4 +13,6 @@ export function prefetchDashboard(client: QueryClient, search: URLSearchParams):
   client.query(alertStatsQuery).catch(quiet);
   client.query(queueStatsQuery).catch(quiet);
   client.query(healthReportQuery).catch(quiet);
+  // The checklist above the cards: the page waits for it rather than being pushed down by it.
+  client.query(onboardingQuery).catch(quiet);
 }
