@@ -223,7 +223,8 @@ const Header = memo(function Header({
                   </DropdownItem>
                 </HelpMenu>
               </ToolbarItem>
-              <ToolbarItem>
+              {/* On a phone the row has no room for it beside the account menu; Settings has the theme. */}
+              <ToolbarItem visibility={{ default: 'hidden', md: 'visible' }}>
                 <ThemeToggle theme={preferences.theme} onChange={(theme) => void update({ theme })} />
               </ToolbarItem>
               <ToolbarItem>
