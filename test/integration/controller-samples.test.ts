@@ -14,12 +14,14 @@ import {
   uniqueName,
   type TestController,
 } from '../../controller/src/testing/harness.ts';
-import { migratedDatabase, testenv, testKube } from '../support/env.ts';
+import { startKubeCluster, type KubeCluster } from '../../hack/testenv/index.ts';
+import { migratedDatabase, testenv } from '../support/env.ts';
 
 const SAMPLES = join(import.meta.dirname, '..', '..', 'manifests', 'samples');
 const ns = uniqueName('ctl-samples');
 let client: KubeClient;
-let ctl: TestController;
+let ctl: TestController | undefined;
+let cluster: KubeCluster | undefined;
 
 const KINDS: Record<string, Gvr> = { Rule: GVR.rule, BatchJob: GVR.batchJob, WorkerPool: GVR.workerPool };
 
@@ -37,7 +39,10 @@ const isTrue = (o: WithConditions | undefined, type: string): boolean =>
   o?.status?.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
 
 beforeAll(async () => {
-  const kube = testKube();
+  // A cluster that schedules pods (controller-manager, scheduler, kwok nodes): the sample
+  // WorkerPool's Deployment gets real Ready pods and the BatchJob's Job real pods.
+  cluster = await startKubeCluster({ scheduling: true });
+  const kube = cluster;
   const kc = loadKubeConfig(kube.kubeconfig);
   client = new KubeClient(kc);
   await installCrds(kc, readCrds());
@@ -52,7 +57,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await ctl.stop();
+  await ctl?.stop();
+  await cluster?.stop();
 });
 
 describe('manifests/samples applied through client-node (kubectl apply -f manifests/samples/)', () => {
@@ -73,37 +79,40 @@ describe('manifests/samples applied through client-node (kubectl apply -f manife
       expect(isTrue(rule, 'Synced')).toBe(true);
     }
 
-    const bj = await eventually(async () => {
+    await eventually(async () => {
       const b = await client.find<BatchJobObject>(GVR.batchJob, {
         namespace: ns,
         name: 'backtest-payer-velocity',
       });
       return b?.status?.jobId ? b : undefined;
     }, 'BatchJob linked to its store row');
-    expect(bj.status?.phase).toBe('Pending');
     const job = await client.get<KubeObject & { spec: { parallelism: number } }>(GVR.job, {
       namespace: ns,
       name: 'backtest-payer-velocity',
     });
     expect(job.spec.parallelism).toBe(4);
+    // The Job controller starts the Job's pods (kwok then completes them: no runner runs here, and
+    // a Job with no completions count stops creating pods once one has succeeded).
+    const runners = await eventually(async () => {
+      const pods = await client.list<KubeObject & { metadata: { ownerReferences?: { uid: string }[] } }>(
+        { group: '', version: 'v1', plural: 'pods', kind: 'Pod' },
+        ns,
+        { labelSelector: 'batch.kubernetes.io/job-name=backtest-payer-velocity' },
+      );
+      return pods.items.length >= 1 ? pods.items : undefined;
+    }, "the Job's pods");
+    expect(runners.every((p) => p.metadata.ownerReferences?.[0]?.uid === job.metadata.uid)).toBe(true);
 
-    // No controller-manager: the test reports the Deployment's pods ready at the desired count.
-    const pool = await eventually(async () => {
-      const p = await client.find<WorkerPoolObject>(GVR.workerPool, { namespace: ns, name: 'payments' });
-      const desired = p?.status?.desiredReplicas;
-      if (desired === undefined) return undefined;
-      const d = await client.get<DeploymentObject>(GVR.deployment, { namespace: ns, name: 'payments' });
-      const want = d.spec?.replicas ?? desired;
-      if (d.status?.readyReplicas !== want)
-        await client.mergePatch(
-          GVR.deployment,
-          { namespace: ns, name: 'payments', subresource: 'status' },
-          {
-            status: { replicas: want, readyReplicas: want, availableReplicas: want, updatedReplicas: want },
-          },
-        );
-      return isTrue(p, 'Ready') ? p : undefined;
-    }, 'WorkerPool Ready');
+    // The Deployment controller reports the worker pods kwok made Ready; the pool follows.
+    const pool = await eventually(
+      async () => {
+        const p = await client.find<WorkerPoolObject>(GVR.workerPool, { namespace: ns, name: 'payments' });
+        const d = await client.find<DeploymentObject>(GVR.deployment, { namespace: ns, name: 'payments' });
+        return isTrue(p, 'Ready') && p?.status?.readyReplicas === d?.spec?.replicas ? p : undefined;
+      },
+      'WorkerPool Ready',
+      60_000,
+    );
     expect(pool.status?.readyReplicas).toBeGreaterThanOrEqual(1);
     expect(pool.status?.selector).toBe(
       'app.kubernetes.io/name=payflow-worker,payflow.dev/worker-pool=payments',
