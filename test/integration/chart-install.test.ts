@@ -348,7 +348,9 @@ describe('helm install, upgrade and uninstall on a cluster that schedules pods (
     expect(owned.length).toBeGreaterThanOrEqual(10);
     expect(await client.find(GVR.deployment, { namespace: ns, name: `${release}-worker` })).toBeDefined();
     expectOk(await helmIn(['uninstall', release, '--wait', '--timeout', '5m']), 'helm uninstall');
-    // helm deletes what it rendered; what those objects owned is the garbage collector's work.
+    // helm deletes what it rendered; what those objects owned is the garbage collector's work. It
+    // learns of kinds added since it started (the WorkerPool CRD) on its 30 s discovery resync,
+    // so the WorkerPool's Deployment can take that long to go.
     const left = await eventually(
       async () => {
         const rest = [...(await list<ReplicaSet>(G.replicaSet)), ...(await list<Pod>(G.pod))];
