@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,8 +19,10 @@ describe('payflow chaos against the test environment', () => {
   let databaseUrl: string;
   let stackEnv: Record<string, string>;
 
+  const pgDir = mkdtempSync(join(tmpdir(), 'payflow-testenv-chaos-'));
+
   beforeAll(async () => {
-    pgi = await startPostgres(mkdtempSync(join(tmpdir(), 'payflow-testenv-chaos-')));
+    pgi = await startPostgres(pgDir);
     databaseUrl = await createDatabase(pgi.url, 'chaos');
     api = await startToolsApi(databaseUrl, env.redis.url);
     stackEnv = {
@@ -36,6 +38,7 @@ describe('payflow chaos against the test environment', () => {
   afterAll(async () => {
     await api.close();
     await pgi.service.stop();
+    rmSync(pgDir, { recursive: true, force: true });
   });
 
   it('when the workers double-apply through the test-only fault hook, then the verdict is RED and names the doubled effects', async () => {
@@ -68,6 +71,10 @@ describe('payflow chaos against the test environment', () => {
     );
     expect(run.stdout).toMatch(/^ {2}ok {3}audit chain verifies/m);
     expect(run.stdout).toContain("note: the run's workers have PAYFLOW_WORKER_FAULT=double-apply");
+    // A red run keeps its workers' logs for the operator; this test has read what it needs.
+    const kept = /worker logs kept in (\S+)/.exec(run.stdout)?.[1];
+    expect(kept).toMatch(/payflow-chaos-/);
+    rmSync(kept ?? '', { recursive: true, force: true });
   }, 120_000);
 
   it('when the product runs every fault (kills, Redis and PostgreSQL restarts, latency, drops, poison, replay), then the verdict is GREEN with the figures', async () => {
