@@ -1,13 +1,43 @@
 // Payments for a run, created through the API as any client would (POST /api/v1/transactions
 // with an Idempotency-Key made once per payment), a few at a time; a 429 waits for Retry-After.
+import { EXIT, ServiceUnreachable, ToolError } from '../lib/errors.ts';
 import { PAYMENT_AMOUNT } from './plan.ts';
 
-export class ApiRefused extends Error {
+/** The API refused a creation: a credential it does not take (exit 2), or another answer (exit 1). */
+export class ApiRefused extends ToolError {
   readonly status: number;
   constructor(status: number, message: string) {
-    super(message);
+    const credential = status === 401 || status === 403;
+    super(
+      credential ? `${message} (give an API key or token with the operator role)` : message,
+      credential ? EXIT.usage : EXIT.failed,
+    );
     this.status = status;
-    this.name = 'ApiRefused';
+  }
+}
+
+async function post(o: CreateOptions, n: number): Promise<Response> {
+  try {
+    return await fetch(`${o.apiUrl}/api/v1/transactions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${o.token}`,
+        'content-type': 'application/json',
+        'idempotency-key': `${o.keyPrefix}-${String(n)}`,
+      },
+      body: JSON.stringify({
+        merchant_id: o.merchantId,
+        amount: PAYMENT_AMOUNT.decimal,
+        currency: PAYMENT_AMOUNT.currency,
+        payer_id: `${o.merchantId}_payer_${String(n % 25)}`,
+        current_state: 'pending',
+        metadata: { created_by: 'payflow tools', run: o.keyPrefix },
+      }),
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    throw new ServiceUnreachable('API', o.apiUrl, new Error(cause?.code ?? (err as Error).message));
   }
 }
 
@@ -25,23 +55,7 @@ export interface CreateOptions {
 
 async function createOne(o: CreateOptions, n: number): Promise<string> {
   for (let attempt = 0; ; attempt++) {
-    const res = await fetch(`${o.apiUrl}/api/v1/transactions`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${o.token}`,
-        'content-type': 'application/json',
-        'idempotency-key': `${o.keyPrefix}-${String(n)}`,
-      },
-      body: JSON.stringify({
-        merchant_id: o.merchantId,
-        amount: PAYMENT_AMOUNT.decimal,
-        currency: PAYMENT_AMOUNT.currency,
-        payer_id: `${o.merchantId}_payer_${String(n % 25)}`,
-        current_state: 'pending',
-        metadata: { created_by: 'payflow tools', run: o.keyPrefix },
-      }),
-      signal: AbortSignal.timeout(15_000),
-    });
+    const res = await post(o, n);
     const text = await res.text();
     if (res.status === 201 || res.status === 200) return (JSON.parse(text) as { id: string }).id;
     const retryable = res.status === 429 || res.status === 503;

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { ListQueuesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import { createSqsClient } from '../../../worker/src/sqs.ts';
-import { ServiceUnreachable } from '../lib/errors.ts';
+import { Failed, ServiceUnreachable } from '../lib/errors.ts';
 import { redact } from '../lib/stack.ts';
 import { checkInvariants, type Check, type Figures } from './checks.ts';
 import {
@@ -107,14 +107,18 @@ function assertLoopback(stack: ChaosStack): void {
 
 async function reachable(stack: ChaosStack, sqs: SQSClient): Promise<void> {
   const client = new pg.Client({ connectionString: stack.databaseUrl, connectionTimeoutMillis: 5000 });
+  let schema: string | null | undefined;
   try {
     await client.connect();
-    await client.query('select 1 from processed_events limit 1');
+    schema = (await client.query<{ t: string | null }>("select to_regclass('processed_events')::text as t"))
+      .rows[0]?.t;
   } catch (err) {
     throw new ServiceUnreachable('PostgreSQL', redact(stack.databaseUrl), new Error(reasonOf(err)));
   } finally {
     await client.end().catch(() => undefined);
   }
+  if (!schema)
+    throw new Failed(`PostgreSQL at ${redact(stack.databaseUrl)} has no PayFlow schema: npm run migrate`);
   try {
     await sqs.send(new ListQueuesCommand({ MaxResults: 1 }), { abortSignal: AbortSignal.timeout(5000) });
   } catch (err) {
