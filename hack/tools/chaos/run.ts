@@ -390,7 +390,8 @@ interface Resources {
   prober?: ApiProber;
 }
 
-async function release(res: Resources, keepLogs: boolean): Promise<void> {
+/** Stops what the run started; keeps the logs when told, or (undecided) once workers had run. */
+async function release(res: Resources, keepLogs: boolean | undefined): Promise<void> {
   await res.prober?.stop();
   await res.fleet?.stopAll(3000);
   await res.proxy?.close();
@@ -398,7 +399,7 @@ async function release(res: Resources, keepLogs: boolean): Promise<void> {
   if (res.queues) await deleteRunQueues(res.sqs, res.queues);
   res.sqs.destroy();
   await res.db.end().catch(() => undefined);
-  if (!keepLogs) rmSync(res.dir, { recursive: true, force: true });
+  if (!(keepLogs ?? res.fleet !== undefined)) rmSync(res.dir, { recursive: true, force: true });
 }
 
 /** The private Redis and the PostgreSQL proxy the faults need; notes on what the workers use. */
@@ -545,7 +546,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     dir: mkdtempSync(join(tmpdir(), `payflow-chaos-${runId}-`)),
   };
   const notes: string[] = [];
-  let keepLogs = true;
+  // The workers' logs are kept for a red verdict, or a run that failed once workers had started.
+  let keepLogs: boolean | undefined;
   try {
     await preflight(o, res, notes);
     o.log(
