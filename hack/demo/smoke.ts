@@ -1,10 +1,14 @@
 // The demo's smoke check (PAYFLOW_DEMO_SMOKE=1): the same start-up, then proof that every part
 // works together, through the same URLs and token the demo prints.
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processorEvent, type ApiClient, type Page, type Payment } from './client.ts';
 import { applyManifests, readManifests } from './kube.ts';
 import { ROOT } from './product.ts';
+
+const run = promisify(execFile);
 
 export interface SmokeContext {
   /** The API with the token the demo printed. */
@@ -125,6 +129,40 @@ async function consoleServed(c: SmokeContext): Promise<void> {
   c.say(`smoke: ok  console served at ${c.api.base}/ (deep link /payments, script ${script})`);
 }
 
+/** The environment without any stack variable: the tools must find the demo by its file. */
+function withoutStack(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(([k]) => !/^(DATABASE_URL|REDIS_URL|SQS_|PAYFLOW_API_)/.test(k)),
+  );
+}
+
+/** `payflow stack` (the operator tools) finds the demo through its stack.json and reaches it all. */
+async function toolsFindDemo(c: SmokeContext): Promise<void> {
+  const { stdout } = await run(
+    process.execPath,
+    [join(ROOT, 'hack', 'tools', 'payflow.ts'), 'stack', '--json'],
+    {
+      env: withoutStack(process.env),
+      timeout: 30_000,
+    },
+  ).catch((err: unknown) => {
+    const out = (err as { stdout?: string; stderr?: string }).stderr ?? String(err);
+    throw new Error(`payflow stack failed: ${out}`);
+  });
+  const r = JSON.parse(stdout) as {
+    stack: { described: string };
+    checks: { service: string; status: string }[];
+  };
+  const bad = r.checks.filter((x) => x.status !== 'ok');
+  if (!r.stack.described.startsWith('the local demo') || bad.length > 0)
+    throw new Error(
+      `payflow stack: ${r.stack.described}; ${bad.map((b) => `${b.service} ${b.status}`).join(', ')}`,
+    );
+  c.say(
+    `smoke: ok  payflow stack finds ${r.stack.described}: ${r.checks.map((x) => x.service).join(', ')} answer`,
+  );
+}
+
 /** Runs every check; throws on the first that fails. */
 export async function smoke(c: SmokeContext): Promise<void> {
   await seededData(c);
@@ -132,5 +170,6 @@ export async function smoke(c: SmokeContext): Promise<void> {
   await kubeRuleSynced(c);
   await metricsServed(c);
   await consoleServed(c);
+  await toolsFindDemo(c);
   c.say('smoke: passed');
 }

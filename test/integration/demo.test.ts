@@ -3,7 +3,7 @@
 // checks that the parts work together through what it prints, and stops; a second start keeps
 // the data of the first, and nothing of either is left running.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,11 @@ describe('npm start (PAYFLOW_DEMO_SMOKE=1)', () => {
     } else {
       expect(output).toContain('smoke: skip  Kubernetes is not running');
     }
+    // The operator tools found the running demo by its discovery file, which is gone once it stopped.
+    expect(output).toMatch(
+      /smoke: ok {2}payflow stack finds the local demo \(.*stack\.json, pid \d+\): PostgreSQL, SQS, API answer/,
+    );
+    expect(existsSync(join(DATA, 'stack.json'))).toBe(false);
     expect(output).toContain('smoke: passed');
     expect(output).toMatch(/PayFlow stopped\.\n$/);
     expect(leftOver()).toEqual([]);
