@@ -2,6 +2,7 @@
 // payment.created, state changes without audit rows, payments missing merchant attributes);
 // the dry run changes nothing, a run stopped after one chunk resumes from its checkpoint and
 // fixes exactly the seeded gaps, a second run is a no-op, the audit chain verifies throughout.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -231,6 +232,82 @@ describe('payflow backfill', () => {
       conflicts: 1,
     });
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('when a run is interrupted with Ctrl-C, then it stops after a committed chunk (exit 130) and the next run resumes from there', async () => {
+    // 300 more payments, each with one state change recorded without an audit row.
+    const more = Array.from({ length: 300 }, () => newId('pay'));
+    for (const id of more)
+      await insertPayment(db, { id, merchant: 'MERC-C', amountMinor: 10n, currency: 'USD' });
+    await insertHistory(
+      db,
+      more.map((id) => ({
+        event_id: newId('evt'),
+        payment_id: id,
+        type: 'payment.created',
+        from: null,
+        to: 'pending',
+        occurredAt: new Date(),
+      })),
+    );
+    const cp = join(dir, 'interrupted.json');
+    const args = [
+      'backfill',
+      '--apply',
+      '--only',
+      'audit',
+      '--merchant',
+      'MERC-C',
+      '--chunk-size',
+      '1',
+      '--checkpoint',
+      cp,
+      '--json',
+    ];
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, '..', '..', 'hack', 'tools', 'payflow.ts'), ...args],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          PAYFLOW_DEMO_DATA: dir,
+          ...stackEnv,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', () => undefined);
+    // Once the first chunk is committed (its checkpoint written), Ctrl-C.
+    while (!existsSync(cp)) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(code).toBe(130);
+    const first = JSON.parse(stdout) as BackfillReport;
+    expect(first.interrupted).toBe(true);
+    expect(first.counts.auditRows).toBeGreaterThan(0);
+    expect(first.counts.auditRows).toBeLessThan(300);
+    const saved = JSON.parse(readFileSync(cp, 'utf8')) as { counts: { auditRows: number } };
+    expect(saved.counts.auditRows).toBe(first.counts.auditRows);
+    const done = await db.query<{ n: number }>(
+      "select count(*)::int as n from audit_log where action = 'payment.audit_backfilled' and resource_id = any($1)",
+      [more],
+    );
+    expect(done.rows[0]?.n).toBe(first.counts.auditRows);
+
+    const rest = await payflow(args, stackEnv);
+    expect(rest.code, rest.stderr).toBe(0);
+    const second = json<BackfillReport>(rest);
+    expect(second.resumed_after).not.toBeNull();
+    expect(second.complete).toBe(true);
+    expect(second.counts.auditRows).toBe(300);
+    const all = await db.query<{ n: number; d: number }>(
+      "select count(*)::int as n, count(distinct event_id)::int as d from audit_log where action = 'payment.audit_backfilled' and resource_id = any($1)",
+      [more],
+    );
+    expect(all.rows[0]).toEqual({ n: 300, d: 300 });
   });
 
   it('when the attributes file or the flags are wrong, then exit 2 naming the problem', async () => {
