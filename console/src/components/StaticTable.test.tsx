@@ -21,22 +21,25 @@ function markup(node: React.ReactNode): string {
 }
 
 describe('StaticTr and StaticTd', () => {
-  it.each(CASES)('render the markup PatternFly’s Tr and Td render (%o)', ({ dataLabel, nowrap, className }) => {
-    const pf = markup(
-      <Tr>
-        <Td dataLabel={dataLabel} modifier={nowrap ? 'nowrap' : undefined} className={className}>
-          merchant_0001
-        </Td>
-      </Tr>,
-    );
-    const ours = markup(
-      <StaticTr>
-        <StaticTd dataLabel={dataLabel} nowrap={nowrap} className={className}>
-          merchant_0001
-        </StaticTd>
-      </StaticTr>,
-    );
-    expect(pf).toContain('pf-v6-c-table__td');
-    expect(ours).toBe(pf);
-  });
+  it.each(CASES)(
+    'render the markup PatternFly’s Tr and Td render (%o)',
+    ({ dataLabel, nowrap, className }) => {
+      const pf = markup(
+        <Tr>
+          <Td dataLabel={dataLabel} modifier={nowrap ? 'nowrap' : undefined} className={className}>
+            merchant_0001
+          </Td>
+        </Tr>,
+      );
+      const ours = markup(
+        <StaticTr>
+          <StaticTd dataLabel={dataLabel} nowrap={nowrap} className={className}>
+            merchant_0001
+          </StaticTd>
+        </StaticTr>,
+      );
+      expect(pf).toContain('pf-v6-c-table__td');
+      expect(ours).toBe(pf);
+    },
+  );
 });
