@@ -24,6 +24,7 @@ import {
   collectAggregates,
   compileRule,
   evaluate,
+  replayMessageBody,
   validateExpr,
   type AggregateValue,
   type CompiledRule,
@@ -694,19 +695,6 @@ function eventKey(e: EventRow | undefined, c: Checkpoint): Checkpoint {
   return e ? { ...c, at: e.occurred_at.toISOString(), id: e.id } : c;
 }
 
-function replayBody(e: EventRow, jobId: string): string {
-  return JSON.stringify({
-    event_id: e.event_id,
-    type: e.type,
-    payment_id: e.payment_id,
-    occurred_at: e.occurred_at.toISOString(),
-    ...(e.amount_minor !== null && e.type.includes('refund')
-      ? { amount_minor: e.amount_minor.toString() }
-      : {}),
-    data: { ...e.data, replayed_by: jobId },
-  });
-}
-
 interface Sent {
   failed: number;
   failures: { items: string[]; error: string }[];
@@ -725,7 +713,7 @@ async function sendEvents(
     const res = await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
-        Entries: part.map((e, j) => ({ Id: String(j), MessageBody: replayBody(e, jobId) })),
+        Entries: part.map((e, j) => ({ Id: String(j), MessageBody: replayMessageBody(e, jobId) })),
       }),
     );
     for (const f of res.Failed ?? []) {

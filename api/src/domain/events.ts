@@ -76,3 +76,32 @@ export function parsePaymentEventBody(body: string): Validated<PaymentEvent> {
 export function eventAmountMinor(event: PaymentEvent): bigint | undefined {
   return event.amount_minor === undefined ? undefined : BigInt(event.amount_minor);
 }
+
+/** A stored event (payment_events), as much of it as a replay sends again. */
+export interface RecordedEvent {
+  readonly event_id: string;
+  readonly type: string;
+  readonly payment_id: string;
+  readonly occurred_at: Date;
+  readonly amount_minor: bigint | null;
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * The SQS message body of a stored event sent again (a replay batch job, `payflow replay`): as
+ * the processor sent it, with its original event id so the worker's dedup records recognise it,
+ * and `data.replayed_by` naming who sent it again. A refund's amount is what the processor sent;
+ * other events carry none.
+ */
+export function replayMessageBody(e: RecordedEvent, replayedBy: string): string {
+  return JSON.stringify({
+    event_id: e.event_id,
+    type: e.type,
+    payment_id: e.payment_id,
+    occurred_at: e.occurred_at.toISOString(),
+    ...(e.amount_minor !== null && e.type.includes('refund')
+      ? { amount_minor: e.amount_minor.toString() }
+      : {}),
+    data: { ...e.data, replayed_by: replayedBy },
+  });
+}

@@ -1,27 +1,14 @@
 // Sending a replay: message bodies as the processor sent them (the original event ids, so the
 // worker's dedup records recognise them), ten to a SendMessageBatch, at a rate limit.
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import { replayMessageBody } from '@payflow/api/domain';
 import type { Queue } from '../lib/connect.ts';
 import type { StoredEvent } from './select.ts';
-
-export function messageBody(e: StoredEvent, replayId: string): string {
-  return JSON.stringify({
-    event_id: e.event_id,
-    type: e.type,
-    payment_id: e.payment_id,
-    occurred_at: e.occurred_at.toISOString(),
-    // A refund's amount is what the processor sent; other events carry none.
-    ...(e.amount_minor !== null && e.type.includes('refund')
-      ? { amount_minor: e.amount_minor.toString() }
-      : {}),
-    data: { ...e.data, replayed_by: replayId },
-  });
-}
 
 function entry(e: StoredEvent, i: number, replayId: string, fifo: boolean): SendMessageBatchRequestEntry {
   return {
     Id: String(i),
-    MessageBody: messageBody(e, replayId),
+    MessageBody: replayMessageBody(e, replayId),
     MessageAttributes: {
       event_id: { DataType: 'String', StringValue: e.event_id },
       event_type: { DataType: 'String', StringValue: e.type },
