@@ -104,7 +104,9 @@ export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedPostgr
   const port = await freePort();
   const server = as(bin('postgres'), [
     ...['-D', data, '-p', String(port), '-k', sock],
-    ...['-c', 'listen_addresses=127.0.0.1', '-c', 'synchronous_commit=off', '-c', 'max_connections=200'],
+    // Commits durable as in production (the default synchronous_commit): a payment the API
+    // acknowledged survives a crash of the demo's PostgreSQL too.
+    ...['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
   ]);
   const started = startProcess({
     name: 'postgres',
