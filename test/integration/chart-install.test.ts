@@ -289,9 +289,19 @@ describe('helm install, upgrade and uninstall on a cluster that schedules pods (
       90_000,
     );
     expect(ownerOf(deployment)).toMatchObject({ kind: 'WorkerPool', uid: pool.metadata.uid });
-    const want = deployment.spec.replicas;
-    expect(want).toBeGreaterThanOrEqual(1);
-    const pods = await readyPods('worker', want, `payflow.dev/worker-pool=${release}-worker`);
+    expect(deployment.spec.replicas).toBeGreaterThanOrEqual(1);
+    // The controller may scale again meanwhile (the shared queue's backlog from other files): the
+    // pods are counted against the Deployment's replicas as they are at each look.
+    const selector = `payflow.dev/worker-pool=${release}-worker`;
+    const pods = await eventually(
+      async () => {
+        const d = await client.find<Deployment>(GVR.deployment, { namespace: ns, name: `${release}-worker` });
+        const ps = (await list<Pod>(G.pod, selector)).filter((p) => !p.metadata.deletionTimestamp);
+        return d && ps.length > 0 && ps.length === d.spec.replicas && ps.every(ready) ? ps : undefined;
+      },
+      "the worker pods Ready at the Deployment's replicas",
+      120_000,
+    );
     expect(pods.every((p) => p.spec.containers[0]?.image === 'ghcr.io/payflow/payflow-worker:0.1.0')).toBe(
       true,
     );
