@@ -26,6 +26,8 @@ import { startKubeCluster, type KubeCluster } from '../../hack/testenv/index.ts'
 import { BASE_VALUES, chartDir, chartTools, helm, valuesFile, type RunResult } from '../support/chart.ts';
 import { RESTRICTED } from '../support/dry-run.ts';
 import { migratedDatabase, testenv } from '../support/env.ts';
+import { createSqsClient } from '../../worker/src/sqs.ts';
+import { createTestQueues } from './worker-support.ts';
 
 const G = {
   namespace: { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace' },
@@ -149,11 +151,14 @@ beforeAll(async () => {
   cluster = c;
   client = new KubeClient(loadKubeConfig(cluster.kubeconfig));
   // The WorkerPool's queue on the test environment's SQS endpoint, so that the controller reads
-  // a real backlog.
+  // a real backlog: a queue of its own, empty, which other files' messages do not scale.
   const sqs = testenv().sqs;
+  const sqsClient = createSqsClient({ region: sqs.region, endpoint: sqs.endpoint });
+  const queues = await createTestQueues(sqsClient);
+  sqsClient.destroy();
   values = {
     ...BASE_VALUES,
-    sqs: { region: sqs.region, eventsQueueUrl: sqs.queues.events, eventsDlqUrl: sqs.queues.eventsDlq },
+    sqs: { region: sqs.region, eventsQueueUrl: queues.events, eventsDlqUrl: queues.dlq },
   };
   for (const n of (await client.list<Node>(G.node)).items)
     zoneOf.set(n.metadata.name, n.metadata.labels['topology.kubernetes.io/zone'] ?? '');
@@ -273,7 +278,7 @@ describe('helm install, upgrade and uninstall on a cluster that schedules pods (
     type Pool = WorkerPoolObject & {
       status?: { readyReplicas?: number; conditions?: { type: string; status: string }[] };
     };
-    // Ready at the replicas the controller chose (minReplicas 1, or more for the queue's backlog),
+    // Ready at the replicas the controller chose (minReplicas 1 for the empty queue),
     // from the status the Deployment controller wrote from kwok's Ready pods, not this test.
     const { pool, deployment } = await eventually(
       async () => {
@@ -290,8 +295,8 @@ describe('helm install, upgrade and uninstall on a cluster that schedules pods (
     );
     expect(ownerOf(deployment)).toMatchObject({ kind: 'WorkerPool', uid: pool.metadata.uid });
     expect(deployment.spec.replicas).toBeGreaterThanOrEqual(1);
-    // The controller may scale again meanwhile (the shared queue's backlog from other files): the
-    // pods are counted against the Deployment's replicas as they are at each look.
+    // Counted against the Deployment's replicas as they are at each look, should the controller
+    // scale again meanwhile.
     const selector = `payflow.dev/worker-pool=${release}-worker`;
     const pods = await eventually(
       async () => {
