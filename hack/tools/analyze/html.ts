@@ -3,7 +3,7 @@
 // report opens offline and leaks nothing when mailed around.
 import { duration, grouped } from '../lib/output.ts';
 import type { Analysis } from './queries.ts';
-import { currencyTotals, money, rates, ruleFigures } from './report.ts';
+import { currencyTotals, money, pct, rates, ruleCells, ruleFigures } from './report.ts';
 
 const esc = (s: string): string =>
   s
@@ -60,7 +60,6 @@ function tableHtml(
     .join('')}</tbody></table>`;
 }
 
-const pct = (r: number | null): string => (r === null ? '—' : `${(r * 100).toFixed(1)}%`);
 const share = (n: bigint, of: bigint): number => (of === 0n ? 0 : Number(n) / Number(of));
 
 function funnelChart(a: Analysis): string {
@@ -145,16 +144,7 @@ function rulesSection(a: Analysis): string {
     })),
     { color: '#f0ab00', max: 1 },
   );
-  const rows = figures.map(({ r, f }) => [
-    r.name,
-    r.mode,
-    grouped(r.hit_payments),
-    pct(f.hit_rate),
-    grouped(r.alerts),
-    grouped(r.confirmed_fraud),
-    grouped(r.false_positive),
-    pct(f.precision),
-  ]);
+  const rows = a.rules.map((r) => ruleCells(r, a.funnel.created));
   return (
     chart +
     tableHtml(

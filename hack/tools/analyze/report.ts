@@ -64,6 +64,21 @@ export function ruleFigures(
   };
 }
 
+/** A rule's row in the terminal and HTML reports: name, mode, hits, hit rate, alerts, labels, precision. */
+export function ruleCells(r: RuleRow, created: bigint): string[] {
+  const f = ruleFigures(r, created);
+  return [
+    r.name,
+    r.mode,
+    grouped(r.hit_payments),
+    pct(f.hit_rate),
+    grouped(r.alerts),
+    grouped(r.confirmed_fraud),
+    grouped(r.false_positive),
+    pct(f.precision),
+  ];
+}
+
 /** The analysis as JSON: counts and amounts as decimal strings (exact), ratios as numbers. */
 export function toReport(a: Analysis): Record<string, unknown> {
   return {
@@ -81,7 +96,7 @@ export function toReport(a: Analysis): Record<string, unknown> {
   };
 }
 
-function pct(r: number | null): string {
+export function pct(r: number | null): string {
   return r === null ? '—' : `${(r * 100).toFixed(1)}%`;
 }
 
@@ -143,19 +158,7 @@ function rulesTable(a: Analysis): string {
       { title: 'false pos.', right: true },
       { title: 'precision', right: true },
     ],
-    a.rules.map((r) => {
-      const f = ruleFigures(r, a.funnel.created);
-      return [
-        r.name,
-        r.mode,
-        grouped(r.hit_payments),
-        pct(f.hit_rate),
-        grouped(r.alerts),
-        grouped(r.confirmed_fraud),
-        grouped(r.false_positive),
-        pct(f.precision),
-      ];
-    }),
+    a.rules.map((r) => ruleCells(r, a.funnel.created)),
   );
 }
 
