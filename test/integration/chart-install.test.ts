@@ -119,10 +119,10 @@ async function evict(pod: Pod): Promise<number> {
 }
 
 /** The component's pods once `want` of them are Running and Ready (and no others are left). */
-async function readyPods(component: string, want: number, selector = byLabel(component)): Promise<Pod[]> {
+async function readyPods(component: string, want: number): Promise<Pod[]> {
   return eventually(
     async () => {
-      const pods = (await list<Pod>(G.pod, selector)).filter((p) => !p.metadata.deletionTimestamp);
+      const pods = (await list<Pod>(G.pod, byLabel(component))).filter((p) => !p.metadata.deletionTimestamp);
       return pods.length === want && pods.every(ready) ? pods : undefined;
     },
     `${String(want)} ${component} pods Ready`,
