@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
@@ -43,8 +43,39 @@ function precompress(): Plugin {
   };
 }
 
+const BOOT_SRC = 'src/boot.ts';
+
+/**
+ * The boot script (src/boot.ts) as a chunk of its own, first in the page's head: a classic script,
+ * so that it runs as soon as it is parsed (a module script would wait for the end of parsing, and
+ * an async one may run after the main bundle), while the main bundle still loads. In a build, its
+ * hashed file from the bundle, which must hold no import or export; on the dev server, the
+ * source as a module (the dev server serves nothing else).
+ */
+function bootScript(): Plugin {
+  return {
+    name: 'payflow-boot-script',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, ctx) {
+        const chunk = Object.values(ctx.bundle ?? {}).find(
+          (c) => c.type === 'chunk' && c.isEntry && c.facadeModuleId?.endsWith(BOOT_SRC) === true,
+        );
+        if (!ctx.bundle)
+          return [
+            { tag: 'script', attrs: { type: 'module', src: `/${BOOT_SRC}` }, injectTo: 'head-prepend' },
+          ];
+        if (chunk?.type !== 'chunk') throw new Error(`no chunk for ${BOOT_SRC} in the build`);
+        if (/^\s*(import|export)\b/m.test(chunk.code) || chunk.imports.length > 0)
+          throw new Error(`${BOOT_SRC} must build to a classic script: no imports, no exports`);
+        return [{ tag: 'script', attrs: { src: `/${chunk.fileName}` }, injectTo: 'head-prepend' }];
+      },
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), precompress()],
+  plugins: [react(), precompress(), bootScript()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -52,6 +83,12 @@ export default defineConfig({
     // dist/.vite/manifest.json: which chunks each route loads (the console benchmark reads it; never served)
     manifest: true,
     chunkSizeWarningLimit: 1200,
+    rolldownOptions: {
+      input: {
+        index: resolve(import.meta.dirname, 'index.html'),
+        boot: resolve(import.meta.dirname, BOOT_SRC),
+      },
+    },
   },
   server: {
     port: 5173,

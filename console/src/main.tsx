@@ -2,6 +2,7 @@ import '@patternfly/react-core/dist/styles/base.css';
 import '@patternfly/patternfly/patternfly-addons.css';
 import '@patternfly/patternfly/patternfly-charts.css';
 import './app/console.css';
+import { markMainStarted } from './lib/boot';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
@@ -9,6 +10,9 @@ import { preloadRoute } from './app/routes';
 import { resumeEarly } from './lib/auth';
 import { applyTheme, storedTheme } from './lib/preferences';
 import { createQueryClient } from './lib/query';
+
+// From here on the answers of the boot script (src/boot.ts) are taken over; if it has not run yet, it will not.
+markMainStarted();
 
 // After a new version is deployed, the chunks of the old one are gone: a lazy page that fails to
 // load reloads the console once (to the new index.html) instead of showing an error.

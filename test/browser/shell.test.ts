@@ -61,6 +61,32 @@ describe('console shell', () => {
     await context.close();
   });
 
+  it('when the dashboard is reloaded, then the sign-in and each first request are sent once, by the boot script', async () => {
+    const { page, context } = await openPage(browser);
+    await signIn(page, stack, 'viewer');
+    const sent: string[] = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname.startsWith('/api/')) sent.push(`${r.method()} ${u.pathname}${u.search}`);
+    });
+    await page.reload();
+    await page.getByRole('heading', { name: 'Success rate' }).waitFor();
+    await settled(page);
+    // The boot script sent them before the main bundle ran, and the main bundle took them over.
+    expect(
+      await page.evaluate(
+        () =>
+          (window as { payflowBoot?: { answers: Map<string, unknown> } | null }).payflowBoot?.answers.size,
+      ),
+    ).toBe(0);
+    const count = (r: string) => sent.filter((s) => s === r).length;
+    expect(count('POST /api/v1/auth/refresh')).toBe(1);
+    expect(count('GET /api/v1/users/me')).toBe(1);
+    expect(count('GET /api/v1/stats/overview?window=1h')).toBe(1);
+    expect(count('GET /api/v1/queue/stats')).toBe(1);
+    await context.close();
+  });
+
   it('when the user switches to dark mode and reloads, then the console stays dark and the preference is saved', async () => {
     const { page, context } = await openPage(browser, { scheme: 'light' });
     await signIn(page, stack, 'operator');

@@ -1,7 +1,7 @@
 // The console's routes and its navigation, in one table. Every page is its own chunk
 // (React.lazy), so a route loads only what it shows. `title` feeds the breadcrumbs.
 import type { QueryClient } from '@tanstack/react-query';
-import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import { lazy, useState, type ComponentType } from 'react';
 import { matchPath } from 'react-router';
 import { prefetchDashboard } from '../features/dashboard/prefetch';
 
@@ -9,7 +9,7 @@ export interface PageRoute {
   path: string;
   /** Breadcrumb and document title. */
   title: string;
-  page: LazyExoticComponent<ComponentType>;
+  page: ComponentType;
   /** Fetches the page's chunk (the same import the lazy page makes). */
   load?: () => Promise<unknown>;
   /** Starts the page's first queries (with the same keys the page uses), before it renders. */
@@ -18,8 +18,29 @@ export interface PageRoute {
   nav?: string;
 }
 
-function page(load: () => Promise<{ default: ComponentType }>): Pick<PageRoute, 'page' | 'load'> {
-  return { page: lazy(load), load };
+/**
+ * A page chunk, loaded on first use (React.lazy) or ahead of it (`load`). Once loaded, the module's
+ * component renders directly: a lazy component suspends on its first render however early its
+ * chunk arrived, and React reveals a suspended page no sooner than 300 ms after its fallback
+ * showed, which is what a page opened by a full load would wait for.
+ */
+export function page(
+  importPage: () => Promise<{ default: ComponentType }>,
+): Pick<PageRoute, 'page' | 'load'> {
+  let loaded: ComponentType | undefined;
+  const load = () =>
+    importPage().then((m) => {
+      loaded = m.default;
+      return m;
+    });
+  const Lazy = lazy(load);
+  function Page() {
+    // Decided once per mount: switching from the lazy wrapper to the module's own component later
+    // would be a different element type, and remount the page.
+    const [Loaded] = useState(() => loaded);
+    return Loaded ? <Loaded /> : <Lazy />;
+  }
+  return { page: Page, load };
 }
 
 export interface NavGroup {
@@ -54,19 +75,19 @@ export const ROUTES: PageRoute[] = [
     path: '/rules/new',
     title: 'New rule',
     nav: '/rules',
-    page: lazy(() => import('../features/rules/RuleEditorPage')),
+    ...page(() => import('../features/rules/RuleEditorPage')),
   },
   {
     path: '/rules/:ruleId',
     title: 'Rule',
     nav: '/rules',
-    page: lazy(() => import('../features/rules/RuleDetailPage')),
+    ...page(() => import('../features/rules/RuleDetailPage')),
   },
   {
     path: '/rules/:ruleId/edit',
     title: 'Edit rule',
     nav: '/rules',
-    page: lazy(() => import('../features/rules/RuleEditorPage')),
+    ...page(() => import('../features/rules/RuleEditorPage')),
   },
   {
     path: '/batch-jobs',
@@ -90,7 +111,7 @@ export const ROUTES: PageRoute[] = [
     path: '/help/:slug',
     title: 'Help',
     nav: '/help',
-    page: lazy(() => import('../features/help/HelpPage')),
+    ...page(() => import('../features/help/HelpPage')),
   },
   { path: '/profile', title: 'Profile', ...page(() => import('../features/profile/ProfilePage')) },
   { path: '/settings', title: 'Settings', ...page(() => import('../features/settings/SettingsPage')) },

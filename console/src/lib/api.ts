@@ -1,5 +1,6 @@
 // The one HTTP client of the console: JSON in and out, the access token on every call, one
 // silent refresh and retry on 401, and RFC 9457 problems turned into ApiError.
+import { takeBooted } from './boot';
 
 export interface FieldIssue {
   readonly field: string;
@@ -105,6 +106,9 @@ function headersFor(opts: RequestOptions, token: string | undefined): Headers {
 }
 
 async function send(url: string, opts: RequestOptions, token: string | undefined): Promise<Response> {
+  // The first requests of a page load may have been sent already, by the boot script.
+  const booted = await takeBooted(opts.method ?? 'GET', url, token);
+  if (booted) return booted;
   try {
     return await fetch(url, {
       method: opts.method ?? 'GET',

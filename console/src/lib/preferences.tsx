@@ -1,7 +1,7 @@
 // The seed's preferences (theme, density, notifications, time zone), read from and saved to
 // /api/v1/users/me/preferences and applied live. The theme is also remembered in localStorage so
 // that the sign-in page and the first paint after a reload already have it (no flash of light).
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   createContext,
   use,
@@ -108,11 +108,14 @@ interface PreferencesState {
 
 const PreferencesContext = createContext<PreferencesState | undefined>(undefined);
 
+/** The signed-in user, read by the shell on every page (the boot script sends it first). */
+export const meQuery = queryOptions({
+  queryKey: keys.me,
+  queryFn: ({ signal }) => api.get<Me>('/api/v1/users/me', undefined, signal),
+});
+
 export function useMe() {
-  return useQuery({
-    queryKey: keys.me,
-    queryFn: ({ signal }) => api.get<Me>('/api/v1/users/me', undefined, signal),
-  });
+  return useQuery(meQuery);
 }
 
 export function PreferencesProvider({ children }: { children: ReactNode }) {

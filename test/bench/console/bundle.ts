@@ -21,7 +21,7 @@ type Manifest = Record<string, ManifestChunk>;
 
 export interface RouteSize {
   route: string;
-  /** Initial JS: entry + the route's page chunk, with every static import, gzip bytes. */
+  /** Initial JS: the entries + the route's page chunk, with every static import, gzip bytes. */
   jsGzip: number;
   /** Also what the page loads lazily right after (charts), gzip bytes. */
   withLazyGzip: number;
@@ -78,12 +78,13 @@ function sum(m: Manifest, keys: Iterable<string>, pick: (c: ManifestChunk) => st
 /** Initial JS per route (the entry plus the route's page), for the page files given. */
 export function routeSizes(pages: Record<string, string>): RouteSize[] {
   const m = manifest();
-  const entry = Object.keys(m).find((k) => m[k]?.isEntry);
-  if (!entry) throw new Error('no entry chunk in the build manifest');
+  // The HTML's entry and the boot script, both loaded by every page.
+  const entries = Object.keys(m).filter((k) => m[k]?.isEntry);
+  if (entries.length === 0) throw new Error('no entry chunk in the build manifest');
   return Object.entries(pages).map(([route, src]) => {
     const page = Object.keys(m).find((k) => k.endsWith(src));
     if (!page) throw new Error(`no chunk for ${src} in the build manifest`);
-    const keys = new Set([...closure(m, entry), ...closure(m, page)]);
+    const keys = new Set([...entries.flatMap((e) => [...closure(m, e)]), ...closure(m, page)]);
     const lazy = lazyOf(m, keys);
     return {
       route,

@@ -1,0 +1,109 @@
+// The console's first script: a few hundred bytes, a classic script first in the page's head, so it
+// runs while that bundle is still being fetched, parsed and evaluated. On a page load with a
+// session cookie it starts the silent sign-in at once and, with the access token it answers, the
+// first GET requests of the page being opened. The main bundle takes those answers over
+// (lib/boot.ts, in the API client's send) instead of sending the same requests again later.
+//
+// It imports nothing, so that it stays a chunk of its own; what it knows of the pages (their first
+// requests) is checked against the pages themselves by boot.test.ts.
+import type { BootState } from './lib/boot';
+
+/** The dashboard's windows (features/dashboard/shape.ts); an unknown one is the default. */
+const WINDOWS = ['15m', '1h', '6h', '24h', '7d', '30d'];
+
+/** The GET requests a page sends first, by path; every signed-in page reads the user. */
+export function bootRequests(path: string, search: URLSearchParams): string[] {
+  const shell = ['/api/v1/users/me'];
+  if (path === '/' || path === '/dashboard') {
+    const w = search.get('window') ?? '';
+    return [
+      ...shell,
+      `/api/v1/stats/overview?window=${WINDOWS.includes(w) ? w : '1h'}`,
+      '/api/v1/stats/alerts',
+      '/api/v1/queue/stats',
+      '/api/v1/health',
+      '/api/v1/users/me/onboarding',
+    ];
+  }
+  return shell;
+}
+
+/** A fetched answer, read in full so that the token can be taken from it, rebuilt for its reader. */
+async function settled(res: Response): Promise<Response> {
+  const body = await res.text();
+  return new Response(res.status === 204 ? null : body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
+}
+
+function get(url: string, token: string): Promise<Response> {
+  return fetch(url, {
+    headers: { Accept: 'application/json', Authorization: `Bearer ${token}` },
+    credentials: 'same-origin',
+  });
+}
+
+/** The sign-in's request exactly as lib/auth.tsx sends it, under the same cross-tab lock. */
+function refresh(): Promise<Response> {
+  const send = () =>
+    fetch('/api/v1/auth/refresh', {
+      method: 'POST',
+      headers: {
+        Accept: 'application/json',
+        'Content-Type': 'application/json',
+        'X-PayFlow-Session': 'cookie',
+      },
+      body: '{}',
+      credentials: 'same-origin',
+    }).then(settled);
+  return 'locks' in navigator ? navigator.locks.request('payflow-refresh', send) : send();
+}
+
+async function tokenOf(res: Response): Promise<string | undefined> {
+  if (!res.ok) return undefined;
+  try {
+    const body = (await res.clone().json()) as { accessToken?: unknown };
+    return typeof body.accessToken === 'string' ? body.accessToken : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts the sign-in and the page's first requests; answers what the main bundle takes over. */
+export function boot(): BootState | undefined {
+  if (!document.cookie.split(/;\s*/).some((c) => c.startsWith('pf_session='))) return undefined;
+  const answers: BootState['answers'] = new Map();
+  const signedIn = refresh();
+  // A failure is not kept: the main bundle then sends the request itself and handles it.
+  answers.set(
+    'POST /api/v1/auth/refresh',
+    signedIn.then(
+      (response) => ({ response }),
+      () => undefined,
+    ),
+  );
+  const token = signedIn.then(tokenOf, () => undefined);
+  const requests = token.then((t) =>
+    bootRequests(location.pathname, new URLSearchParams(location.search)).map((url) => {
+      const answer = t
+        ? get(url, t).then(
+            (response) => ({ response, token: t }),
+            () => undefined,
+          )
+        : Promise.resolve(undefined);
+      return [url, answer] as const;
+    }),
+  );
+  for (const url of bootRequests(location.pathname, new URLSearchParams(location.search))) {
+    answers.set(
+      `GET ${url}`,
+      requests.then((sent) => sent.find(([u]) => u === url)?.[1]),
+    );
+  }
+  return { at: performance.now(), answers };
+}
+
+// The main bundle marks itself started; if it ran first (a slow boot script), this does nothing.
+if (typeof window !== 'undefined' && window.payflowBoot === undefined) window.payflowBoot = boot() ?? null;
