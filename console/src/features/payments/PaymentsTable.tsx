@@ -5,7 +5,7 @@ import ExclamationTriangleIcon from '@patternfly/react-icons/dist/esm/icons/excl
 import FlagIcon from '@patternfly/react-icons/dist/esm/icons/flag-icon';
 import PauseCircleIcon from '@patternfly/react-icons/dist/esm/icons/pause-circle-icon';
 import { SortByDirection, Table, Tbody, Td, Th, Thead, Tr, type ThProps } from '@patternfly/react-table';
-import { createRef, memo, useState, type ReactNode } from 'react';
+import { createRef, memo, useDeferredValue, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { Money } from '../../components/Money';
 import { PaymentStateLabel } from '../../components/StateLabel';
@@ -105,13 +105,21 @@ function InvalidFilter({ columns, problems }: { columns: number; problems: strin
   );
 }
 
+/** Rows a new page of results shows in its first render: a screenful, and some more. */
+export const FIRST_PASS_ROWS = 20;
+const NO_ROWS: Payment[] = [];
+
 /**
  * The rows alone, so that what changes around them (a filter typed, the fetching flag) does not
- * render fifty rows again: they render when the rows or the columns do.
+ * render fifty rows again: they render when the rows or the columns do. A new page of rows shows
+ * its first FIRST_PASS_ROWS at once and the rest in a second render right after it (deferred, so
+ * it yields to input): the rows on screen do not wait for the ones below them.
  */
 const Rows = memo(
   function Rows({ rows, columns }: { rows: Payment[]; columns: readonly ColumnId[] }) {
-    return rows.map((p) => (
+    const deferred = useDeferredValue(rows, NO_ROWS);
+    const shown = deferred === rows ? rows : rows.slice(0, FIRST_PASS_ROWS);
+    return shown.map((p) => (
       <StaticTr key={p.id}>
         {columns.map((c) => (
           <StaticTd
