@@ -147,16 +147,16 @@ export default function DashboardPage() {
           <GridItem span={12} md={6} xl={4}>
             <StateMixCard {...props} />
           </GridItem>
-          <GridItem span={12} md={6} xl={4}>
+          <GridItem span={12} md={6} xl={4} className="payflow-dash-offscreen">
             <ValueByCurrencyCard {...props} />
           </GridItem>
-          <GridItem span={12} md={6} xl={4}>
+          <GridItem span={12} md={6} xl={4} className="payflow-dash-offscreen">
             <QueueCard stats={queue.data} state={cardState(queue, PATHS.QUEUE)} />
           </GridItem>
-          <GridItem span={12} md={6} xl={4}>
+          <GridItem span={12} md={6} xl={4} className="payflow-dash-offscreen">
             <OpenAlertsCard stats={alerts.data} state={cardState(alerts, PATHS.ALERTS)} />
           </GridItem>
-          <GridItem span={12}>
+          <GridItem span={12} className="payflow-dash-offscreen">
             <Suspense fallback={<LatestPaymentsPlaceholder />}>
               <LatestPayments />
             </Suspense>
