@@ -58,13 +58,13 @@ function bootScript(): Plugin {
     transformIndexHtml: {
       order: 'post',
       handler(_html, ctx) {
-        const chunk = Object.values(ctx.bundle ?? {}).find(
-          (c) => c.type === 'chunk' && c.isEntry && c.facadeModuleId?.endsWith(BOOT_SRC) === true,
-        );
         if (!ctx.bundle)
           return [
             { tag: 'script', attrs: { type: 'module', src: `/${BOOT_SRC}` }, injectTo: 'head-prepend' },
           ];
+        const chunk = Object.values(ctx.bundle).find(
+          (c) => c.type === 'chunk' && c.isEntry && c.facadeModuleId?.endsWith(BOOT_SRC) === true,
+        );
         if (chunk?.type !== 'chunk') throw new Error(`no chunk for ${BOOT_SRC} in the build`);
         if (/^\s*(import|export)\b/m.test(chunk.code) || chunk.imports.length > 0)
           throw new Error(`${BOOT_SRC} must build to a classic script: no imports, no exports`);

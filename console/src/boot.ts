@@ -1,10 +1,11 @@
 // The console's first script: a few hundred bytes, a classic script first in the page's head, so it
-// runs while that bundle is still being fetched, parsed and evaluated. On a page load with a
+// runs while the main bundle is still being fetched, parsed and evaluated. On a page load with a
 // session cookie it starts the silent sign-in at once and, with the access token it answers, the
 // first GET requests of the page being opened. The main bundle takes those answers over
 // (lib/boot.ts, in the API client's send) instead of sending the same requests again later.
 //
-// It imports nothing, so that it stays a chunk of its own; what it knows of the pages (their first
+// It imports nothing, so that it stays a chunk of its own: the session hint and the sign-in request
+// are written again here as lib/auth.tsx has them, and what it knows of the pages (their first
 // requests) is checked against the pages themselves by boot.test.ts.
 import type { BootState } from './lib/boot';
 
@@ -85,21 +86,17 @@ export function boot(): BootState | undefined {
     ),
   );
   const token = signedIn.then(tokenOf, () => undefined);
-  const requests = token.then((t) =>
-    bootRequests(location.pathname, new URLSearchParams(location.search)).map((url) => {
-      const answer = t
-        ? get(url, t).then(
-            (response) => ({ response, token: t }),
-            () => undefined,
-          )
-        : Promise.resolve(undefined);
-      return [url, answer] as const;
-    }),
-  );
   for (const url of bootRequests(location.pathname, new URLSearchParams(location.search))) {
     answers.set(
       `GET ${url}`,
-      requests.then((sent) => sent.find(([u]) => u === url)?.[1]),
+      token.then((t) =>
+        t
+          ? get(url, t).then(
+              (response) => ({ response, token: t }),
+              () => undefined,
+            )
+          : undefined,
+      ),
     );
   }
   return { at: performance.now(), answers };
