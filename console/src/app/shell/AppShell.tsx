@@ -44,6 +44,7 @@ import { HelpMenu } from './HelpMenu';
 import { LiveBanner } from './LiveBanner';
 import { NotificationsBadge, NotificationsDrawer } from './Notifications';
 import { ThemeToggle } from './ThemeToggle';
+import { useSidebar } from './sidebar';
 import { MerchantScopeBadge } from './MerchantScopeBadge';
 import { UserMenu } from './UserMenu';
 
@@ -112,14 +113,38 @@ function RouteEffects() {
   return null;
 }
 
-function Sidebar() {
-  const active = currentRoute(useLocation().pathname);
-  return <SidebarNav activePath={active?.route.nav ?? active?.route.path} />;
+function Sidebar({ open, overlay, onDismiss }: { open: boolean; overlay: boolean; onDismiss: () => void }) {
+  const { pathname } = useLocation();
+  const active = currentRoute(pathname);
+  // As an overlay, the sidebar closes when a page is opened from it, or when the page behind it is touched.
+  useEffect(() => {
+    onDismiss();
+  }, [pathname, onDismiss]);
+  useEffect(() => {
+    if (!overlay || !open) return undefined;
+    const main = document.getElementById(MAIN_ID);
+    main?.addEventListener('mousedown', onDismiss);
+    main?.addEventListener('touchstart', onDismiss, { passive: true });
+    return () => {
+      main?.removeEventListener('mousedown', onDismiss);
+      main?.removeEventListener('touchstart', onDismiss);
+    };
+  }, [overlay, open, onDismiss]);
+  return <SidebarNav activePath={active?.route.nav ?? active?.route.path} open={open} overlay={overlay} />;
 }
 
-const SidebarNav = memo(function SidebarNav({ activePath }: { activePath: string | undefined }) {
+const SidebarNav = memo(function SidebarNav({
+  activePath,
+  open,
+  overlay,
+}: {
+  activePath: string | undefined;
+  open: boolean;
+  overlay: boolean;
+}) {
   return (
-    <PageSidebar>
+    // PatternFly adds pf-m-expanded to an open overlay only when it manages the sidebar itself.
+    <PageSidebar isSidebarOpen={open} className={overlay && open ? 'pf-m-expanded' : undefined}>
       <PageSidebarBody>
         <Nav aria-label="Console">
           {NAV.map((group) => (
@@ -154,6 +179,8 @@ const SidebarNav = memo(function SidebarNav({ activePath }: { activePath: string
 });
 
 interface HeaderProps {
+  navOpen: boolean;
+  onToggleNav: () => void;
   drawerOpen: boolean;
   onToggleDrawer: () => void;
   assistantOpen: boolean;
@@ -161,6 +188,8 @@ interface HeaderProps {
 }
 
 const Header = memo(function Header({
+  navOpen,
+  onToggleNav,
   drawerOpen,
   onToggleDrawer,
   assistantOpen,
@@ -173,7 +202,12 @@ const Header = memo(function Header({
     <Masthead>
       <MastheadMain>
         <MastheadToggle>
-          <PageToggleButton isHamburgerButton aria-label="Navigation" />
+          <PageToggleButton
+            isHamburgerButton
+            aria-label="Navigation"
+            isSidebarOpen={navOpen}
+            onSidebarToggle={onToggleNav}
+          />
         </MastheadToggle>
         <MastheadBrand>
           <MastheadLogo component={(props: object) => <Link {...props} to="/dashboard" />}>
@@ -282,6 +316,7 @@ function DashboardWithChecklist() {
 }
 
 export function AppShell() {
+  const sidebar = useSidebar();
   const [drawerOpen, setDrawerOpen] = useState(false);
   const [assistantOpen, setAssistantOpen] = useState(false);
   // Mounted from the first opening on, so that the conversation survives closing the panel.
@@ -302,6 +337,8 @@ export function AppShell() {
       <Page
         masthead={
           <Header
+            navOpen={sidebar.open}
+            onToggleNav={sidebar.toggle}
             drawerOpen={drawerOpen}
             onToggleDrawer={toggleDrawer}
             assistantOpen={assistantOpen}
@@ -310,8 +347,7 @@ export function AppShell() {
         }
         notificationDrawer={<NotificationsDrawer onClose={closeDrawer} />}
         isNotificationDrawerExpanded={drawerOpen}
-        sidebar={<Sidebar />}
-        isManagedSidebar
+        sidebar={<Sidebar open={sidebar.open} overlay={sidebar.overlay} onDismiss={sidebar.dismiss} />}
         skipToContent={<SkipToContent href={`#${MAIN_ID}`}>Skip to content</SkipToContent>}
         mainContainerId={MAIN_ID}
         breadcrumb={<Crumbs />}
