@@ -1,8 +1,8 @@
 // Keyboard shortcuts for working the queue: single keys, ignored while typing in a field, with a
 // modifier held, or while a dialog is open. "?" shows the list.
-import { Button, Popover } from '@patternfly/react-core';
 import KeyboardIcon from '@patternfly/react-icons/dist/esm/icons/keyboard-icon';
 import { useEffect, useEffectEvent } from 'react';
+import { LazyPopover } from '../../components/LazyPopover';
 
 export type KeyMap = Record<string, () => void>;
 
@@ -37,7 +37,7 @@ export function useHotkeys(map: KeyMap): void {
 
 export function ShortcutsHelp({ shortcuts }: { shortcuts: [keys: string, what: string][] }) {
   return (
-    <Popover
+    <LazyPopover
       headerContent="Keyboard shortcuts"
       bodyContent={
         <dl className="payflow-shortcuts">
@@ -53,8 +53,7 @@ export function ShortcutsHelp({ shortcuts }: { shortcuts: [keys: string, what: s
           ))}
         </dl>
       }
-    >
-      <Button variant="plain" aria-label="Keyboard shortcuts" icon={<KeyboardIcon />} />
-    </Popover>
+      trigger={{ variant: 'plain', 'aria-label': 'Keyboard shortcuts', icon: <KeyboardIcon /> }}
+    />
   );
 }

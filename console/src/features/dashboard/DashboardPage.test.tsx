@@ -221,6 +221,20 @@ describe('DashboardPage', { timeout: 30_000 }, () => {
     expect(within(inputs).getByText('4 messages dead-lettered')).toBeTruthy();
     expect(within(inputs).getByText('53 %')).toBeTruthy();
     expect(screen.getByText('Weighted average of the inputs that apply.')).toBeTruthy();
+    // Mounted at the first opening; from then on the popover's own toggling closes and opens it.
+    const button = screen.getByRole('button', { name: 'How is this computed?' });
+    expect(button.getAttribute('aria-expanded')).toBe('true');
+    await userEvent.click(button);
+    await waitFor(() => {
+      expect(screen.queryByRole('table', { name: 'Health score inputs' })).toBeNull();
+    });
+    expect(button.getAttribute('aria-expanded')).toBe('false');
+    await userEvent.click(button);
+    expect(await screen.findByRole('table', { name: 'Health score inputs' })).toBeTruthy();
+    await userEvent.keyboard('{Escape}');
+    await waitFor(() => {
+      expect(screen.queryByRole('table', { name: 'Health score inputs' })).toBeNull();
+    });
   });
 
   it('when the overview endpoint answers 404, then its cards say so with Try again, and Try again asks again', async () => {

@@ -1,15 +1,12 @@
 // The cards about the platform itself: the events queue and its dead letters, open alerts by
 // severity, the live workers, and the health score with how it was computed.
 import {
-  Button,
   DescriptionList,
   DescriptionListDescription,
   DescriptionListGroup,
   DescriptionListTerm,
   Flex,
   FlexItem,
-  Label,
-  Popover,
   Progress,
   ProgressMeasureLocation,
   ProgressVariant,
@@ -19,6 +16,8 @@ import ExclamationCircleIcon from '@patternfly/react-icons/dist/esm/icons/exclam
 import ExclamationTriangleIcon from '@patternfly/react-icons/dist/esm/icons/exclamation-triangle-icon';
 import OutlinedQuestionCircleIcon from '@patternfly/react-icons/dist/esm/icons/outlined-question-circle-icon';
 import { Link } from 'react-router';
+import { LazyPopover } from '../../components/LazyPopover';
+import { StaticLabel } from '../../components/StaticLabel';
 import { HealthLabel, SeverityLabel } from '../../components/StateLabel';
 import { Timestamp } from '../../components/Timestamp';
 import { formatCount, formatDuration, formatPercent } from '../../lib/format';
@@ -65,15 +64,15 @@ function QueueBlock({ q, only }: { q: QueueSummary; only: boolean }) {
           <DescriptionListDescription>
             {q.dlq === null && 'not configured'}
             {q.dlq !== null && dlq === 0 && (
-              <Label status="success" icon={<CheckCircleIcon />} isCompact>
+              <StaticLabel status="success" icon={<CheckCircleIcon />} compact>
                 Empty
-              </Label>
+              </StaticLabel>
             )}
             {dlq > 0 && (
-              <Label status="danger" icon={<ExclamationCircleIcon />} isCompact>
+              <StaticLabel status="danger" icon={<ExclamationCircleIcon />} compact>
                 {formatCount(dlq)} dead-lettered
                 {q.dlqOldestAgeSeconds !== null && `, oldest ${formatDuration(q.dlqOldestAgeSeconds)}`}
-              </Label>
+              </StaticLabel>
             )}
           </DescriptionListDescription>
         </DescriptionListGroup>
@@ -233,9 +232,9 @@ const REPORT_TIER: Record<HealthReport['status'], ScoreTier> = {
 function TierLabel({ tier }: { tier: ScoreTier }) {
   const Icon = TIER_ICON[tier];
   return (
-    <Label status={TIER[tier].status} icon={<Icon />}>
+    <StaticLabel status={TIER[tier].status} icon={<Icon />}>
       {TIER[tier].word}
-    </Label>
+    </StaticLabel>
   );
 }
 
@@ -278,16 +277,18 @@ function ScoreExplanation({ score }: { score: NonNullable<HealthReport['score']>
 export function HealthScoreCard({ report, state }: { report: HealthReport | undefined; state: CardState }) {
   const score = report?.score;
   const help = score && (
-    <Popover
+    <LazyPopover
       headerContent="How is the health score computed?"
       bodyContent={<ScoreExplanation score={score} />}
       maxWidth="40rem"
       position="auto"
-    >
-      <Button variant="link" isInline icon={<OutlinedQuestionCircleIcon />}>
-        How is this computed?
-      </Button>
-    </Popover>
+      trigger={{
+        variant: 'link',
+        isInline: true,
+        icon: <OutlinedQuestionCircleIcon />,
+        children: 'How is this computed?',
+      }}
+    />
   );
   return (
     <DashCard title="Health score" minHeight={132} state={state} footer={help}>

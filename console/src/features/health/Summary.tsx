@@ -1,15 +1,12 @@
 // The overall status: the 0–100 score with its word and bar, how many components are in each
 // status, what needs attention, and a popover that shows how the score was computed.
 import {
-  Button,
   Card,
   CardBody,
   CardHeader,
   CardTitle,
   Flex,
   FlexItem,
-  Label,
-  Popover,
   Progress,
   ProgressMeasureLocation,
   ProgressVariant,
@@ -20,6 +17,8 @@ import CheckCircleIcon from '@patternfly/react-icons/dist/esm/icons/check-circle
 import ExclamationCircleIcon from '@patternfly/react-icons/dist/esm/icons/exclamation-circle-icon';
 import ExclamationTriangleIcon from '@patternfly/react-icons/dist/esm/icons/exclamation-triangle-icon';
 import OutlinedQuestionCircleIcon from '@patternfly/react-icons/dist/esm/icons/outlined-question-circle-icon';
+import { LazyPopover } from '../../components/LazyPopover';
+import { StaticLabel } from '../../components/StaticLabel';
 import { HealthLabel } from '../../components/StateLabel';
 import { componentLabel, statusCounts, tierOf, type HealthView, type Score, type Tier } from './model';
 
@@ -50,9 +49,9 @@ const TIER: Record<
 function TierLabel({ tier }: { tier: Tier }) {
   const { word, status, Icon } = TIER[tier];
   return (
-    <Label status={status} icon={<Icon />}>
+    <StaticLabel status={status} icon={<Icon />}>
       {word}
-    </Label>
+    </StaticLabel>
   );
 }
 
@@ -133,16 +132,18 @@ export function SummaryCard({ view, isLoading }: { view: HealthView | undefined;
             ? {
                 hasNoOffset: true,
                 actions: (
-                  <Popover
+                  <LazyPopover
                     headerContent="How is the health score computed?"
                     bodyContent={<ScoreInputs score={score} />}
                     maxWidth="44rem"
                     position="bottom-end"
-                  >
-                    <Button variant="link" isInline icon={<OutlinedQuestionCircleIcon />}>
-                      How is this computed?
-                    </Button>
-                  </Popover>
+                    trigger={{
+                      variant: 'link',
+                      isInline: true,
+                      icon: <OutlinedQuestionCircleIcon />,
+                      children: 'How is this computed?',
+                    }}
+                  />
                 ),
               }
             : undefined
