@@ -50,14 +50,15 @@ const BOOT_SRC = 'src/boot.ts';
  * so that it runs as soon as it is parsed (a module script would wait for the end of parsing, and
  * an async one may run after the main bundle), while the main bundle still loads. In a build, its
  * hashed file from the bundle, which must hold no import or export; on the dev server, the
- * source as a module (the dev server serves nothing else).
+ * source as a module (the dev server serves nothing else). In a build, the main bundle's script
+ * becomes a preload the boot script runs once its first requests are sent.
  */
 function bootScript(): Plugin {
   return {
     name: 'payflow-boot-script',
     transformIndexHtml: {
       order: 'post',
-      handler(_html, ctx) {
+      handler(html, ctx) {
         if (!ctx.bundle)
           return [
             { tag: 'script', attrs: { type: 'module', src: `/${BOOT_SRC}` }, injectTo: 'head-prepend' },
@@ -68,7 +69,21 @@ function bootScript(): Plugin {
         if (chunk?.type !== 'chunk') throw new Error(`no chunk for ${BOOT_SRC} in the build`);
         if (/^\s*(import|export)\b/m.test(chunk.code) || chunk.imports.length > 0)
           throw new Error(`${BOOT_SRC} must build to a classic script: no imports, no exports`);
-        return [{ tag: 'script', attrs: { src: `/${chunk.fileName}` }, injectTo: 'head-prepend' }];
+        // The main bundle is preloaded only, ahead of the boot script, which runs it (src/boot.ts, startMain).
+        const main = /<script type="module" crossorigin src="([^"]+)"><\/script>\s*/;
+        const src = main.exec(html)?.[1];
+        if (!src) throw new Error('no main module script in index.html to hand to the boot script');
+        return {
+          html: html.replace(main, ''),
+          tags: [
+            {
+              tag: 'link',
+              attrs: { rel: 'modulepreload', crossorigin: true, href: src, 'data-payflow-main': true },
+              injectTo: 'head-prepend',
+            },
+            { tag: 'script', attrs: { src: `/${chunk.fileName}` }, injectTo: 'head-prepend' },
+          ],
+        };
       },
     },
   };

@@ -4,6 +4,13 @@
 // first GET requests of the page being opened. The main bundle takes those answers over
 // (lib/boot.ts, in the API client's send) instead of sending the same requests again later.
 //
+// It also starts the main bundle. The page's HTML only preloads it (fetched and compiled at once,
+// not run), and the boot script adds its script element when its own requests are on the wire:
+// the main bundle's first evaluation and render take the main thread for tens of milliseconds,
+// and the sign-in's lock and answer, each a task on that thread, would otherwise wait behind them
+// before the next request could go out. Without a session, or after MAIN_WAIT_MS at most, the
+// main bundle starts at once all the same.
+//
 // It imports nothing, so that it stays a chunk of its own: the session hint and the sign-in request
 // are written again here as lib/auth.tsx has them, and what it knows of the pages (their first
 // requests) is checked against the pages themselves by boot.test.ts.
@@ -72,9 +79,41 @@ async function tokenOf(res: Response): Promise<string | undefined> {
   }
 }
 
-/** Starts the sign-in and the page's first requests; answers what the main bundle takes over. */
-export function boot(): BootState | undefined {
-  if (!document.cookie.split(/;\s*/).some((c) => c.startsWith('pf_session='))) return undefined;
+/** The longest the main bundle waits for the boot script's requests to be sent. */
+export const MAIN_WAIT_MS = 250;
+
+/** The main bundle's preload link, written by the build before this script (vite.config.ts); none on the dev server. */
+export const MAIN_LINK = 'link[rel="modulepreload"][data-payflow-main]';
+
+/**
+ * Runs the main bundle the page preloads, once; on the dev server the page runs it itself. An
+ * added module script runs as soon as it is loaded, not after the document as the page's own
+ * would, so it is added only once the document is parsed (the main bundle renders into #root).
+ */
+export function startMain(): void {
+  const link = document.querySelector<HTMLLinkElement>(MAIN_LINK);
+  if (!link || link.dataset.started) return;
+  link.dataset.started = 'true';
+  const add = () => {
+    const script = document.createElement('script');
+    script.type = 'module';
+    script.crossOrigin = '';
+    script.src = link.href;
+    document.head.append(script);
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', add, { once: true });
+  else add();
+}
+
+/**
+ * Starts the sign-in and the page's first requests; answers what the main bundle takes over.
+ * `onSent` is called once those requests are sent (or cannot be).
+ */
+export function boot(onSent: () => void = () => undefined): BootState | undefined {
+  if (!document.cookie.split(/;\s*/).some((c) => c.startsWith('pf_session='))) {
+    onSent();
+    return undefined;
+  }
   const answers: BootState['answers'] = new Map();
   const signedIn = refresh();
   // A failure is not kept: the main bundle then sends the request itself and handles it.
@@ -99,8 +138,17 @@ export function boot(): BootState | undefined {
       ),
     );
   }
+  // After the requests above: promise reactions run in the order they were added.
+  void token.finally(onSent);
   return { at: performance.now(), answers };
 }
 
 // The main bundle marks itself started; if it ran first (a slow boot script), this does nothing.
-if (typeof window !== 'undefined' && window.payflowBoot === undefined) window.payflowBoot = boot() ?? null;
+if (typeof window !== 'undefined' && window.payflowBoot === undefined) {
+  try {
+    setTimeout(startMain, MAIN_WAIT_MS);
+    window.payflowBoot = boot(startMain) ?? null;
+  } catch {
+    startMain();
+  }
+}

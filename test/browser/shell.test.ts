@@ -79,12 +79,64 @@ describe('console shell', () => {
           (window as { payflowBoot?: { answers: Map<string, unknown> } | null }).payflowBoot?.answers.size,
       ),
     ).toBe(0);
+    // The page only preloads the main bundle; the boot script ran it, once.
+    expect(
+      await page.evaluate(() => {
+        const link = document.querySelector<HTMLLinkElement>('link[rel="modulepreload"][data-payflow-main]');
+        const scripts = [...document.querySelectorAll<HTMLScriptElement>('script[type="module"]')];
+        return { started: link?.dataset.started, srcs: scripts.map((s) => s.src === link?.href) };
+      }),
+    ).toEqual({ started: 'true', srcs: [true] });
     const count = (r: string) => sent.filter((s) => s === r).length;
     expect(count('POST /api/v1/auth/refresh')).toBe(1);
     expect(count('GET /api/v1/users/me')).toBe(1);
     expect(count('GET /api/v1/stats/overview?window=1h')).toBe(1);
     expect(count('GET /api/v1/queue/stats')).toBe(1);
+    // Nor is anything else asked for twice while the page loads (a query mounting just after its answer came).
+    expect(sent.filter((s, i) => sent.indexOf(s) !== i)).toEqual([]);
     await context.close();
+  });
+
+  it('when the navigation is toggled, then it folds beside the page on a desktop and is an overlay a page choice closes on a phone', async () => {
+    const desk = await openPage(browser);
+    await signIn(desk.page, stack, 'viewer');
+    const toggle = desk.page.getByRole('button', { name: 'Navigation' });
+    const nav = desk.page.getByRole('navigation', { name: 'Console' });
+    await nav.getByRole('link', { name: 'Payments' }).waitFor();
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    await toggle.click();
+    await nav.waitFor({ state: 'hidden' });
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    await toggle.click();
+    await nav.getByRole('link', { name: 'Payments' }).waitFor();
+    // The page beside it keeps its full width: the sidebar is not over it.
+    const [sidebar, main] = await Promise.all([
+      desk.page.locator('.pf-v6-c-page__sidebar').boundingBox(),
+      desk.page.locator('main').boundingBox(),
+    ]);
+    expect((main?.x ?? 0) >= (sidebar?.x ?? 0) + (sidebar?.width ?? 0) - 1).toBe(true);
+    expect(desk.problems).toEqual([]);
+    await desk.context.close();
+
+    const phone = await openPage(browser, { viewport: 'phone' });
+    await signIn(phone.page, stack, 'viewer');
+    const phoneToggle = phone.page.getByRole('button', { name: 'Navigation' });
+    const phoneNav = phone.page.getByRole('navigation', { name: 'Console' });
+    await phoneToggle.waitFor();
+    expect(await phoneToggle.getAttribute('aria-expanded')).toBe('false');
+    expect(await phoneNav.isVisible()).toBe(false);
+    await phoneToggle.click();
+    await phoneNav.getByRole('link', { name: 'Alerts' }).click();
+    await phone.page.waitForURL((u) => u.pathname === '/alerts');
+    await phoneNav.waitFor({ state: 'hidden' });
+    expect(await phoneToggle.getAttribute('aria-expanded')).toBe('false');
+    // Opened again, a touch on the page behind it closes it.
+    await phoneToggle.click();
+    await phoneNav.getByRole('link', { name: 'Alerts' }).waitFor();
+    await phone.page.locator('main').click({ position: { x: 350, y: 300 } });
+    await phoneNav.waitFor({ state: 'hidden' });
+    expect(phone.problems).toEqual([]);
+    await phone.context.close();
   });
 
   it('when the user switches to dark mode and reloads, then the console stays dark and the preference is saved', async () => {

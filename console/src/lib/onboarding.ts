@@ -30,8 +30,10 @@ export const ONBOARDING_KEY = ['onboarding'] as const;
 export const onboardingQuery = queryOptions({
   queryKey: ONBOARDING_KEY,
   queryFn: ({ signal }) => api.get<Onboarding>(PATH, undefined, signal),
-  // Items tick from what the user did elsewhere: look again whenever the checklist shows.
-  staleTime: 0,
+  // Items tick from what the user did elsewhere: look again whenever the checklist shows, unless
+  // the answer is from this very second (the dashboard's first answer, sent before the checklist
+  // mounted, is not asked for again at once).
+  staleTime: 1_000,
 });
 
 export function useOnboarding() {
