@@ -90,6 +90,10 @@ describe('payments explorer', () => {
       return texts.length > 0 && texts.every((t) => t.includes('acme-books') && t.includes('Settled'));
     };
     await expect.poll(matching, { timeout: 15_000 }).toBe(true);
+    // The default columns fit a 1440 px screen beside the navigation: the table does not scroll sideways.
+    expect(
+      await page.locator('.payflow-table-scroll').evaluate((e) => e.scrollWidth - e.clientWidth),
+    ).toBeLessThanOrEqual(0);
     // The same URL opened elsewhere shows the same view.
     const shared = await openPage(browser);
     await signIn(shared.page, stack, 'viewer', `/payments?${new URL(page.url()).searchParams.toString()}`);

@@ -1,7 +1,7 @@
 // The console's frame in Chromium against the real API: sign-in, deep links, the theme, sign-out.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, openPage, settled, signIn } from './support/browser.ts';
+import { launch, openPage, settled, shoot, signIn } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/stack.ts';
 
 let stack: ConsoleStack;
@@ -126,6 +126,8 @@ describe('console shell', () => {
     expect(await phoneToggle.getAttribute('aria-expanded')).toBe('false');
     expect(await phoneNav.isVisible()).toBe(false);
     await phoneToggle.click();
+    await phoneNav.getByRole('link', { name: 'Alerts' }).waitFor();
+    await shoot(phone.page, 'flow-phone-navigation');
     await phoneNav.getByRole('link', { name: 'Alerts' }).click();
     await phone.page.waitForURL((u) => u.pathname === '/alerts');
     await phoneNav.waitFor({ state: 'hidden' });
