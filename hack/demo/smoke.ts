@@ -109,22 +109,36 @@ async function metricsServed(c: SmokeContext): Promise<void> {
   c.say(`smoke: ok  metrics served by ${c.metrics.map((m) => m.name).join(', ')}`);
 }
 
-/** The console: the API's origin answers a browser with the built page and its script. */
+/**
+ * The scripts the console's page starts: the classic boot script, and the main bundle, which the
+ * page preloads and the boot script runs (a plain module script if the page was built without one).
+ */
+export function consoleScripts(html: string): { boot?: string; main?: string } {
+  const boot = /<script src="(\/assets\/boot-[^"]+\.js)"><\/script>/.exec(html)?.[1];
+  const main =
+    /<link rel="modulepreload" crossorigin href="(\/assets\/[^"]+\.js)" data-payflow-main>/.exec(html)?.[1] ??
+    /<script type="module"[^>]* src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+  return { boot, main };
+}
+
+/** The console: the API's origin answers a browser with the built page and its scripts. */
 async function consoleServed(c: SmokeContext): Promise<void> {
   const res = await fetch(`${c.api.base}/payments`, {
     headers: { accept: 'text/html,application/xhtml+xml' },
     signal: AbortSignal.timeout(5000),
   });
   const html = await res.text();
-  const script = /<script type="module"[^>]* src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+  const { boot, main: script } = consoleScripts(html);
   if (res.status !== 200 || !html.includes('<div id="root">') || !script) {
     throw new Error(
       `the console at ${c.api.base}/ answered ${String(res.status)} without the console's page`,
     );
   }
-  const js = await fetch(`${c.api.base}${script}`, { signal: AbortSignal.timeout(5000) });
-  if (js.status !== 200 || !js.headers.get('cache-control')?.includes('immutable')) {
-    throw new Error(`the console's script ${script} answered ${String(js.status)}`);
+  for (const src of boot ? [boot, script] : [script]) {
+    const js = await fetch(`${c.api.base}${src}`, { signal: AbortSignal.timeout(5000) });
+    if (js.status !== 200 || !js.headers.get('cache-control')?.includes('immutable')) {
+      throw new Error(`the console's script ${src} answered ${String(js.status)}`);
+    }
   }
   c.say(`smoke: ok  console served at ${c.api.base}/ (deep link /payments, script ${script})`);
 }

@@ -29,6 +29,7 @@ import {
   loadKubeConfig,
   uniqueName,
 } from '../../controller/src/testing/harness.ts';
+import { consoleScripts } from '../../hack/demo/smoke.ts';
 import { buildImages, COMPONENTS, ROOT, type BuildResult, type Component } from '../../hack/images/build.ts';
 import { podman, ulimitFlags } from '../../hack/images/podman.ts';
 import { freePort } from '../../hack/testenv/proc.ts';
@@ -309,7 +310,8 @@ describe('the images running read-only against the real services', () => {
       expect(index.headers.get('content-type')).toMatch(/^text\/html/);
       const html = await index.text();
       expect(html).toContain('<div id="root">');
-      const script = /<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      const { boot, main: script } = consoleScripts(html);
+      expect(boot, html).toBeDefined();
       expect(script, html).toBeDefined();
       const asset = await fetch(`${base}${script ?? ''}`, { headers: { 'accept-encoding': 'br' } });
       expect(asset.status).toBe(200);
