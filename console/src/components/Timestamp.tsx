@@ -1,6 +1,5 @@
-import { Tooltip } from '@patternfly/react-core';
-import { useRef, useState } from 'react';
 import { formatRelative, formatTime, formatUtc } from '../lib/format';
+import { LazyTooltip } from './LazyTooltip';
 
 /**
  * A time in the user's time zone; UTC on hover and focus.
@@ -18,43 +17,15 @@ export function Timestamp({
   relative?: boolean;
   seconds?: boolean;
 }) {
-  const ref = useRef<HTMLTimeElement>(null);
-  const [shown, setShown] = useState(false);
   if (!value) return <span>—</span>;
   const text = relative ? formatRelative(value) : formatTime(value, { seconds });
-  const show = () => {
-    setShown(true);
-  };
-  const hide = () => {
-    setShown(false);
-  };
   return (
-    <>
-      <time
-        ref={ref}
-        dateTime={value}
-        tabIndex={0}
-        style={{ whiteSpace: 'nowrap' }}
-        onMouseEnter={show}
-        onMouseLeave={hide}
-        onFocus={show}
-        onBlur={hide}
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') hide();
-        }}
-      >
+    <LazyTooltip
+      content={relative ? `${formatTime(value, { seconds: true })} · ${formatUtc(value)}` : formatUtc(value)}
+    >
+      <time dateTime={value} tabIndex={0} style={{ whiteSpace: 'nowrap' }}>
         {text}
       </time>
-      {shown && (
-        <Tooltip
-          triggerRef={ref}
-          trigger="manual"
-          isVisible
-          content={
-            relative ? `${formatTime(value, { seconds: true })} · ${formatUtc(value)}` : formatUtc(value)
-          }
-        />
-      )}
-    </>
+    </LazyTooltip>
   );
 }

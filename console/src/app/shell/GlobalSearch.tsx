@@ -109,6 +109,8 @@ export function GlobalSearch() {
   const [value, setValue] = useState('');
   const [submitted, setSubmitted] = useState('');
   const [open, setOpen] = useState(false);
+  const [used, setUsed] = useState(false);
+  if (open && !used) setUsed(true);
   const inputRef = useRef<HTMLDivElement>(null);
   const menuRef = useRef<HTMLDivElement>(null);
   const pick = (to: string) => {
@@ -160,17 +162,26 @@ export function GlobalSearch() {
       <MenuContent>{open && submitted && <Results q={submitted} onPick={pick} />}</MenuContent>
     </Menu>
   );
+  // The results' Popper is mounted at the first search (it reads the input's computed style on
+  // every render, see LazyTooltip); the input itself stays where it is.
   return (
-    <Popper
-      trigger={search}
-      triggerRef={inputRef}
-      popper={menu}
-      popperRef={menuRef}
-      isVisible={open}
-      onDocumentClick={(e) => {
-        if (!menuRef.current?.contains(e?.target as Node) && !inputRef.current?.contains(e?.target as Node))
-          setOpen(false);
-      }}
-    />
+    <>
+      {search}
+      {used && (
+        <Popper
+          triggerRef={inputRef}
+          popper={menu}
+          popperRef={menuRef}
+          isVisible={open}
+          onDocumentClick={(e) => {
+            if (
+              !menuRef.current?.contains(e?.target as Node) &&
+              !inputRef.current?.contains(e?.target as Node)
+            )
+              setOpen(false);
+          }}
+        />
+      )}
+    </>
   );
 }

@@ -1,14 +1,15 @@
 // The masthead's help menu: the help center and the article for the page shown.
-import { Divider, Dropdown, DropdownItem, DropdownList, MenuToggle } from '@patternfly/react-core';
+import { Divider, DropdownItem, DropdownList, MenuToggle } from '@patternfly/react-core';
 import QuestionCircleIcon from '@patternfly/react-icons/dist/esm/icons/question-circle-icon';
 import { useState, type ReactNode } from 'react';
 import { useLocation, useNavigate } from 'react-router';
+import { LazyDropdown } from '../../components/LazyDropdown';
 
 /** The toggle reads no location; the items, mounted only while the menu is open, do. */
 export function HelpMenu({ children }: { children?: ReactNode }) {
   const [open, setOpen] = useState(false);
   return (
-    <Dropdown
+    <LazyDropdown
       isOpen={open}
       onOpenChange={setOpen}
       onSelect={() => {
@@ -30,7 +31,7 @@ export function HelpMenu({ children }: { children?: ReactNode }) {
       )}
     >
       <HelpMenuItems>{children}</HelpMenuItems>
-    </Dropdown>
+    </LazyDropdown>
   );
 }
 

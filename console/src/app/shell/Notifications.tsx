@@ -15,12 +15,12 @@ import {
   NotificationDrawerListItemBody,
   NotificationDrawerListItemHeader,
   Skeleton,
-  Tooltip,
 } from '@patternfly/react-core';
 import BellIcon from '@patternfly/react-icons/dist/esm/icons/bell-icon';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { ErrorState } from '../../components/ErrorState';
+import { LazyTooltip } from '../../components/LazyTooltip';
 import { api } from '../../lib/api';
 import { formatRelative } from '../../lib/format';
 import { keys } from '../../lib/query';
@@ -111,7 +111,7 @@ export function NotificationsBadge({ expanded, onToggle }: { expanded: boolean; 
       ? 'Notifications (turned off in Settings)'
       : `Notifications, ${String(unread)} unread`;
   return (
-    <Tooltip content={label}>
+    <LazyTooltip content={label}>
       <NotificationBadge
         variant={urgent ? 'attention' : unread > 0 ? 'unread' : 'read'}
         count={unread}
@@ -121,7 +121,7 @@ export function NotificationsBadge({ expanded, onToggle }: { expanded: boolean; 
         onClick={onToggle}
         data-tour-id="notifications-badge"
       />
-    </Tooltip>
+    </LazyTooltip>
   );
 }
 

@@ -1,7 +1,8 @@
-import { ToggleGroup, ToggleGroupItem, Tooltip } from '@patternfly/react-core';
+import { ToggleGroup, ToggleGroupItem } from '@patternfly/react-core';
 import DesktopIcon from '@patternfly/react-icons/dist/esm/icons/desktop-icon';
 import MoonIcon from '@patternfly/react-icons/dist/esm/icons/moon-icon';
 import SunIcon from '@patternfly/react-icons/dist/esm/icons/sun-icon';
+import { LazyTooltip } from '../../components/LazyTooltip';
 import type { Theme } from '../../lib/preferences';
 
 const OPTIONS: { value: Theme; label: string; Icon: typeof SunIcon }[] = [
@@ -14,7 +15,7 @@ export function ThemeToggle({ theme, onChange }: { theme: Theme; onChange: (t: T
   return (
     <ToggleGroup aria-label="Theme" isCompact>
       {OPTIONS.map(({ value, label, Icon }) => (
-        <Tooltip key={value} content={label}>
+        <LazyTooltip key={value} content={label}>
           <ToggleGroupItem
             icon={<Icon />}
             aria-label={label}
@@ -23,7 +24,7 @@ export function ThemeToggle({ theme, onChange }: { theme: Theme; onChange: (t: T
               onChange(value);
             }}
           />
-        </Tooltip>
+        </LazyTooltip>
       ))}
     </ToggleGroup>
   );

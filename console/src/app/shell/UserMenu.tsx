@@ -1,8 +1,9 @@
-import { Divider, Dropdown, DropdownItem, DropdownList, MenuToggle } from '@patternfly/react-core';
+import { Divider, DropdownItem, DropdownList, MenuToggle } from '@patternfly/react-core';
 import UserIcon from '@patternfly/react-icons/dist/esm/icons/user-icon';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { useAuth } from '../../lib/auth';
+import { LazyDropdown } from '../../components/LazyDropdown';
 
 /**
  * The account menu. The toggle reads no location: the router's navigate (which renders its
@@ -14,7 +15,7 @@ export function UserMenu() {
   const [open, setOpen] = useState(false);
   if (!user) return null;
   return (
-    <Dropdown
+    <LazyDropdown
       isOpen={open}
       onOpenChange={setOpen}
       popperProps={{ position: 'right' }}
@@ -34,7 +35,7 @@ export function UserMenu() {
       )}
     >
       <UserMenuItems />
-    </Dropdown>
+    </LazyDropdown>
   );
 }
 
