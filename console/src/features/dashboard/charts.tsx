@@ -11,6 +11,7 @@ import { ChartGroup } from '@patternfly/react-charts/dist/esm/victory/components
 import { ChartLegendTooltip } from '@patternfly/react-charts/dist/esm/victory/components/ChartLegendTooltip/ChartLegendTooltip';
 import { ChartStack } from '@patternfly/react-charts/dist/esm/victory/components/ChartStack/ChartStack';
 import { createContainer } from '@patternfly/react-charts/dist/esm/victory/components/ChartUtils/chart-container';
+import { Skeleton } from '@patternfly/react-core';
 import { useDeferredValue } from 'react';
 import { humanize } from '../../components/StateLabel';
 import { formatCount, formatPercent } from '../../lib/format';
@@ -48,6 +49,9 @@ export function PaymentsChart({
   const ticks = evenTicks(points, width < 480 ? 3 : 6);
   return (
     <div ref={ref} style={{ height }}>
+      {width === 0 && (
+        <Skeleton height={`${String(height)}px`} screenreaderText="Drawing the payments chart" />
+      )}
       {width > 0 && (
         <Chart
           ariaTitle="Payments per minute"
@@ -108,10 +112,18 @@ export function StateDonut({
   size: number;
   ariaDesc: string;
 }) {
-  // Drawn in a second, sliced render (see use-width.ts); the box holds its size until then.
+  // Drawn in a second, sliced render (see use-width.ts); a ring of the same size holds its place.
   const draw = useDeferredValue(true, false);
   return (
     <div style={{ width: size, height: size }}>
+      {!draw && (
+        <Skeleton
+          shape="circle"
+          width={`${String(size)}px`}
+          height={`${String(size)}px`}
+          screenreaderText="Drawing the state mix chart"
+        />
+      )}
       {draw && (
         <ChartDonut
           ariaTitle="State mix"
