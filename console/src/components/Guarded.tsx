@@ -1,8 +1,9 @@
 // An action a role may not take is shown disabled with a tooltip that says why — never hidden
 // without a word. `aria-disabled` (not `disabled`) keeps it focusable so keyboard users reach
 // the tooltip too.
-import { Button, Tooltip, type ButtonProps } from '@patternfly/react-core';
+import { Button, type ButtonProps } from '@patternfly/react-core';
 import { useAuth } from '../lib/auth';
+import { LazyTooltip } from './LazyTooltip';
 import { needsRole, roleAtLeast, type Role } from '../lib/roles';
 
 export function useCan(need: Role): boolean {
@@ -23,8 +24,8 @@ export function GuardedButton({
   const why = !allowed ? needsRole(need) : reason;
   if (!why) return <Button {...props} />;
   return (
-    <Tooltip content={why}>
+    <LazyTooltip content={why}>
       <Button {...props} isAriaDisabled onClick={undefined} />
-    </Tooltip>
+    </LazyTooltip>
   );
 }
