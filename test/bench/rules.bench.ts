@@ -1,17 +1,20 @@
 // Rules benchmark: hack/with-node node test/bench/rules.bench.ts (also `npm run bench -- rules`)
 //   A backtest of windowed rules over 1,000,000 stored payments (created over the last 30 days):
-//   the batch job run to the end by the worker's runner (worker/src/batch.ts: the rule compiled
-//   to SQL, slices of BACKTEST_SLICE_ROWS payments, checkpointed), beside the time PostgreSQL
-//   takes to scan the same rows once, `select count(*)` over the same window, as the baseline.
-//   Target: ≤ 3× the scan. Median of three runs each, after one warm-up of each. Two references
-//   beside it: the same rows read in (payer_id, created_at) order, and the first rule's window
-//   aggregate alone in one query (what evaluating it in PostgreSQL costs at the least).
+//   the batch job run to the end by the worker's runner (worker/src/batch.ts: both rules group by
+//   payer, so they are streamed, backtest-stream.ts, in slices of about BACKTEST_SLICE_ROWS
+//   payments, checkpointed), beside the time PostgreSQL takes to scan the same rows once,
+//   `select count(*)` over the same window, as the baseline. Target: ≤ 3× the scan. Median of
+//   three runs each, after one warm-up of each. References beside it: the same rows read in
+//   (payer_id, created_at) order; the first rule's window aggregate alone in one query (what
+//   evaluating it in PostgreSQL costs at the least); the columns the first rule's stream reads,
+//   sent by COPY in that order and dropped (what streaming costs at the least).
 // BENCH_DATABASE_URL reuses a seeded database (its payments are used as they are);
 // BENCH_ROWS changes the number of payments seeded.
 import { createPool, migrate } from '@payflow/api/store';
 import { newId } from '@payflow/api/domain';
 import type pg from 'pg';
 import { runBatchJob } from '../../worker/src/batch.ts';
+import { copyOut } from '../../worker/src/copy-out.ts';
 import { createDatabase, startTestEnv, type TestEnv } from '../../hack/testenv/index.ts';
 import { seedPayments } from './seed-payments.ts';
 
@@ -100,6 +103,24 @@ async function timeBacktest(
   return { ms: median(times), last };
 }
 
+async function copyReference(pool: pg.Pool, from: Date, to: Date): Promise<number> {
+  const sent: number[] = [];
+  const client = await pool.connect();
+  try {
+    const text = `copy (select created_at, id, payer_id from payments
+                         where created_at >= ${client.escapeLiteral(from.toISOString())}
+                           and created_at < ${client.escapeLiteral(to.toISOString())}
+                         order by payer_id, created_at) to stdout (format binary)`;
+    for (let i = 0; i <= RUNS; i++) {
+      const ms = await timed(() => copyOut(client, text, () => undefined));
+      if (i > 0) sent.push(ms);
+    }
+  } finally {
+    client.release();
+  }
+  return median(sent);
+}
+
 async function main(): Promise<void> {
   const reuse = process.env.BENCH_DATABASE_URL === '' ? undefined : process.env.BENCH_DATABASE_URL;
   const env: TestEnv | undefined = reuse ? undefined : await startTestEnv({ kube: false });
@@ -161,6 +182,12 @@ async function main(): Promise<void> {
     const floor = median(windowed);
     console.log(
       `reference the velocity rule's window aggregate alone, one query: ${floor.toFixed(0)} ms = ${(floor / base).toFixed(2)}× the scan`,
+    );
+    // What the stream needs at the least: the columns it reads for the first rule, sent by COPY
+    // in (payer_id, created_at) order, and dropped.
+    const copy = await copyReference(pool, from, to);
+    console.log(
+      `reference the velocity rule's columns sent by COPY in that order: ${copy.toFixed(0)} ms = ${(copy / base).toFixed(2)}× the scan`,
     );
     for (const rule of RULES) {
       const { ms, last } = await timeBacktest(pool, rule.condition, { from, to });

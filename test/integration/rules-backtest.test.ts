@@ -1,13 +1,23 @@
 // The rule language evaluated by PostgreSQL (rules-sql.ts, what a backtest runs) against the
 // evaluator the worker runs on live traffic (rules.ts with the worker's per-payment SQL
 // aggregates): on random rules over payments with bursts, missing fields and metadata of every
-// JSON type, both must hit exactly the same payments. Then a backtest job over several slices:
-// hits, hits per day, examples with the values seen, and precision / recall against resolved alerts.
+// JSON type, both must hit exactly the same payments, and so must the streamed backtest
+// (backtest-stream.ts) for the rules it takes. Then a backtest job over several slices, streamed
+// and in SQL: hits, hits per day, examples with the values seen, and precision / recall against
+// resolved alerts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateColumns, compileRule, evaluate, newId, validateExpr, type Expr } from '@payflow/api/domain';
 import { PAYMENT_COLUMNS, paymentFromRow, type Payment, type PaymentRow } from '@payflow/api/payments';
 import { createPool } from '@payflow/api/store';
 import { runBatchJob } from '../../worker/src/batch.ts';
+import { copyOut } from '../../worker/src/copy-out.ts';
+import {
+  sliceAt,
+  sliceCount,
+  streamBounds,
+  streamPlan,
+  streamSlice,
+} from '../../worker/src/backtest-stream.ts';
 import { aggregatesFor, parseRules, rulePayment } from '../../worker/src/rules.ts';
 import { migratedDatabase } from '../support/env.ts';
 
@@ -106,6 +116,15 @@ function fixSums(e: Expr): Expr {
   return e;
 }
 
+/** Every aggregate grouped by one key, so the streamed backtest takes the rule. */
+function oneKey(e: Expr, key: 'payer_id' | 'merchant_id' | 'card_fingerprint'): Expr {
+  if ('aggregate' in e) return { ...e, group_by: key };
+  if ('all' in e) return { all: e.all.map((c) => oneKey(c, key)) };
+  if ('any' in e) return { any: e.any.map((c) => oneKey(c, key)) };
+  if ('not' in e) return { not: oneKey(e.not, key) };
+  return e;
+}
+
 function randomExpr(r: () => number, depth = 0): Expr {
   const roll = r();
   if (depth >= 3 || roll < 0.45) return randomLeaf(r);
@@ -147,6 +166,23 @@ describe('rules evaluated in PostgreSQL beside the worker evaluator, and backtes
           JSON.stringify(pick(r, METADATA)),
         ]);
       }
+    }
+    // On the edges of the windows: a payer, a merchant and a card paying exactly 10 minutes (and
+    // one hour) apart, twice at one instant, so a window's bound is checked exactly.
+    const edge = from.getTime() + 86_400_000;
+    for (const at of [0, 600_000, 600_000, 1_200_000, 1_800_000, 3_600_000, 4_200_000]) {
+      rows.push([
+        newId('pay'),
+        new Date(edge + at),
+        'mer_edge',
+        'payer_edge',
+        12_000,
+        'USD',
+        'captured',
+        'card_edge',
+        'US',
+        '{}',
+      ]);
     }
     for (const row of rows) {
       await db.query(
@@ -203,109 +239,194 @@ describe('rules evaluated in PostgreSQL beside the worker evaluator, and backtes
     return rows.map((x) => x.id).sort();
   }
 
-  it('when 150 random rules run in PostgreSQL and in the worker evaluator, then each hits the same payments', async () => {
+  /** Hits as the streamed backtest finds them, over four slices of group values; undefined: not streamed. */
+  async function streamHits(expr: Expr): Promise<string[] | undefined> {
+    const client = await db.connect();
+    try {
+      const plan = streamPlan(client, expr);
+      if (!plan) return undefined;
+      const range = { from: new Date(0), to: new Date(now + 86_400_000) };
+      const bounds = await streamBounds(client, plan, { ...range, total: payments.length }, 4);
+      expect(bounds.length).toBeGreaterThan(0);
+      const ids: string[] = [];
+      for (let i = 0; i < sliceCount(plan, bounds); i++) {
+        const slice = sliceAt(plan, range, bounds, i);
+        const r = await streamSlice(client, plan, slice, { labels: new Map(), keep: 5, all: true });
+        ids.push(...(r.all ?? []));
+      }
+      return ids.sort();
+    } finally {
+      client.release();
+    }
+  }
+
+  it('when 300 random rules run in PostgreSQL, streamed and in the worker evaluator, then each hits the same payments', async () => {
     const r = prng(7);
     let checked = 0;
     let nonTrivial = 0;
-    for (let i = 0; i < 150; i++) {
-      const expr = fixSums(randomExpr(r));
+    let streamed = 0;
+    for (let i = 0; i < 300; i++) {
+      // The second half: the rule and an aggregate condition, every aggregate by one key.
+      const drawn = fixSums(randomExpr(r));
+      let aggregate = randomLeaf(r);
+      while (!('aggregate' in aggregate)) aggregate = randomLeaf(r);
+      const both: Expr =
+        r() < 0.5 ? { all: [drawn, fixSums(aggregate)] } : { any: [drawn, fixSums(aggregate)] };
+      const keyed = oneKey(both, pick(r, ['payer_id', 'merchant_id', 'card_fingerprint'] as const));
+      // (A distinct count of the key itself is no rule: that draw stays as it was.)
+      const expr = i >= 150 && validateExpr(keyed).ok ? keyed : drawn;
       const v = validateExpr(expr);
       expect(v.ok, JSON.stringify(expr)).toBe(true);
-      const [fromSql, fromWorker] = [await sqlHits(expr), await workerHits(expr)];
+      const [fromSql, fromWorker, fromStream] = [
+        await sqlHits(expr),
+        await workerHits(expr),
+        await streamHits(expr),
+      ];
       expect(fromSql, JSON.stringify(expr)).toEqual(fromWorker);
+      if (fromStream) {
+        expect(fromStream, `streamed: ${JSON.stringify(expr)}`).toEqual(fromWorker);
+        streamed++;
+      }
       checked++;
       if (fromSql.length > 0 && fromSql.length < payments.length) nonTrivial++;
     }
-    expect(checked).toBe(150);
+    expect(checked).toBe(300);
     // The generator must produce rules that split the payments, or the comparison says little.
-    expect(nonTrivial).toBeGreaterThan(50);
+    expect(nonTrivial).toBeGreaterThan(100);
+    // Rules with aggregates by one key are streamed; those without any, or by two keys, are not.
+    expect(streamed).toBeGreaterThan(100);
   });
 
-  it('when a velocity rule is backtested over several slices, then hits, days, examples and labels add up', async () => {
-    const condition: Expr = { aggregate: 'count', window: '10m', group_by: 'payer_id', op: 'gte', value: 3 };
-    const expected = await workerHits(condition);
-    expect(expected.length).toBeGreaterThan(5);
-    // Labels: two hits confirmed as fraud, one hit a false positive, one missed payment confirmed as fraud.
-    const missed = payments.find((p) => !expected.includes(p.id));
-    const labelled: [string, string][] = [
-      [expected[0] ?? '', 'confirmed_fraud'],
-      [expected[1] ?? '', 'confirmed_fraud'],
-      [expected[2] ?? '', 'false_positive'],
-      [missed?.id ?? '', 'confirmed_fraud'],
-    ];
-    for (const [paymentId, resolution] of labelled) {
-      await db.query(
-        `insert into alerts (id, payment_id, severity, status, title, dedupe_key, resolution)
-         values ($1, $2, 'high', 'resolved', 't', $1, $3)`,
-        [newId('alt'), paymentId, resolution],
-      );
+  it('when a COPY fails before or while its rows arrive, then copyOut rejects with the error and the connection goes on', async () => {
+    const client = await db.connect();
+    try {
+      await expect(
+        copyOut(client, 'copy (select 1 / 0) to stdout (format binary)', () => undefined),
+      ).rejects.toThrow(/division by zero/);
+      let messages = 0;
+      await expect(
+        copyOut(
+          client,
+          'copy (select 1 / (g - 3000) from generate_series(1, 5000) g) to stdout (format binary)',
+          () => {
+            messages++;
+          },
+        ),
+      ).rejects.toThrow(/division by zero/);
+      expect(messages).toBeGreaterThan(100);
+      const { rows } = await client.query<{ n: number }>('select 41 + 1 as n');
+      expect(rows[0]?.n).toBe(42);
+      let bytes = 0;
+      await copyOut(client, 'copy (select g from generate_series(1, 10000) g) to stdout', (_b, s, e) => {
+        bytes += e - s;
+      });
+      // "1\n" … "10000\n": 9 + 180 + 2,700 + 36,000 + 5 × 10,000 … in text, 48,894 bytes.
+      expect(bytes).toBe(9 * 2 + 90 * 3 + 900 * 4 + 9000 * 5 + 6);
+    } finally {
+      client.release();
     }
-    // An open alert is no label.
-    await db.query(
-      `insert into alerts (id, payment_id, severity, status, title, dedupe_key) values ($1, $2, 'high', 'open', 't', $1)`,
-      [newId('alt'), expected[3]],
-    );
-    const id = newId('job');
-    await db.query(
-      `insert into batch_jobs (id, name, type, parameters) values ($1, 'bt', 'backtest', $2::jsonb)`,
-      [
-        id,
-        JSON.stringify({
-          from: from.toISOString(),
-          to: to.toISOString(),
-          definition: { condition, action: 'alert', severity: 'high' },
-        }),
-      ],
-    );
-    const job = await runBatchJob({ pool: db, owner: 'test', backtestSliceRows: 40 }, id);
-    expect(job.status).toBe('succeeded');
-    const inRange = payments.filter((p) => p.createdAt >= from && p.createdAt < to);
-    expect(Number(job.processed)).toBe(inRange.length);
-    const result = job.result as {
-      hits: number;
-      hits_by_day: Record<string, number>;
-      examples: {
-        payment_id: string;
-        values: Record<string, string>;
-        reasons: string[];
-        label: string | null;
-      }[];
-      labels: {
-        confirmed_fraud_hit: number;
-        false_positive_hit: number;
-        confirmed_fraud_missed: number;
-        precision: number;
-        recall: number;
-      };
-    };
-    const expectedInRange = expected.filter((pid) => inRange.some((p) => p.id === pid));
-    expect(result.hits).toBe(expectedInRange.length);
-    expect(Object.values(result.hits_by_day).reduce((a, b) => a + b, 0)).toBe(expectedInRange.length);
-    const byDay = new Map<string, number>();
-    for (const pid of expectedInRange) {
-      const day =
-        payments
-          .find((p) => p.id === pid)
-          ?.createdAt.toISOString()
-          .slice(0, 10) ?? '';
-      byDay.set(day, (byDay.get(day) ?? 0) + 1);
-    }
-    expect(result.hits_by_day).toEqual(Object.fromEntries(byDay));
-    expect(result.examples.length).toBe(Math.min(20, expectedInRange.length));
-    for (const ex of result.examples) {
-      expect(expectedInRange).toContain(ex.payment_id);
-      const seen = Number(ex.values['count(*)/payer_id/600s']);
-      expect(seen).toBeGreaterThanOrEqual(3);
-      expect(ex.reasons).toEqual([`count(*) over 10m by payer_id gte 3 (was ${String(seen)})`]);
-    }
-    const labels = new Map(labelled);
-    for (const ex of result.examples) expect(ex.label).toBe(labels.get(ex.payment_id) ?? null);
-    expect(result.labels).toMatchObject({
-      confirmed_fraud_hit: 2,
-      false_positive_hit: 1,
-      confirmed_fraud_missed: 1,
-    });
-    expect(result.labels.precision).toBeCloseTo(2 / 3, 10);
-    expect(result.labels.recall).toBeCloseTo(2 / 3, 10);
   });
+
+  const velocity: Expr = { aggregate: 'count', window: '10m', group_by: 'payer_id', op: 'gte', value: 3 };
+  it.each([
+    ['streamed', velocity],
+    // A second key (never true here) keeps the rule off the stream: SQL time slices.
+    [
+      'in SQL time slices',
+      {
+        any: [
+          velocity,
+          { aggregate: 'count', window: '10m', group_by: 'merchant_id', op: 'gte', value: 1000 },
+        ],
+      },
+    ],
+  ] as [string, Expr][])(
+    'when a velocity rule is backtested over several slices (%s), then hits, days, examples and labels add up',
+    async (_how, condition) => {
+      const expected = await workerHits(condition);
+      expect(expected.length).toBeGreaterThan(5);
+      // Labels: two hits confirmed as fraud, one hit a false positive, one missed payment confirmed as fraud.
+      const missed = payments.find((p) => !expected.includes(p.id));
+      const labelled: [string, string][] = [
+        [expected[0] ?? '', 'confirmed_fraud'],
+        [expected[1] ?? '', 'confirmed_fraud'],
+        [expected[2] ?? '', 'false_positive'],
+        [missed?.id ?? '', 'confirmed_fraud'],
+      ];
+      for (const [paymentId, resolution] of labelled) {
+        await db.query(
+          `insert into alerts (id, payment_id, severity, status, title, dedupe_key, resolution)
+         values ($1, $2, 'high', 'resolved', 't', $1, $3)`,
+          [newId('alt'), paymentId, resolution],
+        );
+      }
+      // An open alert is no label.
+      await db.query(
+        `insert into alerts (id, payment_id, severity, status, title, dedupe_key) values ($1, $2, 'high', 'open', 't', $1)`,
+        [newId('alt'), expected[3]],
+      );
+      const id = newId('job');
+      await db.query(
+        `insert into batch_jobs (id, name, type, parameters) values ($1, 'bt', 'backtest', $2::jsonb)`,
+        [
+          id,
+          JSON.stringify({
+            from: from.toISOString(),
+            to: to.toISOString(),
+            definition: { condition, action: 'alert', severity: 'high' },
+          }),
+        ],
+      );
+      const job = await runBatchJob({ pool: db, owner: 'test', backtestSliceRows: 40 }, id);
+      expect(job.status).toBe('succeeded');
+      const inRange = payments.filter((p) => p.createdAt >= from && p.createdAt < to);
+      expect(Number(job.processed)).toBe(inRange.length);
+      const result = job.result as {
+        hits: number;
+        hits_by_day: Record<string, number>;
+        examples: {
+          payment_id: string;
+          values: Record<string, string>;
+          reasons: string[];
+          label: string | null;
+        }[];
+        labels: {
+          confirmed_fraud_hit: number;
+          false_positive_hit: number;
+          confirmed_fraud_missed: number;
+          precision: number;
+          recall: number;
+        };
+      };
+      const expectedInRange = expected.filter((pid) => inRange.some((p) => p.id === pid));
+      expect(result.hits).toBe(expectedInRange.length);
+      expect(Object.values(result.hits_by_day).reduce((a, b) => a + b, 0)).toBe(expectedInRange.length);
+      const byDay = new Map<string, number>();
+      for (const pid of expectedInRange) {
+        const day =
+          payments
+            .find((p) => p.id === pid)
+            ?.createdAt.toISOString()
+            .slice(0, 10) ?? '';
+        byDay.set(day, (byDay.get(day) ?? 0) + 1);
+      }
+      expect(result.hits_by_day).toEqual(Object.fromEntries(byDay));
+      expect(result.examples.length).toBe(Math.min(20, expectedInRange.length));
+      for (const ex of result.examples) {
+        expect(expectedInRange).toContain(ex.payment_id);
+        const seen = Number(ex.values['count(*)/payer_id/600s']);
+        expect(seen).toBeGreaterThanOrEqual(3);
+        expect(ex.reasons).toEqual([`count(*) over 10m by payer_id gte 3 (was ${String(seen)})`]);
+      }
+      const labels = new Map(labelled);
+      for (const ex of result.examples) expect(ex.label).toBe(labels.get(ex.payment_id) ?? null);
+      expect(result.labels).toMatchObject({
+        confirmed_fraud_hit: 2,
+        false_positive_hit: 1,
+        confirmed_fraud_missed: 1,
+      });
+      expect(result.labels.precision).toBeCloseTo(2 / 3, 10);
+      expect(result.labels.recall).toBeCloseTo(2 / 3, 10);
+    },
+  );
 });

@@ -32,6 +32,18 @@ import {
 } from '@payflow/api/domain';
 import { PAYMENT_COLUMNS, paymentFromRow, type Payment, type PaymentRow } from '@payflow/api/payments';
 import { rulePayment, type LoadedRule } from './rules.ts';
+import {
+  isoMicros,
+  mergeEarliest,
+  sliceAt,
+  sliceCount,
+  streamBounds,
+  streamPlan,
+  streamSlice,
+  type StreamHit,
+  type StreamPlan,
+  type StreamSliceResult,
+} from './backtest-stream.ts';
 
 export interface BatchRunnerOptions {
   readonly pool: pg.Pool;
@@ -350,7 +362,8 @@ async function backtestRule(ctx: RunContext, job: JobRow): Promise<LoadedRule> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Backtest: the rule compiled to one SQL predicate (rules-sql.ts) and evaluated by PostgreSQL over
+// Backtest. A rule whose aggregates group by one key is streamed (backtest-stream.ts, streamChunk
+// below). Any other: the rule compiled to one SQL predicate (rules-sql.ts) and evaluated by PostgreSQL over
 // the window in time slices of about BACKTEST_SLICE_ROWS payments, each slice read with the
 // aggregates' lookback before it. A slice is a chunk: its counts, hits per day, label tallies and
 // the first examples are checkpointed with it. Examples are re-evaluated in TypeScript with the
@@ -385,6 +398,10 @@ interface BacktestState {
   tp: number;
   fp: number;
   fn: number;
+  /** Streamed backtests (backtest-stream.ts): the slices' group-value bounds, chosen once. */
+  bounds?: string[];
+  /** Streamed backtests: the earliest hits so far, for the sample and the examples. */
+  first?: StreamHit[];
 }
 
 interface SliceRow {
@@ -523,6 +540,17 @@ function freshBacktest(slices: number): BacktestState {
 
 async function backtestChunk(job: JobRow, ctx: RunContext): Promise<ChunkResult> {
   const rule = await backtestRule(ctx, job);
+  // A rule whose aggregates group by one key is streamed; the others (and a job a runner started
+  // in time slices) run in SQL time slices.
+  const plan = streamPlan(ctx.client, rule.condition);
+  const started = job.checkpoint?.backtest;
+  if (plan && (started === undefined || started.bounds !== undefined))
+    return streamChunk(job, ctx, rule, plan);
+  return sqlSliceChunk(job, ctx, rule);
+}
+
+/** One time slice of a backtest evaluated by PostgreSQL (sliceSql). */
+async function sqlSliceChunk(job: JobRow, ctx: RunContext, rule: LoadedRule): Promise<ChunkResult> {
   const compiled = compileRule(rule.condition, { first: 5, row: 'r' });
   const c = { ...(job.checkpoint ?? {}) };
   const sliceRows = ctx.o.backtestSliceRows ?? BACKTEST_SLICE_ROWS;
@@ -559,6 +587,115 @@ async function backtestChunk(job: JobRow, ctx: RunContext): Promise<ChunkResult>
     checkpoint,
     finished: next.done_slices >= next.slices,
   };
+}
+
+/** Resolved alerts' labels by payment id (true: confirmed fraud). */
+async function labelsOf(ctx: RunContext): Promise<Map<string, boolean>> {
+  const { rows } = await ctx.client.query<{ id: string; fraud: boolean }>(
+    `select a.payment_id as id, bool_or(a.resolution = 'confirmed_fraud') as fraud
+       from alerts a
+      where a.status = 'resolved' and a.resolution in ('confirmed_fraud', 'false_positive')
+        and a.payment_id is not null
+      group by a.payment_id`,
+  );
+  return new Map(rows.map((r) => [r.id, r.fraud]));
+}
+
+// A streamed backtest: one slice of group values per chunk (backtest-stream.ts), and the next one
+// beside it when the pool has a connection to spare. The earliest hits of every slice so far are
+// checkpointed; the last chunk turns the first of them into the examples, with the values the
+// rule saw and its reasons.
+async function streamChunk(
+  job: JobRow,
+  ctx: RunContext,
+  rule: LoadedRule,
+  plan: StreamPlan,
+): Promise<ChunkResult> {
+  const c = { ...(job.checkpoint ?? {}) };
+  const range = rangeOf(job.parameters);
+  const bt = c.backtest ?? (await streamStart(ctx, plan, { ...range, total: Number(job.total) }));
+  const parts = await streamSlices(ctx, plan, bt, range);
+  const next = withSlices(bt, parts);
+  const finished = next.done_slices >= next.slices;
+  if (finished) next.examples = await streamExamples(ctx, rule, next.first ?? []);
+  return {
+    done: parts.reduce((n, r) => n + r.processed, 0),
+    failed: 0,
+    checkpoint: {
+      ...c,
+      hits: parts.reduce((n, r) => n + r.hits, c.hits ?? 0),
+      sample: (next.first ?? []).map((h) => h.id),
+      backtest: next,
+    },
+    finished,
+  };
+}
+
+/** A streamed backtest's state before its first slice: the slices' bounds, chosen once. */
+async function streamStart(
+  ctx: RunContext,
+  plan: StreamPlan,
+  window: Range & { total: number },
+): Promise<BacktestState> {
+  const sliceRows = ctx.o.backtestSliceRows ?? BACKTEST_SLICE_ROWS;
+  const bounds = await streamBounds(ctx.client, plan, window, Math.ceil(window.total / sliceRows));
+  return { ...freshBacktest(sliceCount(plan, bounds)), bounds, first: [] };
+}
+
+/** The next slice, and the one after it on a second connection when the pool has one to spare. */
+async function streamSlices(
+  ctx: RunContext,
+  plan: StreamPlan,
+  bt: BacktestState,
+  range: Range,
+): Promise<StreamSliceResult[]> {
+  const labels = await labelsOf(ctx);
+  const bounds = bt.bounds ?? [];
+  const i = bt.done_slices;
+  const one = (client: pg.ClientBase, k: number) =>
+    streamSlice(client, plan, sliceAt(plan, range, bounds, k), { labels, keep: STREAM_KEEP });
+  const spare = i + 1 < bt.slices ? await spareClient(ctx.o.pool) : undefined;
+  try {
+    return await Promise.all(spare ? [one(ctx.client, i), one(spare, i + 1)] : [one(ctx.client, i)]);
+  } finally {
+    spare?.release();
+  }
+}
+
+const STREAM_KEEP = Math.max(BACKTEST_SAMPLE, BACKTEST_EXAMPLES);
+
+function withSlices(bt: BacktestState, parts: readonly StreamSliceResult[]): BacktestState {
+  const days = { ...bt.days };
+  const next: BacktestState = { ...bt, done_slices: bt.done_slices + parts.length, days };
+  let first = bt.first ?? [];
+  for (const r of parts) {
+    for (const [d, n] of Object.entries(r.days)) days[d] = (days[d] ?? 0) + n;
+    first = mergeEarliest(first, r.first, STREAM_KEEP);
+    next.tp += r.tp;
+    next.fp += r.fp;
+    next.fn += r.fn;
+  }
+  next.first = first;
+  return next;
+}
+
+/** The first hits as examples: the payments, the values the rule saw and its reasons. */
+async function streamExamples(ctx: RunContext, rule: LoadedRule, first: readonly StreamHit[]) {
+  const compiled = compileRule(rule.condition, { first: 1, row: 'r' });
+  const shown = first.slice(0, BACKTEST_EXAMPLES).map((h) => ({
+    id: h.id,
+    created_at: isoMicros(h.us),
+    label: h.label,
+    aggs: h.aggs,
+  }));
+  return examplesOf(ctx, rule, compiled, shown);
+}
+
+/** A connection the pool has idle or room for, without waiting for one; undefined otherwise. */
+async function spareClient(pool: pg.Pool): Promise<pg.PoolClient | undefined> {
+  const busy = pool.idleCount === 0 && pool.totalCount >= pool.options.max;
+  if (busy || pool.waitingCount > 0) return undefined;
+  return pool.connect();
 }
 
 function backtestResult(c: Checkpoint): Record<string, unknown> {

@@ -44,6 +44,10 @@ const COLUMN: Readonly<Record<RuleBaseField, string>> = {
   country: 'country',
 };
 
+const INT8_MAX = 9_223_372_036_854_775_807n;
+/** A validated amount (a non-negative integer, as a number or digits) within bigint's range. */
+const fitsBigint = (v: Scalar): boolean => /^\d+$/.test(String(v)) && BigInt(String(v)) <= INT8_MAX;
+
 const SQL_OP = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 const ORDER_OPS: Readonly<Partial<Record<Comparison['op'], string>>> = {
   gt: '>',
@@ -96,14 +100,15 @@ class Compiler {
     if (c.field.startsWith('metadata.')) return this.metadata(c, c.field.slice('metadata.'.length));
     const field = c.field as RuleBaseField;
     const col = this.col(COLUMN[field]);
-    const cast = field === 'amount_minor' ? 'numeric' : 'text';
     const list = isScalarList(c.value) ? c.value : [c.value];
+    // Amounts compare as bigint (no numeric conversion per row) unless a value lies beyond it.
+    const cast = field !== 'amount_minor' ? 'text' : list.every(fitsBigint) ? 'int8' : 'numeric';
     if (c.op === 'in' || c.op === 'not_in') {
       const any = `${col} = any(${this.bind(list.map(String), `${cast}[]`)})`;
       return c.op === 'in' ? `(${any})` : `(${col} is not null and not (${any}))`;
     }
     const first = list[0] ?? '';
-    return this.single(c.op, col, this.bind(cast === 'numeric' ? String(first) : first, cast));
+    return this.single(c.op, col, this.bind(cast === 'text' ? first : String(first), cast));
   }
 
   private single(op: Exclude<Comparison['op'], 'in' | 'not_in'>, col: string, one: string): string {

@@ -1,0 +1,719 @@
+// A backtest streamed through the worker: for a rule whose aggregates all group by one key
+// (payer, merchant or card), PostgreSQL reads the slice's payments once in (group, created_at)
+// order from that key's index and sends them with binary COPY (copy-out.ts). Each comparison leaf
+// of the rule arrives evaluated by the database as one bit of a mask (the SQL rules-sql.ts
+// compiles, so the same semantics); the worker computes the windowed aggregates over each group's
+// rows with two pointers and evaluates the rule's all / any / not over the bits and the values.
+// That costs one ordered read of the rows plus a few steps per payment, where window functions in
+// the database cost several times that (test/bench/rules.bench.ts prints both).
+//
+// The aggregates are those of rules-sql.ts and the live evaluator: for the payment at t, the
+// group's payments with t - w < created_at <= t (the payment itself and every payment at the
+// same instant included); `sum` over the payments in the payment's own currency; `distinct`
+// counting the field's non-null values. A payment without a group value (no card) has no
+// aggregates: every aggregate condition on it is false. Sums are exact: in doubles while they
+// stay below 2^53, else again for that group in BigInt. When a sum reads the amounts anyway,
+// comparisons on the amount are evaluated here instead of sent as bits.
+//
+// A slice is a range of group values, (lo, hi], read from the key's index; the payments without
+// one are a slice of their own. The bounds come from a sample of the window's group values,
+// chosen once per job.
+import type pg from 'pg';
+import {
+  aggregateSpec,
+  compileRule,
+  isScalarList,
+  type AggregateCondition,
+  type AggregateSpec,
+  type Comparison,
+  type CompiledRule,
+  type Expr,
+  type GroupByKey,
+} from '@payflow/api/domain';
+import { copyOut, uint32 } from './copy-out.ts';
+
+/** Most comparison leaves a streamed rule may send (one bit each of an int4 mask). */
+const MAX_LEAVES = 31;
+/** Microseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
+const PG_EPOCH_US = 946_684_800_000_000;
+const DAY_US = 86_400_000_000;
+const TWO_32 = 4_294_967_296;
+
+type AggValue = number | bigint;
+
+interface StreamAggregate {
+  readonly spec: AggregateSpec;
+  /** The column name rules-sql.ts gives it (`agg_0`, …): examples report values under it. */
+  readonly column: string;
+  readonly windowUs: number;
+  /** For `distinct`: which of the plan's distinct columns it counts. */
+  readonly distinctField?: number | undefined;
+}
+
+/** A payment as the rule sees it: leaf bits, aggregate values, group value present, amount. */
+type Test = (
+  bits: number,
+  value: (aggregate: number) => AggValue,
+  present: boolean,
+  amount: AggValue,
+) => boolean;
+
+/** A rule as the stream evaluates it. */
+export interface StreamPlan {
+  readonly groupBy: GroupByKey;
+  readonly lookbackSeconds: number;
+  /** SQL booleans (literals inlined) sent as bits of the mask. */
+  readonly leaves: readonly string[];
+  readonly aggregates: readonly StreamAggregate[];
+  /** Text columns read for `distinct`. */
+  readonly distinctColumns: readonly string[];
+  /** Amounts and currencies are read (a sum needs them). */
+  readonly needsAmounts: boolean;
+  readonly test: Test;
+}
+
+const DISTINCT_COLUMNS: Readonly<Record<string, string>> = {
+  payer_id: 'payer_id',
+  merchant_id: 'merchant_id',
+  card_fingerprint: 'card_fingerprint',
+  country: 'country',
+  currency: 'currency',
+};
+
+/* eslint-disable eqeqeq -- a number against a bigint compares exactly with == */
+const eq = (a: AggValue, b: AggValue): boolean => a == b;
+const COMPARE: Readonly<Record<string, (a: AggValue, b: AggValue) => boolean>> = {
+  eq,
+  ne: (a, b) => a != b,
+  gt: (a, b) => a > b,
+  gte: (a, b) => a >= b,
+  lt: (a, b) => a < b,
+  lte: (a, b) => a <= b,
+};
+const NEVER = (): boolean => false;
+/* eslint-enable eqeqeq */
+
+/** A bind parameter of compiled SQL as a literal (COPY takes no parameters). */
+function literal(client: pg.ClientBase, value: unknown): string {
+  if (Array.isArray(value)) {
+    const items = value.map((v) => `"${String(v).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`);
+    return client.escapeLiteral(`{${items.join(',')}}`);
+  }
+  return client.escapeLiteral(String(value));
+}
+
+function inline(client: pg.ClientBase, c: CompiledRule): string {
+  return c.predicate.replace(/\$(\d+)/g, (_match, n: string) => literal(client, c.params[Number(n) - 1]));
+}
+
+/** A bound as a number when doubles hold it exactly, else as a bigint. */
+function bound(value: number | string): AggValue {
+  const big = BigInt(value);
+  const small = Number(big);
+  return Number.isSafeInteger(small) ? small : big;
+}
+
+/** A comparison on the amount (validated: non-negative integers), exactly, over the amount read. */
+function amountTest(c: Comparison): Test {
+  const list = (isScalarList(c.value) ? c.value : [c.value]).map((v) => bound(String(v)));
+  if (c.op === 'in' || c.op === 'not_in') {
+    const wanted = c.op === 'in';
+    return (_b, _v, _g, m) => list.some((x) => eq(m, x)) === wanted;
+  }
+  const cmp = COMPARE[c.op] ?? NEVER;
+  const first = list[0] ?? 0;
+  return (_b, _v, _g, m) => cmp(m, first);
+}
+
+function aggregateTest(e: AggregateCondition, j: number): Test {
+  const cmp = COMPARE[e.op] ?? NEVER;
+  const b = bound(e.value);
+  return (_b, v, g) => g && cmp(v(j), b);
+}
+
+class PlanBuilder {
+  readonly leaves: string[] = [];
+  readonly distinctColumns: string[] = [];
+  readonly aggregates: StreamAggregate[];
+  readonly needsAmounts: boolean;
+  private readonly index: Map<string, number>;
+  private readonly client: pg.ClientBase;
+
+  constructor(client: pg.ClientBase, compiled: CompiledRule) {
+    this.client = client;
+    this.aggregates = compiled.aggregates.map(({ spec, column }) => ({
+      spec,
+      column,
+      windowUs: spec.windowSeconds * 1_000_000,
+      distinctField: spec.fn === 'distinct' ? this.distinctColumn(spec) : undefined,
+    }));
+    this.index = new Map(compiled.aggregates.map((a, i) => [a.spec.key, i]));
+    this.needsAmounts = this.aggregates.some((a) => a.spec.fn === 'sum');
+  }
+
+  private distinctColumn(spec: AggregateSpec): number {
+    const col = DISTINCT_COLUMNS[spec.field ?? ''] ?? 'payer_id';
+    const at = this.distinctColumns.indexOf(col);
+    return at >= 0 ? at : this.distinctColumns.push(col) - 1;
+  }
+
+  /** The test of an expression, or undefined when its leaves do not fit the mask. */
+  build(e: Expr): Test | undefined {
+    if ('aggregate' in e) return aggregateTest(e, this.index.get(aggregateSpec(e).key) ?? -1);
+    if ('field' in e) return this.needsAmounts && e.field === 'amount_minor' ? amountTest(e) : this.leaf(e);
+    return this.compound(e);
+  }
+
+  private compound(e: Exclude<Expr, Comparison | AggregateCondition>): Test | undefined {
+    if ('all' in e) {
+      const parts = this.all(e.all);
+      return parts && ((b, v, g, m) => parts.every((p) => p(b, v, g, m)));
+    }
+    if ('any' in e) {
+      const parts = this.all(e.any);
+      return parts && ((b, v, g, m) => parts.some((p) => p(b, v, g, m)));
+    }
+    const inner = this.build(e.not);
+    return inner && ((b, v, g, m) => !inner(b, v, g, m));
+  }
+
+  private all(list: readonly Expr[]): Test[] | undefined {
+    const parts: Test[] = [];
+    for (const c of list) {
+      const t = this.build(c);
+      if (!t) return undefined;
+      parts.push(t);
+    }
+    return parts;
+  }
+
+  private leaf(e: Comparison): Test | undefined {
+    if (this.leaves.length >= MAX_LEAVES) return undefined;
+    const bit = 1 << this.leaves.length;
+    this.leaves.push(inline(this.client, compileRule(e, { first: 1, row: 'p' })));
+    return (b) => (b & bit) !== 0;
+  }
+}
+
+/**
+ * The stream's plan for a rule, or undefined when the rule has no aggregates, groups them by more
+ * than one key or has more comparison leaves than the mask holds (those run in SQL time slices).
+ */
+export function streamPlan(client: pg.ClientBase, expr: Expr): StreamPlan | undefined {
+  const compiled = compileRule(expr, { first: 1, row: 'p' });
+  const groups = new Set(compiled.aggregates.map((a) => a.spec.groupBy));
+  const [groupBy] = groups;
+  if (groups.size !== 1 || groupBy === undefined) return undefined;
+  const b = new PlanBuilder(client, compiled);
+  const test = b.build(expr);
+  if (!test) return undefined;
+  return {
+    groupBy,
+    lookbackSeconds: compiled.lookbackSeconds,
+    leaves: b.leaves,
+    aggregates: b.aggregates,
+    distinctColumns: b.distinctColumns,
+    needsAmounts: b.needsAmounts,
+    test,
+  };
+}
+
+/** A hit kept as an example candidate. */
+export interface StreamHit {
+  readonly id: string;
+  /** Microseconds since the Unix epoch. */
+  readonly us: number;
+  readonly label: 'confirmed_fraud' | 'false_positive' | null;
+  /** Aggregate values by column (`agg_0`, …), as text. */
+  readonly aggs: Record<string, string>;
+}
+
+export interface StreamSliceResult {
+  processed: number;
+  hits: number;
+  days: Record<string, number>;
+  tp: number;
+  fp: number;
+  fn: number;
+  /** The earliest hits by (created_at, id), at most `keep`. */
+  first: StreamHit[];
+  /** Every hit's id, when asked for (tests). */
+  all?: string[];
+}
+
+export interface StreamSlice {
+  readonly from: Date;
+  readonly to: Date;
+  /** Group values after lo and up to hi; undefined: unbounded. */
+  readonly lo?: string | undefined;
+  readonly hi?: string | undefined;
+  /** The payments without a group value instead. */
+  readonly missing?: boolean;
+}
+
+/** The group keys a payment may lack (the others are NOT NULL columns). */
+const NULLABLE_GROUPS: ReadonlySet<GroupByKey> = new Set(['card_fingerprint']);
+
+/** How many slices `bounds` make: the ranges between them, and the payments without a group value. */
+export function sliceCount(plan: StreamPlan, bounds: readonly string[]): number {
+  return bounds.length + 1 + (NULLABLE_GROUPS.has(plan.groupBy) ? 1 : 0);
+}
+
+/** Slice i of the range for `bounds`. */
+export function sliceAt(
+  plan: StreamPlan,
+  range: { from: Date; to: Date },
+  bounds: readonly string[],
+  i: number,
+): StreamSlice {
+  if (i > bounds.length) return { ...range, missing: true };
+  return { ...range, lo: i > 0 ? bounds[i - 1] : undefined, hi: i < bounds.length ? bounds[i] : undefined };
+}
+
+/** Exact microsecond ISO text of a timestamp (µs since the Unix epoch). */
+export function isoMicros(us: number): string {
+  const ms = Math.floor(us / 1000);
+  return `${new Date(ms).toISOString().slice(0, 23)}${String(us - ms * 1000).padStart(3, '0')}Z`;
+}
+
+const usOf = (d: Date): number => d.getTime() * 1000;
+
+function copySql(client: pg.ClientBase, plan: StreamPlan, s: StreamSlice): string {
+  const g = `p.${plan.groupBy}`;
+  const cols = ['p.created_at', 'p.id', g];
+  if (plan.needsAmounts) cols.push('p.amount_minor', 'p.currency');
+  for (const c of plan.distinctColumns) cols.push(`p.${c}`);
+  if (plan.leaves.length > 0)
+    cols.push(plan.leaves.map((l, i) => `(case when ${l} then ${String(1 << i)} else 0 end)`).join(' | '));
+  const since = isoMicros(usOf(s.from) - plan.lookbackSeconds * 1_000_000);
+  const where = [
+    `p.created_at >= ${client.escapeLiteral(since)}::timestamptz`,
+    `p.created_at < ${client.escapeLiteral(s.to.toISOString())}::timestamptz`,
+  ];
+  const select = `select ${cols.join(', ')} from payments p`;
+  if (s.missing)
+    return `copy (${select} where ${[...where, `${g} is null`].join(' and ')}) to stdout (format binary)`;
+  if (s.lo !== undefined) where.push(`${g} > ${client.escapeLiteral(s.lo)}`);
+  if (s.hi !== undefined) where.push(`${g} <= ${client.escapeLiteral(s.hi)}`);
+  if (NULLABLE_GROUPS.has(plan.groupBy)) where.push(`${g} is not null`);
+  return `copy (${select} where ${where.join(' and ')} order by ${g}, p.created_at) to stdout (format binary)`;
+}
+
+/** Element i of an array the loops keep in bounds (0 past its end). */
+const at = (a: ArrayLike<number>, i: number): number => a[i] ?? 0;
+const int32 = (b: Buffer, o: number): number => uint32(b, o) | 0;
+const int64 = (b: Buffer, o: number): number => int32(b, o) * TWO_32 + uint32(b, o + 4);
+
+const twice = <T extends Float64Array | Int32Array>(a: T): T => {
+  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
+};
+
+/** One group's rows (a payment without a group value: the group of those). */
+class GroupRows {
+  ts = new Float64Array(1024);
+  amount = new Float64Array(1024);
+  currency = new Int32Array(1024);
+  bits = new Int32Array(1024);
+  idAt = new Int32Array(1025);
+  ids = Buffer.alloc(64 * 1024);
+  idBytes = 0;
+  readonly distinct: (string | null)[][];
+  /** Amounts beyond 2^53 by row, exactly. */
+  readonly big = new Map<number, bigint>();
+  n = 0;
+
+  constructor(distinctColumns: number) {
+    this.distinct = Array.from({ length: distinctColumns }, () => []);
+  }
+
+  /** A new row with its time and id; returns its index. */
+  add(buf: Buffer, ts: number, idStart: number, idLength: number): number {
+    if (this.n === this.ts.length) this.grow();
+    const i = this.n++;
+    this.ts[i] = int64(buf, ts);
+    if (this.idBytes + idLength > this.ids.length) {
+      const more = Buffer.alloc(Math.max(this.ids.length * 2, this.idBytes + idLength));
+      this.ids.copy(more, 0, 0, this.idBytes);
+      this.ids = more;
+    }
+    for (let k = 0; k < idLength; k++) this.ids[this.idBytes + k] = at(buf, idStart + k);
+    this.idAt[i] = this.idBytes;
+    this.idBytes += idLength;
+    this.idAt[i + 1] = this.idBytes;
+    return i;
+  }
+
+  amountAt(buf: Buffer, i: number, amountAt: number, currencyAt: number): void {
+    const amount = int64(buf, amountAt);
+    this.amount[i] = amount;
+    if (!Number.isSafeInteger(amount)) this.big.set(i, buf.readBigInt64BE(amountAt));
+    this.currency[i] = at(buf, currencyAt) * 65_536 + at(buf, currencyAt + 1) * 256 + at(buf, currencyAt + 2);
+  }
+
+  exactAmount(i: number): AggValue {
+    return this.big.get(i) ?? at(this.amount, i);
+  }
+
+  id(i: number): string {
+    return this.ids.toString('latin1', this.idAt[i], this.idAt[i + 1]);
+  }
+
+  clear(): void {
+    this.n = 0;
+    this.idBytes = 0;
+    this.big.clear();
+    for (const d of this.distinct) d.length = 0;
+  }
+
+  private grow(): void {
+    this.ts = twice(this.ts);
+    this.amount = twice(this.amount);
+    this.currency = twice(this.currency);
+    this.bits = twice(this.bits);
+    this.idAt = twice(this.idAt);
+  }
+}
+
+/** Rows by currency, in time order. */
+function byCurrency(rows: GroupRows): number[][] {
+  const lists = new Map<number, number[]>();
+  for (let i = 0; i < rows.n; i++) {
+    const c = at(rows.currency, i);
+    const list = lists.get(c);
+    if (list) list.push(i);
+    else lists.set(c, [i]);
+  }
+  return [...lists.values()];
+}
+
+/** Window sums over one currency's rows, in doubles; false when one left the exact range. */
+function sumsOf(rows: GroupRows, list: readonly number[], windowUs: number, out: AggValue[]): boolean {
+  const { ts, amount } = rows;
+  let lo = 0;
+  let hi = -1;
+  let sum = 0;
+  let exact = true;
+  for (const i of list) {
+    const t = at(ts, i);
+    while (hi + 1 < list.length && at(ts, at(list, hi + 1)) <= t) sum += at(amount, at(list, ++hi));
+    while (at(ts, at(list, lo)) <= t - windowUs) sum -= at(amount, at(list, lo++));
+    exact &&= Number.isSafeInteger(sum);
+    out[i] = sum;
+  }
+  return exact;
+}
+
+/** The same in BigInt. */
+function bigSumsOf(rows: GroupRows, list: readonly number[], windowUs: number, out: AggValue[]): void {
+  const { ts } = rows;
+  const exact = (k: number): bigint => BigInt(rows.exactAmount(at(list, k)));
+  let lo = 0;
+  let hi = -1;
+  let sum = 0n;
+  for (const i of list) {
+    const t = at(ts, i);
+    while (hi + 1 < list.length && at(ts, at(list, hi + 1)) <= t) sum += exact(++hi);
+    while (at(ts, at(list, lo)) <= t - windowUs) sum -= exact(lo++);
+    out[i] = sum;
+  }
+}
+
+/** Sliding sums of amounts in the payment's own currency over the window, per row. */
+function sums(rows: GroupRows, windowUs: number, out: AggValue[]): void {
+  for (const list of byCurrency(rows)) {
+    if (rows.big.size > 0 || !sumsOf(rows, list, windowUs, out)) bigSumsOf(rows, list, windowUs, out);
+  }
+}
+
+/** Payments in the window, per row. */
+function counts(rows: GroupRows, windowUs: number, out: AggValue[]): void {
+  const { n, ts } = rows;
+  let lo = 0;
+  let hi = -1;
+  for (let i = 0; i < n; i++) {
+    const t = at(ts, i);
+    while (hi + 1 < n && at(ts, hi + 1) <= t) hi++;
+    while (at(ts, lo) <= t - windowUs) lo++;
+    out[i] = hi - lo + 1;
+  }
+}
+
+/** Distinct non-null values of one column in the window, per row. */
+function distincts(
+  rows: GroupRows,
+  windowUs: number,
+  values: readonly (string | null)[],
+  out: AggValue[],
+): void {
+  const { n, ts } = rows;
+  const seen = new Map<string, number>();
+  const take = (v: string | null, d: number): void => {
+    if (v === null) return;
+    const left = (seen.get(v) ?? 0) + d;
+    if (left === 0) seen.delete(v);
+    else seen.set(v, left);
+  };
+  let lo = 0;
+  let hi = -1;
+  for (let i = 0; i < n; i++) {
+    const t = at(ts, i);
+    while (hi + 1 < n && at(ts, hi + 1) <= t) take(values[++hi] ?? null, 1);
+    while (at(ts, lo) <= t - windowUs) take(values[lo++] ?? null, -1);
+    out[i] = seen.size;
+  }
+}
+
+/** Inserts a hit into the list of the earliest `keep`, by (created_at, id). */
+function keepEarliest(list: StreamHit[], hit: StreamHit, keep: number): void {
+  const before = (a: StreamHit, b: StreamHit) => a.us < b.us || (a.us === b.us && a.id < b.id);
+  const last = list[list.length - 1];
+  if (list.length >= keep) {
+    if (!last || !before(hit, last)) return;
+    list.pop();
+  }
+  let k = list.length;
+  while (k > 0 && before(hit, list[k - 1] ?? hit)) k--;
+  list.splice(k, 0, hit);
+}
+
+/** Merges two lists of earliest hits. */
+export function mergeEarliest(a: readonly StreamHit[], b: readonly StreamHit[], keep: number): StreamHit[] {
+  const out = [...a];
+  for (const h of b) keepEarliest(out, h, keep);
+  return out.slice(0, keep);
+}
+
+export interface StreamOptions {
+  /** How each labelled payment's alert was resolved, by payment id (true: confirmed fraud). */
+  readonly labels: ReadonlyMap<string, boolean>;
+  /** How many of the earliest hits to keep. */
+  readonly keep: number;
+  /** Keep every hit's id (tests). */
+  readonly all?: boolean;
+}
+
+/** The rule over one slice's rows, as they arrive: per group, aggregates, then each payment. */
+class SliceEvaluator {
+  readonly out: StreamSliceResult = { processed: 0, hits: 0, days: {}, tp: 0, fp: 0, fn: 0, first: [] };
+  readonly rows: GroupRows;
+  present = false;
+  private readonly values: AggValue[][];
+  private readonly fromUs: number;
+  private readonly dayNames = new Map<number, string>();
+  /** The row being evaluated, and its aggregate values. */
+  private row = 0;
+  private readonly valueAt = (j: number): AggValue => this.values[j]?.[this.row] ?? 0;
+  private readonly plan: StreamPlan;
+  private readonly opts: StreamOptions;
+
+  constructor(plan: StreamPlan, from: Date, opts: StreamOptions) {
+    this.plan = plan;
+    this.opts = opts;
+    this.rows = new GroupRows(plan.distinctColumns.length);
+    this.values = plan.aggregates.map(() => []);
+    this.fromUs = usOf(from) - PG_EPOCH_US;
+    if (opts.all) this.out.all = [];
+  }
+
+  /** Evaluates the group's payments created in the range, and clears it. */
+  flush(): void {
+    const { rows } = this;
+    if (this.present) this.aggregate();
+    for (let i = 0; i < rows.n; i++) {
+      if (at(rows.ts, i) < this.fromUs) continue;
+      this.out.processed++;
+      this.row = i;
+      const hit = this.plan.test(at(rows.bits, i), this.valueAt, this.present, rows.exactAmount(i));
+      this.tally(i, hit);
+    }
+    rows.clear();
+  }
+
+  private aggregate(): void {
+    this.plan.aggregates.forEach((a, j) => {
+      const out = this.values[j] ?? [];
+      const values = a.distinctField === undefined ? undefined : this.rows.distinct[a.distinctField];
+      if (a.spec.fn === 'sum') sums(this.rows, a.windowUs, out);
+      else if (values) distincts(this.rows, a.windowUs, values, out);
+      else counts(this.rows, a.windowUs, out);
+    });
+  }
+
+  private tally(i: number, hit: boolean): void {
+    const { out, rows } = this;
+    const id = this.opts.labels.size > 0 || hit ? rows.id(i) : '';
+    const label = this.opts.labels.get(id);
+    if (!hit) {
+      if (label === true) out.fn++;
+      return;
+    }
+    out.hits++;
+    if (label === true) out.tp++;
+    if (label === false) out.fp++;
+    const us = at(rows.ts, i) + PG_EPOCH_US;
+    const name = this.dayName(Math.floor(us / DAY_US));
+    out.days[name] = (out.days[name] ?? 0) + 1;
+    out.all?.push(id);
+    if (this.earlyEnough(us, id)) this.keep(i, { id, us, label });
+  }
+
+  /** Whether a hit is among the earliest `keep` so far. */
+  private earlyEnough(us: number, id: string): boolean {
+    const { first } = this.out;
+    const worst = first[first.length - 1];
+    if (first.length < this.opts.keep || !worst) return true;
+    return us < worst.us || (us === worst.us && id < worst.id);
+  }
+
+  private keep(i: number, hit: { id: string; us: number; label: boolean | undefined }): void {
+    const aggs: Record<string, string> = {};
+    if (this.present)
+      this.plan.aggregates.forEach((a, j) => (aggs[a.column] = String(this.values[j]?.[i] ?? 0)));
+    const label = hit.label === undefined ? null : hit.label ? 'confirmed_fraud' : 'false_positive';
+    keepEarliest(this.out.first, { id: hit.id, us: hit.us, label, aggs }, this.opts.keep);
+  }
+
+  private dayName(day: number): string {
+    let name = this.dayNames.get(day);
+    if (name === undefined) {
+      name = new Date(day * 86_400_000).toISOString().slice(0, 10);
+      this.dayNames.set(day, name);
+    }
+    return name;
+  }
+}
+
+/** Field positions of one COPY tuple. */
+class Tuple {
+  readonly start: Int32Array;
+  readonly len: Int32Array;
+  readonly fields: number;
+
+  constructor(fields: number) {
+    this.fields = fields;
+    this.start = new Int32Array(fields);
+    this.len = new Int32Array(fields);
+  }
+
+  /** Reads the tuple at o; returns the offset after it, or -1 at the trailer. */
+  read(buf: Buffer, o: number, end: number): number {
+    const count = (at(buf, o) << 8) | at(buf, o + 1);
+    if (count === 0xffff) return -1;
+    if (count !== this.fields)
+      throw new Error(`backtest stream: ${String(count)} fields, expected ${String(this.fields)}`);
+    let p = o + 2;
+    for (let f = 0; f < this.fields; f++) {
+      const l = int32(buf, p);
+      this.start[f] = p + 4;
+      this.len[f] = l;
+      p += 4 + Math.max(l, 0);
+    }
+    if (p > end) throw new Error('backtest stream: a row runs past its message');
+    return p;
+  }
+}
+
+/** Reads COPY rows into groups and evaluates each group when the next one starts. */
+class SliceReader {
+  private group = Buffer.alloc(256);
+  /** -2: none yet; -1: payments without a group value. */
+  private groupLength = -2;
+  private header = true;
+  private readonly tuple: Tuple;
+  private readonly distinctAt: number;
+  private readonly plan: StreamPlan;
+  private readonly ev: SliceEvaluator;
+
+  constructor(plan: StreamPlan, ev: SliceEvaluator) {
+    this.plan = plan;
+    this.ev = ev;
+    this.distinctAt = 3 + (plan.needsAmounts ? 2 : 0);
+    this.tuple = new Tuple(this.distinctAt + plan.distinctColumns.length + (plan.leaves.length > 0 ? 1 : 0));
+  }
+
+  /** One CopyData payload: the file header first, then tuples. */
+  data(buf: Buffer, start: number, end: number): void {
+    let o = start;
+    if (this.header) {
+      // Signature (11 bytes), flags, the header extension's length and the extension.
+      o += 19 + int32(buf, o + 15);
+      this.header = false;
+    }
+    while (o < end) {
+      const next = this.tuple.read(buf, o, end);
+      if (next < 0) return;
+      this.row(buf);
+      o = next;
+    }
+  }
+
+  private row(buf: Buffer): void {
+    const { start, len, fields } = this.tuple;
+    const { rows } = this.ev;
+    this.enterGroup(buf, at(start, 2), at(len, 2));
+    const i = rows.add(buf, at(start, 0), at(start, 1), at(len, 1));
+    if (this.plan.needsAmounts) rows.amountAt(buf, i, at(start, 3), at(start, 4));
+    for (let k = 0; k < this.plan.distinctColumns.length; k++) {
+      const f = this.distinctAt + k;
+      const s = at(start, f);
+      const l = at(len, f);
+      rows.distinct[k]?.push(l < 0 ? null : buf.toString('utf8', s, s + l));
+    }
+    rows.bits[i] = this.plan.leaves.length > 0 ? int32(buf, at(start, fields - 1)) : 0;
+  }
+
+  /** A row of another group value (or none after some) evaluates the last group first. */
+  private enterGroup(buf: Buffer, gs: number, gl: number): void {
+    let same = gl === this.groupLength;
+    for (let k = 0; same && k < gl; k++) same = buf[gs + k] === this.group[k];
+    if (same) return;
+    this.ev.flush();
+    if (gl > this.group.length) this.group = Buffer.alloc(gl * 2);
+    if (gl > 0) buf.copy(this.group, 0, gs, gs + gl);
+    this.groupLength = gl;
+    this.ev.present = gl > 0;
+  }
+}
+
+/** Reads one slice and evaluates the rule on its payments created in [from, to). */
+export async function streamSlice(
+  client: pg.ClientBase,
+  plan: StreamPlan,
+  slice: StreamSlice,
+  opts: StreamOptions,
+): Promise<StreamSliceResult> {
+  const ev = new SliceEvaluator(plan, slice.from, opts);
+  const reader = new SliceReader(plan, ev);
+  await copyOut(client, copySql(client, plan, slice), (buf, start, end) => {
+    reader.data(buf, start, end);
+  });
+  ev.flush();
+  return ev.out;
+}
+
+/**
+ * Bounds for `slices` slices of the window's group values: values splitting a sample of them (at
+ * most about 50,000 payments' worth of the table's pages) evenly; fewer when values repeat.
+ */
+export async function streamBounds(
+  client: pg.ClientBase,
+  plan: StreamPlan,
+  window: { from: Date; to: Date; total: number },
+  slices: number,
+): Promise<string[]> {
+  if (slices <= 1 || window.total <= 0) return [];
+  const fractions = Array.from({ length: slices - 1 }, (_, k) => (k + 1) / slices);
+  const percent = Math.min(100, (100 * 50_000) / window.total);
+  const g = `p.${plan.groupBy}`;
+  const { rows } = await client.query<{ b: (string | null)[] | null }>(
+    `select percentile_disc($1::float8[]) within group (order by ${g}) as b
+       from payments p tablesample system ($2)
+      where p.created_at >= $3 and p.created_at < $4 and ${g} is not null`,
+    [fractions, percent, window.from, window.to],
+  );
+  const out: string[] = [];
+  for (const b of rows[0]?.b ?? []) if (b !== null && b !== out[out.length - 1]) out.push(b);
+  return out;
+}
