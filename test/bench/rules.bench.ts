@@ -1,7 +1,7 @@
 // Rules benchmark: hack/with-node node test/bench/rules.bench.ts (also `npm run bench -- rules`)
 //   A backtest of windowed rules over 1,000,000 stored payments (created over the last 30 days):
 //   the batch job run to the end by the worker's runner (worker/src/batch.ts: both rules group by
-//   payer, so they are streamed, backtest-stream.ts, in slices of about BACKTEST_SLICE_ROWS
+//   payer, so they are streamed, backtest-stream.ts, in slices of about STREAM_SLICE_ROWS
 //   payments, checkpointed), beside the time PostgreSQL takes to scan the same rows once,
 //   `select count(*)` over the same window, as the baseline. Target: ≤ 3× the scan. Median of
 //   three runs each, after one warm-up of each. References beside it: the same rows read in
@@ -193,7 +193,7 @@ async function main(): Promise<void> {
       const { ms, last } = await timeBacktest(pool, rule.condition, { from, to });
       console.log(
         `backtest  ${rule.name}: ${ms.toFixed(0)} ms for ${last.processed.toLocaleString('en-US')} payments ` +
-          `(${String(last.chunks)} checkpointed chunks, ${last.hits.toLocaleString('en-US')} hits) = ` +
+          `(${String(last.chunks)} slices, ${last.hits.toLocaleString('en-US')} hits) = ` +
           `${(ms / base).toFixed(2)}× the scan (target ≤ 3×)`,
       );
     }

@@ -299,8 +299,11 @@ function copySql(client: pg.ClientBase, plan: StreamPlan, s: StreamSlice): strin
   return `copy (${select} where ${where.join(' and ')} order by ${g}, p.created_at) to stdout (format binary)`;
 }
 
-/** Element i of an array the loops keep in bounds (0 past its end). */
-const at = (a: ArrayLike<number>, i: number): number => a[i] ?? 0;
+// Element i of an array the loops keep in bounds (0 past its end): one accessor per array type,
+// so each access site sees one kind of array.
+const byte = (a: Buffer, i: number): number => a[i] ?? 0;
+const f64 = (a: Float64Array, i: number): number => a[i] ?? 0;
+const i32 = (a: Int32Array, i: number): number => a[i] ?? 0;
 const int32 = (b: Buffer, o: number): number => uint32(b, o) | 0;
 const int64 = (b: Buffer, o: number): number => int32(b, o) * TWO_32 + uint32(b, o + 4);
 
@@ -316,9 +319,12 @@ class GroupRows {
   amount = new Float64Array(1024);
   currency = new Int32Array(1024);
   bits = new Int32Array(1024);
-  idAt = new Int32Array(1025);
-  ids = Buffer.alloc(64 * 1024);
-  idBytes = 0;
+  /** Each row's id: where it lies in the buffer it arrived in (kept until the group is evaluated). */
+  readonly idIn: Buffer[] = [];
+  idAt = new Int32Array(1024);
+  idLength = new Int32Array(1024);
+  /** The group's currencies. */
+  readonly currencies: number[] = [];
   readonly distinct: (string | null)[][];
   /** Amounts beyond 2^53 by row, exactly. */
   readonly big = new Map<number, bigint>();
@@ -333,15 +339,9 @@ class GroupRows {
     if (this.n === this.ts.length) this.grow();
     const i = this.n++;
     this.ts[i] = int64(buf, ts);
-    if (this.idBytes + idLength > this.ids.length) {
-      const more = Buffer.alloc(Math.max(this.ids.length * 2, this.idBytes + idLength));
-      this.ids.copy(more, 0, 0, this.idBytes);
-      this.ids = more;
-    }
-    for (let k = 0; k < idLength; k++) this.ids[this.idBytes + k] = at(buf, idStart + k);
-    this.idAt[i] = this.idBytes;
-    this.idBytes += idLength;
-    this.idAt[i + 1] = this.idBytes;
+    this.idIn[i] = buf;
+    this.idAt[i] = idStart;
+    this.idLength[i] = idLength;
     return i;
   }
 
@@ -349,21 +349,24 @@ class GroupRows {
     const amount = int64(buf, amountAt);
     this.amount[i] = amount;
     if (!Number.isSafeInteger(amount)) this.big.set(i, buf.readBigInt64BE(amountAt));
-    this.currency[i] = at(buf, currencyAt) * 65_536 + at(buf, currencyAt + 1) * 256 + at(buf, currencyAt + 2);
+    const c = byte(buf, currencyAt) * 65_536 + byte(buf, currencyAt + 1) * 256 + byte(buf, currencyAt + 2);
+    this.currency[i] = c;
+    if (!this.currencies.includes(c)) this.currencies.push(c);
   }
 
   exactAmount(i: number): AggValue {
-    return this.big.get(i) ?? at(this.amount, i);
+    return this.big.get(i) ?? f64(this.amount, i);
   }
 
   id(i: number): string {
-    return this.ids.toString('latin1', this.idAt[i], this.idAt[i + 1]);
+    const start = i32(this.idAt, i);
+    return this.idIn[i]?.toString('latin1', start, start + i32(this.idLength, i)) ?? '';
   }
 
   clear(): void {
     this.n = 0;
-    this.idBytes = 0;
-    this.big.clear();
+    this.currencies.length = 0;
+    if (this.big.size > 0) this.big.clear();
     for (const d of this.distinct) d.length = 0;
   }
 
@@ -373,58 +376,52 @@ class GroupRows {
     this.currency = twice(this.currency);
     this.bits = twice(this.bits);
     this.idAt = twice(this.idAt);
+    this.idLength = twice(this.idLength);
   }
 }
 
-/** Rows by currency, in time order. */
-function byCurrency(rows: GroupRows): number[][] {
-  const lists = new Map<number, number[]>();
-  for (let i = 0; i < rows.n; i++) {
-    const c = at(rows.currency, i);
-    const list = lists.get(c);
-    if (list) list.push(i);
-    else lists.set(c, [i]);
-  }
-  return [...lists.values()];
-}
-
-/** Window sums over one currency's rows, in doubles; false when one left the exact range. */
-function sumsOf(rows: GroupRows, list: readonly number[], windowUs: number, out: AggValue[]): boolean {
-  const { ts, amount } = rows;
+/** Window sums over the rows in currency c, in doubles; false when one left the exact range. */
+function sumsOf(rows: GroupRows, c: number, windowUs: number, out: AggValue[]): boolean {
+  const { n, ts, amount, currency } = rows;
   let lo = 0;
   let hi = -1;
   let sum = 0;
-  let exact = true;
-  for (const i of list) {
-    const t = at(ts, i);
-    while (hi + 1 < list.length && at(ts, at(list, hi + 1)) <= t) sum += at(amount, at(list, ++hi));
-    while (at(ts, at(list, lo)) <= t - windowUs) sum -= at(amount, at(list, lo++));
-    exact &&= Number.isSafeInteger(sum);
+  for (let i = 0; i < n; i++) {
+    if (currency[i] !== c) continue;
+    const t = f64(ts, i);
+    for (; hi + 1 < n && f64(ts, hi + 1) <= t; hi++) if (currency[hi + 1] === c) sum += f64(amount, hi + 1);
+    for (; f64(ts, lo) <= t - windowUs; lo++) if (currency[lo] === c) sum -= f64(amount, lo);
     out[i] = sum;
   }
-  return exact;
+  // Exact while every partial sum is: the largest is below 2^53 when the total is.
+  return Number.isSafeInteger(sum) && rows.big.size === 0 && Number.isSafeInteger(totalOf(rows, c));
+}
+
+function totalOf(rows: GroupRows, c: number): number {
+  let total = 0;
+  for (let i = 0; i < rows.n; i++) if (rows.currency[i] === c) total += f64(rows.amount, i);
+  return total;
 }
 
 /** The same in BigInt. */
-function bigSumsOf(rows: GroupRows, list: readonly number[], windowUs: number, out: AggValue[]): void {
-  const { ts } = rows;
-  const exact = (k: number): bigint => BigInt(rows.exactAmount(at(list, k)));
+function bigSumsOf(rows: GroupRows, c: number, windowUs: number, out: AggValue[]): void {
+  const { n, ts, currency } = rows;
+  const amount = (k: number): bigint => (currency[k] === c ? BigInt(rows.exactAmount(k)) : 0n);
   let lo = 0;
   let hi = -1;
   let sum = 0n;
-  for (const i of list) {
-    const t = at(ts, i);
-    while (hi + 1 < list.length && at(ts, at(list, hi + 1)) <= t) sum += exact(++hi);
-    while (at(ts, at(list, lo)) <= t - windowUs) sum -= exact(lo++);
+  for (let i = 0; i < n; i++) {
+    if (currency[i] !== c) continue;
+    const t = f64(ts, i);
+    for (; hi + 1 < n && f64(ts, hi + 1) <= t; hi++) sum += amount(hi + 1);
+    for (; f64(ts, lo) <= t - windowUs; lo++) sum -= amount(lo);
     out[i] = sum;
   }
 }
 
 /** Sliding sums of amounts in the payment's own currency over the window, per row. */
 function sums(rows: GroupRows, windowUs: number, out: AggValue[]): void {
-  for (const list of byCurrency(rows)) {
-    if (rows.big.size > 0 || !sumsOf(rows, list, windowUs, out)) bigSumsOf(rows, list, windowUs, out);
-  }
+  for (const c of rows.currencies) if (!sumsOf(rows, c, windowUs, out)) bigSumsOf(rows, c, windowUs, out);
 }
 
 /** Payments in the window, per row. */
@@ -433,9 +430,9 @@ function counts(rows: GroupRows, windowUs: number, out: AggValue[]): void {
   let lo = 0;
   let hi = -1;
   for (let i = 0; i < n; i++) {
-    const t = at(ts, i);
-    while (hi + 1 < n && at(ts, hi + 1) <= t) hi++;
-    while (at(ts, lo) <= t - windowUs) lo++;
+    const t = f64(ts, i);
+    while (hi + 1 < n && f64(ts, hi + 1) <= t) hi++;
+    while (f64(ts, lo) <= t - windowUs) lo++;
     out[i] = hi - lo + 1;
   }
 }
@@ -458,9 +455,9 @@ function distincts(
   let lo = 0;
   let hi = -1;
   for (let i = 0; i < n; i++) {
-    const t = at(ts, i);
-    while (hi + 1 < n && at(ts, hi + 1) <= t) take(values[++hi] ?? null, 1);
-    while (at(ts, lo) <= t - windowUs) take(values[lo++] ?? null, -1);
+    const t = f64(ts, i);
+    while (hi + 1 < n && f64(ts, hi + 1) <= t) take(values[++hi] ?? null, 1);
+    while (f64(ts, lo) <= t - windowUs) take(values[lo++] ?? null, -1);
     out[i] = seen.size;
   }
 }
@@ -522,10 +519,10 @@ class SliceEvaluator {
     const { rows } = this;
     if (this.present) this.aggregate();
     for (let i = 0; i < rows.n; i++) {
-      if (at(rows.ts, i) < this.fromUs) continue;
+      if (f64(rows.ts, i) < this.fromUs) continue;
       this.out.processed++;
       this.row = i;
-      const hit = this.plan.test(at(rows.bits, i), this.valueAt, this.present, rows.exactAmount(i));
+      const hit = this.plan.test(i32(rows.bits, i), this.valueAt, this.present, rows.exactAmount(i));
       this.tally(i, hit);
     }
     rows.clear();
@@ -552,7 +549,7 @@ class SliceEvaluator {
     out.hits++;
     if (label === true) out.tp++;
     if (label === false) out.fp++;
-    const us = at(rows.ts, i) + PG_EPOCH_US;
+    const us = f64(rows.ts, i) + PG_EPOCH_US;
     const name = this.dayName(Math.floor(us / DAY_US));
     out.days[name] = (out.days[name] ?? 0) + 1;
     out.all?.push(id);
@@ -599,7 +596,7 @@ class Tuple {
 
   /** Reads the tuple at o; returns the offset after it, or -1 at the trailer. */
   read(buf: Buffer, o: number, end: number): number {
-    const count = (at(buf, o) << 8) | at(buf, o + 1);
+    const count = (byte(buf, o) << 8) | byte(buf, o + 1);
     if (count === 0xffff) return -1;
     if (count !== this.fields)
       throw new Error(`backtest stream: ${String(count)} fields, expected ${String(this.fields)}`);
@@ -652,16 +649,16 @@ class SliceReader {
   private row(buf: Buffer): void {
     const { start, len, fields } = this.tuple;
     const { rows } = this.ev;
-    this.enterGroup(buf, at(start, 2), at(len, 2));
-    const i = rows.add(buf, at(start, 0), at(start, 1), at(len, 1));
-    if (this.plan.needsAmounts) rows.amountAt(buf, i, at(start, 3), at(start, 4));
+    this.enterGroup(buf, i32(start, 2), i32(len, 2));
+    const i = rows.add(buf, i32(start, 0), i32(start, 1), i32(len, 1));
+    if (this.plan.needsAmounts) rows.amountAt(buf, i, i32(start, 3), i32(start, 4));
     for (let k = 0; k < this.plan.distinctColumns.length; k++) {
       const f = this.distinctAt + k;
-      const s = at(start, f);
-      const l = at(len, f);
+      const s = i32(start, f);
+      const l = i32(len, f);
       rows.distinct[k]?.push(l < 0 ? null : buf.toString('utf8', s, s + l));
     }
-    rows.bits[i] = this.plan.leaves.length > 0 ? int32(buf, at(start, fields - 1)) : 0;
+    rows.bits[i] = this.plan.leaves.length > 0 ? int32(buf, i32(start, fields - 1)) : 0;
   }
 
   /** A row of another group value (or none after some) evaluates the last group first. */
@@ -695,7 +692,7 @@ export async function streamSlice(
 
 /**
  * Bounds for `slices` slices of the window's group values: values splitting a sample of them (at
- * most about 50,000 payments' worth of the table's pages) evenly; fewer when values repeat.
+ * most about 10,000 payments' worth of the table's pages) evenly; fewer when values repeat.
  */
 export async function streamBounds(
   client: pg.ClientBase,
@@ -705,7 +702,7 @@ export async function streamBounds(
 ): Promise<string[]> {
   if (slices <= 1 || window.total <= 0) return [];
   const fractions = Array.from({ length: slices - 1 }, (_, k) => (k + 1) / slices);
-  const percent = Math.min(100, (100 * 50_000) / window.total);
+  const percent = Math.min(100, (100 * 10_000) / window.total);
   const g = `p.${plan.groupBy}`;
   const { rows } = await client.query<{ b: (string | null)[] | null }>(
     `select percentile_disc($1::float8[]) within group (order by ${g}) as b

@@ -52,7 +52,7 @@ export interface BatchRunnerOptions {
   readonly eventsQueueUrl?: string | undefined;
   readonly chunkSize?: number;
   readonly leaseSeconds?: number;
-  /** Payments per backtest slice (chunk); BACKTEST_SLICE_ROWS by default. */
+  /** Payments per backtest slice (chunk); BACKTEST_SLICE_ROWS (SQL) or STREAM_SLICE_ROWS (streamed) by default. */
   readonly backtestSliceRows?: number;
   /** Stop between chunks: the lease is released and the job stays running for the next runner. */
   readonly signal?: AbortSignal | undefined;
@@ -637,7 +637,7 @@ async function streamStart(
   plan: StreamPlan,
   window: Range & { total: number },
 ): Promise<BacktestState> {
-  const sliceRows = ctx.o.backtestSliceRows ?? BACKTEST_SLICE_ROWS;
+  const sliceRows = ctx.o.backtestSliceRows ?? STREAM_SLICE_ROWS;
   const bounds = await streamBounds(ctx.client, plan, window, Math.ceil(window.total / sliceRows));
   return { ...freshBacktest(sliceCount(plan, bounds)), bounds, first: [] };
 }
@@ -663,6 +663,8 @@ async function streamSlices(
 }
 
 const STREAM_KEEP = Math.max(BACKTEST_SAMPLE, BACKTEST_EXAMPLES);
+/** Payments per streamed slice: larger than a SQL slice, as a stream's cost does not grow faster than its rows. */
+export const STREAM_SLICE_ROWS = 250_000;
 
 function withSlices(bt: BacktestState, parts: readonly StreamSliceResult[]): BacktestState {
   const days = { ...bt.days };
