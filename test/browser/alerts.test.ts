@@ -10,6 +10,16 @@ import {
   type ConsoleStack,
 } from './support/stack.ts';
 
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+const overlaps = (a: Box, b: Box): boolean =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
 let stack: ConsoleStack;
 let browser: Browser;
 
@@ -49,6 +59,15 @@ describe('alerts', () => {
     // The new high alert is announced while the operator is on the page (notifications are on).
     await page.getByText(`New high alert on ${payment.id}`).waitFor({ timeout: 15_000 });
     await shoot(page, 'flow-alert-toast');
+    // It covers neither the masthead nor the page's commands at the top (on a desktop it rises
+    // from the bottom right).
+    const toast = await page.locator('.payflow-toasts').boundingBox();
+    const covered = await page
+      .locator('.pf-v6-c-masthead, main button:visible')
+      .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON() as Box));
+    expect(toast).not.toBeNull();
+    const over = covered.filter((b) => toast && overlaps(toast, b));
+    expect(over).toEqual([]);
     const table = page.getByRole('grid', { name: 'Alerts' }).or(page.getByRole('table', { name: 'Alerts' }));
     await table.getByRole('link', { name: payment.id }).first().waitFor();
     await shoot(page, 'flow-alerts-queue');
