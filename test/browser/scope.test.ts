@@ -1,7 +1,8 @@
 // Merchant scopes changed in the console, in Chromium against the real API: an admin changes an
 // API key's merchants on Settings → API keys (the API has them, audited); a user limited to a
 // merchant sees it in the masthead's badge, and when an admin changes the user's merchants the
-// badge and the payments shown follow without a reload (the live stream's access event).
+// badge and the payments shown follow without a reload (the live stream's access event), as do
+// the commands when the user's role changes.
 // Screenshots (light and dark, desktop and phone) and axe scans.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,5 +150,29 @@ describe('merchant scopes changed in the console', () => {
     await scopeViewer(null);
     await all.page.getByRole('status').filter({ hasText: 'Limited to' }).waitFor({ state: 'detached' });
     await all.context.close();
+  });
+
+  it('when an admin changes a signed-in user’s role, then the commands follow without a reload', async () => {
+    const { page, context, problems } = await openPage(browser);
+    const opened = streamOpened(page);
+    await signIn(page, stack, 'viewer', '/batch-jobs');
+    await opened;
+    const command = page.getByRole('button', { name: 'New batch job' });
+    await expect.poll(() => command.getAttribute('aria-disabled')).toBe('true');
+    await page.evaluate(() => {
+      (window as unknown as { roleMark: number }).roleMark = 1;
+    });
+    // Raised to operator elsewhere: the session is renewed at the access event, and the command
+    // the viewer could not take is there.
+    const reopened = streamOpened(page);
+    await stack.call('PATCH', `/api/v1/users/${viewerId}`, { role: 'operator' });
+    await reopened;
+    await expect.poll(() => command.getAttribute('aria-disabled'), { timeout: 15_000 }).toBeNull();
+    // And back: the command is disabled again, with its reason.
+    await stack.call('PATCH', `/api/v1/users/${viewerId}`, { role: 'viewer' });
+    await expect.poll(() => command.getAttribute('aria-disabled'), { timeout: 15_000 }).toBe('true');
+    expect(await page.evaluate(() => (window as unknown as { roleMark?: number }).roleMark)).toBe(1);
+    expect(problems).toEqual([]);
+    await context.close();
   });
 });

@@ -55,6 +55,11 @@ export interface AuthState {
    * answers new ones): used at once and shared with the other tabs.
    */
   adopt: (answer: SignedIn) => void;
+  /**
+   * A new session at once, however long the current token has left: after the API says the
+   * user's access changed (a role, say), so the navigation and the commands follow it.
+   */
+  renewNow: () => Promise<void>;
 }
 
 /** Asks the API to keep the refresh token in its HttpOnly cookie (sign-in, accept, setup). */
@@ -258,6 +263,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         const s = sessionOf(answer);
         adopt(s);
         channel?.postMessage({ type: 'session', session: s });
+      },
+      renewNow: async () => {
+        if (current.current) await refresh(current.current.token);
       },
     }),
     [status, session, adopt, channel, refresh],

@@ -15,6 +15,7 @@ import {
   type ReactNode,
 } from 'react';
 import { respond } from './api';
+import { useAuth } from './auth';
 import { keys } from './query';
 
 /** `access`: the signed-in user's role or merchants changed; the API then ends the stream. */
@@ -113,6 +114,12 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<LiveStatus>('connecting');
   const [restoredAt, setRestoredAt] = useState<number | undefined>();
   const listeners = useRef(new Set<Listener>());
+  // The auth state changes with every session; the stream is not reopened for that.
+  const { renewNow } = useAuth();
+  const renew = useRef(renewNow);
+  useEffect(() => {
+    renew.current = renewNow;
+  }, [renewNow]);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -125,8 +132,10 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     const onEvent = (e: LiveEvent) => {
       if (e.kind === 'access') {
         accessChanged = true;
-        // Everything shown may have been read under the old access: the user (the merchant-scope
-        // badge, the role) and every list, count and chart.
+        // Everything shown may have been read under the old access: the session's user (the
+        // role the navigation and commands follow), the merchant-scope badge and every list,
+        // count and chart.
+        renew.current().catch(() => undefined);
         void client.invalidateQueries();
       } else if (e.kind in INVALIDATES) invalidate(e.kind);
       for (const l of listeners.current) l(e);
