@@ -152,6 +152,19 @@ const envList: Json = {
   type: 'array',
   items: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 } } },
 };
+/** Pod volumes and container volume mounts, as Kubernetes takes them (each named; a mount has a path). */
+const volumeList: Json = {
+  type: 'array',
+  items: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 } } },
+};
+const mountList: Json = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['name', 'mountPath'],
+    properties: { name: { type: 'string', minLength: 1 }, mountPath: { type: 'string', minLength: 1 } },
+  },
+};
 const resources: Json = obj({ requests: anyObject, limits: anyObject, claims: list });
 
 function podCommon(): Record<string, Json> {
@@ -189,6 +202,8 @@ export function valuesSchema(): Json {
         existingSecret: str,
         config: configSchema('api'),
         extraEnv: envList,
+        extraVolumes: volumeList,
+        extraVolumeMounts: mountList,
         resources,
         service: obj({
           type: { enum: ['ClusterIP', 'NodePort', 'LoadBalancer'] },
@@ -206,6 +221,8 @@ export function valuesSchema(): Json {
         existingSecret: str,
         config: configSchema('worker'),
         extraEnv: envList,
+        extraVolumes: volumeList,
+        extraVolumeMounts: mountList,
         serviceAccount: serviceAccount(),
         pool: obj({
           enabled: bool,
@@ -230,6 +247,8 @@ export function valuesSchema(): Json {
         watchNamespace: str,
         config: configSchema('controller'),
         extraEnv: envList,
+        extraVolumes: volumeList,
+        extraVolumeMounts: mountList,
         resources,
         serviceAccount: serviceAccount(),
         ...podCommon(),

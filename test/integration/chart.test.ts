@@ -25,6 +25,7 @@ interface Container {
   image?: string;
   env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
   securityContext?: Record<string, unknown>;
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
 }
 interface PodSpec {
   containers: Container[];
@@ -251,6 +252,50 @@ describe('process settings', () => {
       }
     },
   );
+
+  it('when extra volumes are given (an RDS CA bundle, say), then every component mounts them beside /tmp, the worker through its WorkerPool', async () => {
+    const bundle = {
+      extraVolumes: [{ name: 'rds-ca', configMap: { name: 'rds-ca-bundle' } }],
+      extraVolumeMounts: [{ name: 'rds-ca', mountPath: '/etc/payflow/rds-ca', readOnly: true }],
+      extraEnv: [{ name: 'NODE_EXTRA_CA_CERTS', value: '/etc/payflow/rds-ca/global-bundle.pem' }],
+    };
+    const objs = await renderChart({
+      ...BASE_VALUES,
+      api: bundle,
+      worker: bundle,
+      controller: bundle,
+    });
+    const pods: [string, PodSpec | undefined][] = [
+      ['api', podSpecOf(one(objs, 'Deployment', 'payflow-api'))],
+      ['controller', podSpecOf(one(objs, 'Deployment', 'payflow-controller'))],
+      ['worker', podSpecOf(one(objs, 'WorkerPool', 'payflow-worker'))],
+    ];
+    for (const [component, pod] of pods) {
+      const c = pod?.containers[0];
+      expect(pod?.volumes, component).toEqual([
+        expect.objectContaining({ name: 'tmp' }),
+        { name: 'rds-ca', configMap: { name: 'rds-ca-bundle' } },
+      ]);
+      expect(c?.volumeMounts, component).toEqual([
+        { name: 'tmp', mountPath: '/tmp' },
+        { name: 'rds-ca', mountPath: '/etc/payflow/rds-ca', readOnly: true },
+      ]);
+      expect(c?.env, component).toContainEqual({
+        name: 'NODE_EXTRA_CA_CERTS',
+        value: '/etc/payflow/rds-ca/global-bundle.pem',
+      });
+    }
+    // A mount without a path is refused by the schema, naming it.
+    const bad = await helm([
+      'template',
+      'payflow',
+      chartDir,
+      '-f',
+      valuesFile({ ...BASE_VALUES, api: { extraVolumeMounts: [{ name: 'rds-ca' }] } }),
+    ]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/extraVolumeMounts/);
+  });
 
   it('when the controller runs worker pods, then it is told the worker image and the worker Secret', () => {
     const ctl = podSpecOf(one(defaults, 'Deployment', 'payflow-controller'))?.containers[0];
