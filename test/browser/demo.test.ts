@@ -144,7 +144,15 @@ describe('the local demo in a browser', () => {
     await mail.locator('#login-password').fill('a long newcomer password');
     await mail.getByRole('button', { name: 'Sign in' }).click();
     // Signed in: the masthead names them (argon2 makes a sign-in take a moment on a busy machine).
-    await mail.getByText(email).first().waitFor({ timeout: 60_000 });
+    await mail
+      .getByText(email)
+      .first()
+      .waitFor({ timeout: 60_000 })
+      .catch(async (err: unknown) => {
+        // What the page showed instead, so that a failure says where the sign-in went.
+        const shown = await mail.locator('body').innerText();
+        throw new Error(`${String(err)}\nat ${mail.url()}:\n${shown.slice(0, 1500)}`);
+      });
     expect(new URL(mail.url()).pathname).not.toBe('/login');
     await theirs.close();
 
