@@ -269,8 +269,7 @@ async function startWorker(p: Plan): Promise<string> {
     METRICS_HOST: '127.0.0.1',
     // A demo: short polls and backoffs, rules picked up within a second, a quick stop.
     WAIT_TIME_SECONDS: '2',
-    // Not 0.5: that rounds the first retry's visibility timeout to 0, and the demo's SQS (fauxqs
-    // keeping its queues on disk) loses a message made visible again with a timeout of 0.
+    // A first retry a second later (0.5 would round its visibility timeout to 0: again at once).
     BACKOFF_BASE_SECONDS: '1',
     BACKOFF_CAP_SECONDS: '5',
     PARK_HORIZON_SECONDS: '60',

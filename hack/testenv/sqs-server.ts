@@ -25,6 +25,8 @@ interface Store {
 interface Persistence {
   load(sqs: Store, sns: Store, s3: Store): void;
   close(): void;
+  updateMessageReady(messageId: string): void;
+  readonly db: { prepare(sql: string): { run(...args: unknown[]): unknown } };
 }
 type Ctor<T> = new (...args: unknown[]) => T;
 
@@ -43,6 +45,16 @@ async function persistentStores(dir: string): Promise<{ stores: Record<string, S
     internal<Store>('./s3/s3Store.js', 'S3Store'),
   ]);
   const persistence = new Persistence(dir);
+  // A message made visible again at once (ChangeMessageVisibility 0: the worker releasing what it
+  // holds when it stops) is marked ready by clearing its receipt and deadline. fauxqs clears its
+  // receive count with them, which the table declares NOT NULL: the update fails, and the message,
+  // already taken out of flight, is lost. Here only the receipt and the deadline are cleared.
+  const ready = persistence.db.prepare(
+    'UPDATE sqs_messages SET receipt_handle = NULL, visibility_deadline = NULL WHERE message_id = ?',
+  );
+  persistence.updateMessageReady = (messageId) => {
+    ready.run(messageId);
+  };
   const sqsStore = new SqsStore();
   const snsStore = new SnsStore();
   const s3Store = new S3Store();
