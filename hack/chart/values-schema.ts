@@ -148,23 +148,16 @@ const image = (): Json =>
     ['repository'],
   );
 const serviceAccount = (): Json => obj({ create: bool, name: str, annotations: stringMap });
-const envList: Json = {
-  type: 'array',
-  items: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 } } },
-};
+/** A list of objects each with a non-empty name, and with these other required string fields. */
+function namedList(...required: string[]): Json {
+  const properties: Record<string, Json> = {};
+  for (const f of ['name', ...required]) properties[f] = { type: 'string', minLength: 1 };
+  return { type: 'array', items: { type: 'object', required: ['name', ...required], properties } };
+}
+const envList = namedList();
 /** Pod volumes and container volume mounts, as Kubernetes takes them (each named; a mount has a path). */
-const volumeList: Json = {
-  type: 'array',
-  items: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 } } },
-};
-const mountList: Json = {
-  type: 'array',
-  items: {
-    type: 'object',
-    required: ['name', 'mountPath'],
-    properties: { name: { type: 'string', minLength: 1 }, mountPath: { type: 'string', minLength: 1 } },
-  },
-};
+const volumeList = namedList();
+const mountList = namedList('mountPath');
 const resources: Json = obj({ requests: anyObject, limits: anyObject, claims: list });
 
 function podCommon(): Record<string, Json> {
