@@ -393,8 +393,9 @@ function sumsOf(rows: GroupRows, c: number, windowUs: number, out: AggValue[]): 
     for (; f64(ts, lo) <= t - windowUs; lo++) if (currency[lo] === c) sum -= f64(amount, lo);
     out[i] = sum;
   }
-  // Exact while every partial sum is: the largest is below 2^53 when the total is.
-  return Number.isSafeInteger(sum) && rows.big.size === 0 && Number.isSafeInteger(totalOf(rows, c));
+  // Exact while every partial sum is: amounts are positive, so each is at most the total, and the
+  // total summed in doubles stays a safe integer only while it is one.
+  return rows.big.size === 0 && Number.isSafeInteger(totalOf(rows, c));
 }
 
 function totalOf(rows: GroupRows, c: number): number {
