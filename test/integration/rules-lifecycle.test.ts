@@ -442,4 +442,26 @@ describe('rule lifecycle API against real PostgreSQL and Redis', () => {
       404,
     );
   });
+
+  it('when a stored rule is backtested, then the batch job names the rule and whether the draft or a stored version ran', async () => {
+    const rule = await create('velocity-named', { rule_definition: velocity });
+    const window = { from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date().toISOString() };
+    const nameOf = async (rule_definition: unknown): Promise<string> => {
+      const bt = await t.call<{ id: string }>('POST', '/api/v1/rules/backtests', {
+        role: 'operator',
+        body: { rule_definition, ...window, rule_id: rule.id },
+      });
+      expect(bt.status, JSON.stringify(bt.body)).toBe(201);
+      return (await t.call<{ name: string }>('GET', `/api/v1/batch-jobs/${bt.body.id}`, { role: 'viewer' }))
+        .body.name;
+    };
+    // The stored condition, its keys in another order: that version.
+    const reordered = { value: 5, op: 'gte', group_by: 'payer_id', window: '10m', aggregate: 'count' };
+    await expect(nameOf({ ...velocity, condition: reordered })).resolves.toBe(
+      'velocity-named version 1 backtest',
+    );
+    await expect(nameOf({ ...velocity, condition: { ...velocity.condition, value: 6 } })).resolves.toBe(
+      'velocity-named draft backtest',
+    );
+  });
 });

@@ -45,21 +45,31 @@ export interface Backtest {
   completed_at: Date | null;
 }
 
+/**
+ * The job's name, for the batch job list: the rule and which of its versions runs (the draft, or
+ * the stored version when the condition is that version's), or none for a draft of a new rule.
+ */
+async function backtestName(tx: pg.ClientBase, input: BacktestInput): Promise<string | undefined> {
+  if (input.rule_id === undefined) return undefined;
+  const { rows } = await tx.query<{ name: string; version: number; same: boolean }>(
+    'select name, version, definition = $2::jsonb as same from rules where id = $1 and deleted_at is null',
+    [input.rule_id, JSON.stringify(input.rule_definition.condition)],
+  );
+  const rule = rows[0];
+  if (!rule) throw ValidationError.of('rule_id', `no rule ${input.rule_id}`);
+  return `${rule.name} ${rule.same ? `version ${String(rule.version)}` : 'draft'} backtest`;
+}
+
 export async function createBacktest(
   tx: pg.ClientBase,
   input: BacktestInput,
   actor: Actor,
 ): Promise<Backtest> {
-  if (input.rule_id !== undefined) {
-    const { rowCount } = await tx.query('select 1 from rules where id = $1 and deleted_at is null', [
-      input.rule_id,
-    ]);
-    if (rowCount !== 1) throw ValidationError.of('rule_id', `no rule ${input.rule_id}`);
-  }
   const job = await createBatchJob(
     tx,
     {
       type: 'backtest',
+      name: await backtestName(tx, input),
       parallelism: 1,
       parameters: {
         from: input.from,
