@@ -1,8 +1,9 @@
 // Automation, as a fraud analyst works it: a velocity rule built in the visual builder (count of
 // payments per payer over 10 minutes ≥ 5), checked as it is typed, backtested with the values it
 // saw, saved in shadow, its shadow hits beside the live rules' over the same traffic, promoted,
-// and rolled back a version; a rule from a Kubernetes Rule resource is read-only. Every new page
-// and state is scanned with axe and shot in light and dark, desktop and phone.
+// rolled back a version, then edited and backtested beside the saved version; a rule from a
+// Kubernetes Rule resource is read-only. Every new page and state is scanned with axe and shot in
+// light and dark, desktop and phone.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '@payflow/api/domain';
@@ -202,6 +203,27 @@ describe('automation: rules', () => {
       .getByText(/"mode": "shadow"/)
       .waitFor();
     await shoot(page, 'flow-rule-versions');
+
+    // An edit backtested beside the saved version over the same window: at least 6 instead of 5
+    // hits one payment of each burst instead of two.
+    await page.goto(`${stack.url}/rules/${ids.rule}/edit`);
+    await page.getByText('The API accepts this rule.').waitFor();
+    await node(page, 'Condition.1').getByLabel('Value of Condition.1').fill('6');
+    await page.getByText('The API accepts this rule.').waitFor();
+    await page.getByLabel('Also run version 3 as saved, to compare').check();
+    await page.getByRole('button', { name: 'Run backtest' }).click();
+    const compared = page.getByRole('table', { name: 'Backtest of this draft and of version 3' });
+    await compared.waitFor({ timeout: 30_000 });
+    const hitRow = await compared
+      .getByRole('row', { name: /Would have hit/ })
+      .getByRole('cell')
+      .allTextContents();
+    const [draftHits, savedHits] = [Number(hitRow[1]), Number(hitRow[2])];
+    expect(savedHits).toBeGreaterThanOrEqual(4);
+    expect(savedHits - draftHits).toBeGreaterThanOrEqual(2);
+    expect(hitRow[3]).toBe(`\u2212${String(savedHits - draftHits)}`);
+    expect(Number(await page.getByTestId('backtest-hits').textContent())).toBe(draftHits);
+    await shoot(page, 'flow-rule-backtest-compare');
     const { rows } = await stack.db.query<{ action: string }>(
       "select action from audit_log where resource_type = 'rule' and resource_id = $1 order by chain_seq",
       [ids.rule],
@@ -263,6 +285,20 @@ const STATES: { name: string; path: () => string; ready: (page: Page) => Promise
       await p.getByText('The API accepts this rule.').waitFor();
       await p.getByRole('button', { name: 'Run backtest' }).click();
       await p.getByText('Backtest succeeded').waitFor({ timeout: 30_000 });
+    },
+  },
+  {
+    name: 'rule-edit-compare',
+    path: () => `/rules/${ids.rule}/edit`,
+    ready: async (p) => {
+      await p.getByText('The API accepts this rule.').waitFor();
+      await node(p, 'Condition.1').getByLabel('Value of Condition.1').fill('6');
+      await p.getByLabel(/Also run version \d+ as saved, to compare/).waitFor();
+      await p.getByText('The API accepts this rule.').waitFor();
+      await p.getByRole('button', { name: 'Run backtest' }).click();
+      await p
+        .getByRole('table', { name: /Backtest of this draft and of version/ })
+        .waitFor({ timeout: 30_000 });
     },
   },
   {

@@ -1,11 +1,13 @@
 // Backtest before saving: the draft run over a chosen window of stored payments by a batch job
 // of type backtest, with its progress, the hits per day, examples with the values the rule saw,
-// and precision / recall against alerts already resolved as confirmed fraud or false positive.
+// and precision / recall against alerts already resolved as confirmed fraud or false positive;
+// for an edit of a stored rule, the saved version over the same window beside it (BacktestCompare).
 import {
   Alert,
   Card,
   CardBody,
   CardTitle,
+  Checkbox,
   DescriptionList,
   DescriptionListDescription,
   DescriptionListGroup,
@@ -20,13 +22,15 @@ import {
 } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { GuardedButton } from '../../components/Guarded';
 import { Timestamp } from '../../components/Timestamp';
 import { api, describeError } from '../../lib/api';
 import { formatCount, formatMinor, formatPercent } from '../../lib/format';
 import { useIntentKey } from '../../lib/idempotency';
+import { BacktestCompare } from './BacktestCompare';
+import { definitionChanged } from './compare';
 import { useBacktest } from './data';
 import type { Backtest } from './types';
 
@@ -118,7 +122,8 @@ function Examples({ bt }: { bt: Backtest }) {
   );
 }
 
-export function BacktestResult({ bt }: { bt: Backtest }) {
+/** A backtest's progress and findings; `comparison`, if any, shows below its figures. */
+export function BacktestResult({ bt, comparison }: { bt: Backtest; comparison?: ReactNode }) {
   const running = bt.status === 'pending' || bt.status === 'running';
   const l = bt.labels;
   const labelled = l.confirmed_fraud_hit + l.false_positive_hit + l.confirmed_fraud_missed;
@@ -177,6 +182,7 @@ export function BacktestResult({ bt }: { bt: Backtest }) {
           are none yet.
         </p>
       )}
+      {comparison}
       <Flex
         gap={{ default: 'gap2xl' }}
         alignItems={{ default: 'alignItemsFlexStart' }}
@@ -193,40 +199,84 @@ export function BacktestResult({ bt }: { bt: Backtest }) {
   );
 }
 
+/** The stored version a draft edits: backtested beside the draft when its condition changed. */
+export interface SavedVersion {
+  readonly version: number;
+  readonly definition: { condition: unknown };
+}
+
+interface Started {
+  readonly draft: string;
+  /** The saved version's backtest, when asked for, and which version it ran. */
+  readonly saved?: { id: string; version: number } | undefined;
+}
+
+/** Starts the draft's backtest, and the saved version's over the same window when asked. */
+function useStartBacktests(definition: { condition: unknown }, ruleId: string | undefined) {
+  const draftIntent = useIntentKey();
+  const savedIntent = useIntentKey();
+  return useMutation({
+    mutationFn: async ({ hours, saved }: { hours: string; saved: SavedVersion | undefined }) => {
+      const to = new Date();
+      const from = new Date(to.getTime() - Number(hours) * 3_600_000);
+      const post = (rule_definition: unknown, key: string) =>
+        api.post<Backtest>(
+          '/api/v1/rules/backtests',
+          {
+            rule_definition,
+            from: from.toISOString(),
+            to: to.toISOString(),
+            ...(ruleId ? { rule_id: ruleId } : {}),
+          },
+          { idempotencyKey: key },
+        );
+      const [draft, other] = await Promise.all([
+        post(definition, draftIntent.key()),
+        saved ? post(saved.definition, savedIntent.key()) : undefined,
+      ]);
+      draftIntent.reset();
+      savedIntent.reset();
+      return { draft: draft.id, saved: other && saved && { id: other.id, version: saved.version } };
+    },
+  });
+}
+
+/** Links to the batch jobs running the backtests. */
+function JobLinks({ started }: { started: Started }) {
+  return (
+    <>
+      Batch job <Link to={`/batch-jobs?q=${started.draft}`}>{started.draft}</Link>
+      {started.saved && (
+        <>
+          {' '}
+          (version {started.saved.version}:{' '}
+          <Link to={`/batch-jobs?q=${started.saved.id}`}>{started.saved.id}</Link>)
+        </>
+      )}
+    </>
+  );
+}
+
 /** Runs the current draft; disabled while the draft has problems. */
 export function BacktestPanel({
   definition,
   ruleId,
+  saved,
   invalid,
 }: {
-  definition: unknown;
+  definition: { condition: unknown };
   ruleId: string | undefined;
+  /** The version the draft edits, if it is stored. */
+  saved?: SavedVersion | undefined;
   invalid: boolean;
 }) {
   const [hours, setHours] = useState('168');
-  const [jobId, setJobId] = useState<string | undefined>(undefined);
-  const intent = useIntentKey();
-  const start = useMutation({
-    mutationFn: () => {
-      const to = new Date();
-      const from = new Date(to.getTime() - Number(hours) * 3_600_000);
-      return api.post<Backtest>(
-        '/api/v1/rules/backtests',
-        {
-          rule_definition: definition,
-          from: from.toISOString(),
-          to: to.toISOString(),
-          ...(ruleId ? { rule_id: ruleId } : {}),
-        },
-        { idempotencyKey: intent.key() },
-      );
-    },
-    onSuccess: (bt) => {
-      intent.reset();
-      setJobId(bt.id);
-    },
-  });
-  const bt = useBacktest(jobId);
+  const [started, setStarted] = useState<Started | undefined>(undefined);
+  const [compare, setCompare] = useState(true);
+  const edited = saved !== undefined && definitionChanged(definition.condition, saved.definition.condition);
+  const start = useStartBacktests(definition, ruleId);
+  const bt = useBacktest(started?.draft);
+  const other = useBacktest(started?.saved?.id);
   return (
     <Card isCompact data-tour-id="backtest-panel">
       <CardTitle component="h2">Backtest</CardTitle>
@@ -255,15 +305,30 @@ export function BacktestPanel({
               reason={invalid ? 'Fix the problems in the rule first.' : undefined}
               isLoading={start.isPending}
               onClick={() => {
-                start.mutate();
+                start.mutate(
+                  { hours, saved: edited && compare ? saved : undefined },
+                  { onSuccess: setStarted },
+                );
               }}
             >
               Run backtest
             </GuardedButton>
           </FlexItem>
-          {jobId && (
+          {edited && (
+            <FlexItem>
+              <Checkbox
+                id="backtest-compare"
+                label={`Also run version ${String(saved.version)} as saved, to compare`}
+                isChecked={compare}
+                onChange={(_e, checked) => {
+                  setCompare(checked);
+                }}
+              />
+            </FlexItem>
+          )}
+          {started && (
             <FlexItem className="pf-v6-u-font-size-sm">
-              Batch job <Link to={`/batch-jobs?q=${jobId}`}>{jobId}</Link>
+              <JobLinks started={started} />
             </FlexItem>
           )}
         </Flex>
@@ -277,7 +342,26 @@ export function BacktestPanel({
             {describeError(bt.error)}
           </Alert>
         )}
-        {bt.data && <BacktestResult bt={bt.data} />}
+        {bt.data && (
+          <BacktestResult
+            bt={bt.data}
+            comparison={
+              started?.saved && (
+                <BacktestCompare draft={bt.data} saved={other.data} version={started.saved.version} />
+              )
+            }
+          />
+        )}
+        {other.error && (
+          <Alert
+            variant="danger"
+            isInline
+            title="Could not read the saved version's backtest"
+            className="pf-v6-u-mt-sm"
+          >
+            {describeError(other.error)}
+          </Alert>
+        )}
       </CardBody>
     </Card>
   );

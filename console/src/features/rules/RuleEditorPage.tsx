@@ -42,7 +42,7 @@ import { humanize } from '../../components/StateLabel';
 import { api, ApiError, describeError } from '../../lib/api';
 import { useIntentKey } from '../../lib/idempotency';
 import { keys } from '../../lib/query';
-import { BacktestPanel } from './BacktestPanel';
+import { BacktestPanel, type SavedVersion } from './BacktestPanel';
 import { ConditionBuilder } from './ConditionBuilder';
 import { useLiveRules, useRule, useValidation } from './data';
 import { ACTIONS, lineOf, locate, segments, SEVERITIES, type Definition, type Issue } from './model';
@@ -580,6 +580,7 @@ function Editor({ rule }: { rule: Rule | undefined }) {
             <BacktestPanel
               definition={draft.rule_definition}
               ruleId={rule?.id}
+              saved={savedVersion(rule)}
               invalid={
                 validation.data === undefined || issues.some((i) => i.field.startsWith('rule_definition'))
               }
@@ -594,6 +595,11 @@ function Editor({ rule }: { rule: Rule | undefined }) {
       </PageSection>
     </>
   );
+}
+
+/** The stored version an edit starts from (none for a new rule). */
+function savedVersion(rule: Rule | undefined): SavedVersion | undefined {
+  return rule && { version: rule.version, definition: rule.rule_definition };
 }
 
 export default function RuleEditorPage() {

@@ -1,0 +1,132 @@
+import { render, screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { BacktestCompare } from './BacktestCompare';
+import { compareRows, definitionChanged } from './compare';
+import type { Backtest } from './types';
+
+function backtest(patch: Partial<Backtest>, labels: Partial<Backtest['labels']> = {}): Backtest {
+  return {
+    id: 'job_1',
+    status: 'succeeded',
+    from: '2026-11-01T00:00:00Z',
+    to: '2026-11-08T00:00:00Z',
+    processed: 1000,
+    total: 1000,
+    progress: 1,
+    error: null,
+    hits: 10,
+    hits_by_day: [],
+    examples: [],
+    labels: {
+      confirmed_fraud_hit: 4,
+      false_positive_hit: 4,
+      confirmed_fraud_missed: 2,
+      precision: 0.5,
+      recall: 4 / 6,
+      ...labels,
+    },
+    created_at: '2026-11-08T00:00:00Z',
+    completed_at: '2026-11-08T00:00:05Z',
+    ...patch,
+  };
+}
+
+describe('compareRows', () => {
+  it('when the draft hits fewer payments but keeps the fraud it caught, then fewer false positives and higher precision read as better', () => {
+    const saved = backtest({ hits: 10 });
+    const draft = backtest(
+      { hits: 6 },
+      {
+        confirmed_fraud_hit: 4,
+        false_positive_hit: 1,
+        confirmed_fraud_missed: 2,
+        precision: 0.8,
+        recall: 4 / 6,
+      },
+    );
+    expect(compareRows(draft, saved)).toEqual([
+      { measure: 'Would have hit', draft: '6', saved: '10', change: '\u22124', tone: 'neutral' },
+      { measure: 'Confirmed fraud caught', draft: '4', saved: '4', change: 'no change', tone: 'neutral' },
+      { measure: 'False positives hit', draft: '1', saved: '4', change: '\u22123', tone: 'better' },
+      { measure: 'Confirmed fraud missed', draft: '2', saved: '2', change: 'no change', tone: 'neutral' },
+      { measure: 'Precision', draft: '80.0 %', saved: '50.0 %', change: '+30.0 pts', tone: 'better' },
+      { measure: 'Recall', draft: '66.7 %', saved: '66.7 %', change: 'no change', tone: 'neutral' },
+    ]);
+  });
+
+  it('when the draft misses fraud the saved version caught, then that reads as worse', () => {
+    const saved = backtest({});
+    const draft = backtest({ hits: 7 }, { confirmed_fraud_hit: 2, confirmed_fraud_missed: 4, recall: 2 / 6 });
+    const rows = compareRows(draft, saved);
+    expect(rows.find((r) => r.measure === 'Confirmed fraud caught')).toMatchObject({
+      change: '\u22122',
+      tone: 'worse',
+    });
+    expect(rows.find((r) => r.measure === 'Confirmed fraud missed')).toMatchObject({
+      change: '+2',
+      tone: 'worse',
+    });
+    expect(rows.find((r) => r.measure === 'Recall')).toMatchObject({
+      change: '\u221233.3 pts',
+      tone: 'worse',
+    });
+  });
+
+  it('when either side has no labelled hits, then precision has no change to show', () => {
+    const saved = backtest({}, { precision: null });
+    expect(compareRows(backtest({}), saved).find((r) => r.measure === 'Precision')).toEqual({
+      measure: 'Precision',
+      draft: '50.0 %',
+      saved: '—',
+      change: '—',
+      tone: 'neutral',
+    });
+  });
+});
+
+describe('definitionChanged', () => {
+  it('when two conditions differ only in key order, then they are the same; a changed value is a change', () => {
+    const a = { all: [{ aggregate: 'count', window: '10m', group_by: 'payer_id', op: 'gte', value: 5 }] };
+    const b = { all: [{ value: 5, op: 'gte', group_by: 'payer_id', window: '10m', aggregate: 'count' }] };
+    expect(definitionChanged(a, b)).toBe(false);
+    expect(definitionChanged(a, { all: [{ ...a.all[0], value: 6 }] })).toBe(true);
+  });
+});
+
+describe('BacktestCompare', () => {
+  it('when both backtests finished, then a table shows each measure for the draft, the version and the change', () => {
+    render(<BacktestCompare draft={backtest({ hits: 6 })} saved={backtest({ hits: 10 })} version={3} />);
+    const table = screen.getByRole('table', { name: 'Backtest of this draft and of version 3' });
+    const row = within(table).getByRole('row', { name: /Would have hit/ });
+    expect(
+      within(row)
+        .getAllByRole('cell')
+        .map((c) => c.textContent),
+    ).toEqual(['Would have hit', '6', '10', '\u22124']);
+  });
+
+  it('when the version’s backtest is still running, then its progress shows instead of the table', () => {
+    render(
+      <BacktestCompare
+        draft={backtest({})}
+        saved={backtest({ status: 'running', processed: 250, progress: 0.25 })}
+        version={3}
+      />,
+    );
+    expect(screen.getByRole('region', { name: 'Compared with version 3' })).toBeTruthy();
+    expect(screen.getByText('250 of 1,000 payments')).toBeTruthy();
+    expect(screen.queryByRole('table')).toBeNull();
+  });
+
+  it('when the version’s backtest failed, then a warning says so with its error', () => {
+    render(
+      <BacktestCompare
+        draft={backtest({})}
+        saved={backtest({ status: 'failed', error: 'the rule no longer compiles' })}
+        version={2}
+      />,
+    );
+    expect(screen.getByText('the rule no longer compiles')).toBeTruthy();
+    expect(screen.getByText(/Compared with version 2: its backtest failed/)).toBeTruthy();
+  });
+});
