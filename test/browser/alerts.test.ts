@@ -103,4 +103,32 @@ describe('alerts', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('when a new alert is announced on a phone in dark mode, then the toast sits below the masthead and leaves it uncovered', async () => {
+    const { page, context, problems } = await openPage(browser, { viewport: 'phone', scheme: 'dark' });
+    const live = streamOpened(page);
+    await signIn(page, stack, 'operator', '/alerts');
+    await live;
+    await settled(page);
+    const payment = await authorizedPayment(stack, {
+      merchant_id: 'globex-travel',
+      payer_id: 'payer_0004',
+      amount: '4300.00',
+      currency: 'GBP',
+    });
+    await page.getByText(`New high alert on ${payment.id}`).waitFor({ timeout: 15_000 });
+    await shoot(page, 'flow-alert-toast-phone-dark');
+    const toast = await page.locator('.payflow-toasts').boundingBox();
+    const masthead = await page.locator('.pf-v6-c-masthead').boundingBox();
+    expect(toast).not.toBeNull();
+    expect(masthead).not.toBeNull();
+    if (toast && masthead) {
+      expect(overlaps(toast, masthead)).toBe(false);
+      expect(toast.y).toBeGreaterThanOrEqual(masthead.y + masthead.height);
+    }
+    // The queue below it takes the new alert in too.
+    await page.locator('main').getByRole('link', { name: payment.id }).first().waitFor({ timeout: 15_000 });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });
