@@ -1,11 +1,23 @@
 // The saved version's backtest beside the draft's, over the same window: how many more or fewer
 // payments the edit would hit, and what that does to the confirmed fraud caught, the false
 // positives hit, precision and recall.
-import { Alert, Label, Progress, ProgressMeasureLocation, ProgressSize } from '@patternfly/react-core';
+import {
+  Alert,
+  Flex,
+  FlexItem,
+  Label,
+  List,
+  ListItem,
+  Progress,
+  ProgressMeasureLocation,
+  ProgressSize,
+} from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
-import { formatCount } from '../../lib/format';
-import { compareRows, type CompareRow } from './compare';
-import type { Backtest } from './types';
+import { Link } from 'react-router';
+import { Timestamp } from '../../components/Timestamp';
+import { formatCount, formatMinor } from '../../lib/format';
+import { compareRows, exampleDiff, type CompareRow } from './compare';
+import type { Backtest, BacktestExample } from './types';
 
 const TONE_COLOR = { better: 'green', worse: 'red' } as const;
 
@@ -16,6 +28,50 @@ function Change({ row }: { row: CompareRow }) {
       <span className="payflow-tabular">{row.change}</span>
       <span className="pf-v6-screen-reader">{row.tone === 'better' ? ' (better)' : ' (worse)'}</span>
     </Label>
+  );
+}
+
+function OnlyOne({ title, examples }: { title: string; examples: readonly BacktestExample[] }) {
+  return (
+    <FlexItem className="payflow-backtest__only">
+      <h4 className="pf-v6-u-font-weight-bold">{title}</h4>
+      {examples.length === 0 ? (
+        <p className="pf-v6-u-text-color-subtle">None.</p>
+      ) : (
+        <List isPlain aria-label={title}>
+          {examples.map((e) => (
+            <ListItem key={e.payment_id}>
+              <Link to={`/payments/${e.payment_id}`} className="pf-v6-u-font-family-monospace">
+                {e.payment_id}
+              </Link>
+              <div className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle">
+                <Timestamp value={e.created_at} /> · {e.payer_id} · {formatMinor(e.amount_minor, e.currency)}
+              </div>
+            </ListItem>
+          ))}
+        </List>
+      )}
+    </FlexItem>
+  );
+}
+
+/** The payments one hits and the other does not, among the earliest hits both kept. */
+function OnlyLists({ draft, saved, version }: { draft: Backtest; saved: Backtest; version: number }) {
+  const diff = exampleDiff(draft, saved);
+  if (!diff) return null;
+  return (
+    <>
+      <Flex gap={{ default: 'gapLg' }} className="pf-v6-u-mt-md">
+        <OnlyOne title="Payments only this draft hits" examples={diff.onlyDraft} />
+        <OnlyOne title={`Payments only version ${String(version)} hits`} examples={diff.onlySaved} />
+      </Flex>
+      {diff.before && (
+        <p className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle">
+          Among the hits before <Timestamp value={diff.before} />: each backtest keeps its earliest{' '}
+          {formatCount(Math.max(draft.examples.length, saved.examples.length))} hits as examples.
+        </p>
+      )}
+    </>
   );
 }
 
@@ -90,6 +146,7 @@ export function BacktestCompare({
           ))}
         </Tbody>
       </Table>
+      <OnlyLists draft={draft} saved={saved} version={version} />
     </section>
   );
 }

@@ -1,8 +1,9 @@
 import { render, screen, within } from '@testing-library/react';
+import { MemoryRouter } from 'react-router';
 import { describe, expect, it } from 'vitest';
 import { BacktestCompare } from './BacktestCompare';
-import { compareRows, definitionChanged } from './compare';
-import type { Backtest } from './types';
+import { compareRows, definitionChanged, exampleDiff } from './compare';
+import type { Backtest, BacktestExample } from './types';
 
 function backtest(patch: Partial<Backtest>, labels: Partial<Backtest['labels']> = {}): Backtest {
   return {
@@ -84,6 +85,53 @@ describe('compareRows', () => {
   });
 });
 
+/** An example hit at minute m of the window. */
+function hit(id: string, m: number): BacktestExample {
+  return {
+    payment_id: id,
+    created_at: new Date(Date.UTC(2026, 10, 1, 0, m)).toISOString(),
+    merchant_id: 'acme-books',
+    payer_id: 'payer_1',
+    amount_minor: '1200',
+    currency: 'USD',
+    state: 'captured',
+    country: null,
+    card_fingerprint: null,
+    label: null,
+    values: {},
+    reasons: [],
+  };
+}
+
+describe('exampleDiff', () => {
+  it('when both backtests kept every hit, then the payments only one hits are exact', () => {
+    const draft = backtest({ hits: 2, examples: [hit('pay_a', 1), hit('pay_c', 3)] });
+    const saved = backtest({ hits: 3, examples: [hit('pay_a', 1), hit('pay_b', 2), hit('pay_d', 4)] });
+    expect(exampleDiff(draft, saved)).toEqual({
+      onlyDraft: [hit('pay_c', 3)],
+      onlySaved: [hit('pay_b', 2), hit('pay_d', 4)],
+      before: null,
+    });
+  });
+
+  it('when one kept only its earliest hits, then the comparison stops before its last example', () => {
+    // The saved version has more hits than examples: after minute 3 it may have hits not shown.
+    const draft = backtest({ hits: 2, examples: [hit('pay_a', 1), hit('pay_e', 5)] });
+    const saved = backtest({ hits: 40, examples: [hit('pay_b', 2), hit('pay_c', 3)] });
+    expect(exampleDiff(draft, saved)).toEqual({
+      onlyDraft: [hit('pay_a', 1)],
+      onlySaved: [hit('pay_b', 2)],
+      before: hit('pay_c', 3).created_at,
+    });
+  });
+
+  it('when a backtest has hits but kept no examples, then nothing is compared', () => {
+    expect(
+      exampleDiff(backtest({ hits: 3, examples: [] }), backtest({ hits: 0, examples: [] })),
+    ).toBeUndefined();
+  });
+});
+
 describe('definitionChanged', () => {
   it('when two conditions differ only in key order, then they are the same; a changed value is a change', () => {
     const a = { all: [{ aggregate: 'count', window: '10m', group_by: 'payer_id', op: 'gte', value: 5 }] };
@@ -103,6 +151,28 @@ describe('BacktestCompare', () => {
         .getAllByRole('cell')
         .map((c) => c.textContent),
     ).toEqual(['Would have hit', '6', '10', '\u22124']);
+  });
+
+  it('when the versions hit different payments, then each side lists the payments only it hits', () => {
+    render(
+      <MemoryRouter>
+        <BacktestCompare
+          draft={backtest({ hits: 1, examples: [hit('pay_new', 2)] })}
+          saved={backtest({ hits: 1, examples: [hit('pay_old', 1)] })}
+          version={3}
+        />
+      </MemoryRouter>,
+    );
+    const draft = screen.getByRole('list', { name: 'Payments only this draft hits' });
+    expect(within(draft).getByRole('link', { name: 'pay_new' }).getAttribute('href')).toBe(
+      '/payments/pay_new',
+    );
+    const saved = screen.getByRole('list', { name: 'Payments only version 3 hits' });
+    expect(
+      within(saved)
+        .getAllByRole('link')
+        .map((a) => a.textContent),
+    ).toEqual(['pay_old']);
   });
 
   it('when the version’s backtest is still running, then its progress shows instead of the table', () => {

@@ -1,7 +1,7 @@
 // A draft's backtest beside the saved version's over the same window: what changes in the hits
 // and in what they catch against the labelled alerts.
 import { formatCount, formatPercent } from '../../lib/format';
-import type { Backtest } from './types';
+import type { Backtest, BacktestExample } from './types';
 
 export interface CompareRow {
   readonly measure: string;
@@ -72,4 +72,40 @@ function canonical(value: unknown): unknown {
 /** Whether a draft's definition differs from the saved one (key order aside). */
 export function definitionChanged(draft: unknown, saved: unknown): boolean {
   return JSON.stringify(canonical(draft)) !== JSON.stringify(canonical(saved));
+}
+
+/** The earliest hits one backtest has and the other lacks, over the stretch where both lists are whole. */
+export interface ExampleDiff {
+  readonly onlyDraft: BacktestExample[];
+  readonly onlySaved: BacktestExample[];
+  /** Where the comparison stops (the first time a list may lack hits), or null: it covers every hit. */
+  readonly before: string | null;
+}
+
+/**
+ * Each backtest keeps its earliest hits as examples, in (created_at, id) order. Up to the first
+ * time at which one of the lists was cut short, both hold every hit, so there the payments one
+ * hits and the other does not are known exactly.
+ */
+export function exampleDiff(draft: Backtest, saved: Backtest): ExampleDiff | undefined {
+  // Each list is whole up to its last example when it was cut short (in whole milliseconds: a time
+  // at that millisecond may lie on either side of it), else whole.
+  const bounds = [draft, saved].map((b) => {
+    if (b.examples.length >= b.hits) return { ms: Infinity, at: null };
+    const last = b.examples[b.examples.length - 1];
+    return { ms: last ? Date.parse(last.created_at) : NaN, at: last?.created_at ?? null };
+  });
+  // A list cut short before its first example (none kept) compares nothing.
+  if (bounds.some((b) => Number.isNaN(b.ms))) return undefined;
+  const [cut] = bounds.sort((a, b) => Math.sign(a.ms - b.ms) || 0);
+  const limit = cut?.ms ?? Infinity;
+  const within = (b: Backtest) => b.examples.filter((e) => Date.parse(e.created_at) < limit);
+  const [d, s] = [within(draft), within(saved)];
+  const ids = (xs: readonly BacktestExample[]) => new Set(xs.map((e) => e.payment_id));
+  const [inDraft, inSaved] = [ids(d), ids(s)];
+  return {
+    onlyDraft: d.filter((e) => !inSaved.has(e.payment_id)),
+    onlySaved: s.filter((e) => !inDraft.has(e.payment_id)),
+    before: cut?.at ?? null,
+  };
 }
