@@ -87,6 +87,8 @@ export function BacktestCompare({
   version: number;
 }) {
   const title = `Compared with version ${String(version)}`;
+  // A draft's backtest that failed says so above; there is nothing to compare.
+  if (draft.status === 'failed' || draft.status === 'cancelled') return null;
   if (saved && (saved.status === 'failed' || saved.status === 'cancelled'))
     return (
       <Alert variant="warning" isInline title={`${title}: its backtest ${saved.status}`}>

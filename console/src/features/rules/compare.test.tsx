@@ -188,6 +188,13 @@ describe('BacktestCompare', () => {
     expect(screen.queryByRole('table')).toBeNull();
   });
 
+  it('when the draft’s own backtest failed, then nothing is compared', () => {
+    const { container } = render(
+      <BacktestCompare draft={backtest({ status: 'failed' })} saved={backtest({})} version={2} />,
+    );
+    expect(container.textContent).toBe('');
+  });
+
   it('when the version’s backtest failed, then a warning says so with its error', () => {
     render(
       <BacktestCompare
