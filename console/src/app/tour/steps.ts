@@ -178,7 +178,7 @@ export const TOUR_STEPS: readonly TourStep[] = [
     id: 'rule-backtest',
     title: 'Backtest before you trust it',
     body: () =>
-      'Operators run the draft over stored payments of the last day, week or month: hits per day, examples with the values the rule saw, and precision and recall against alerts people resolved.',
+      'Operators run the draft over stored payments of the last day, week or month: hits per day, examples with the values the rule saw, and precision and recall against alerts people resolved. Change the condition and the saved version runs beside the draft, with the payments only one of them hits.',
     target: 'backtest-panel',
     path: (t) => (t.ruleId ? `/rules/${t.ruleId}/edit` : '/rules/new'),
   },
