@@ -140,6 +140,10 @@ describe('the local demo in a browser', () => {
     await mail.getByText(email).waitFor();
     await mail.locator('a[href*="verify-email"]').click();
     await mail.waitForURL(/\/login\?verified=1/);
+    // The page fills in the demo administrator's sign-in once it knows it; typing before that
+    // lands could be cut into by it, so the newcomer types over it once it is there.
+    await mail.getByText("The demo administrator's sign-in is filled in").waitFor();
+    await expect.poll(() => mail.locator('#login-email').inputValue()).not.toBe('');
     await mail.locator('#login-email').fill(email);
     await mail.locator('#login-password').fill('a long newcomer password');
     await mail.getByRole('button', { name: 'Sign in' }).click();
