@@ -1,5 +1,5 @@
 // Working an alert that a rule raised from a real payment: acknowledge, then resolve.
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launch, openPage, settled, shoot, signIn, streamOpened } from './support/browser.ts';
 import {
@@ -42,22 +42,30 @@ afterAll(async () => {
   await stack.close();
 });
 
+/**
+ * An operator on the alerts page with the live stream open; a large payment then raises a high
+ * alert, which is announced while they are there (notifications are on).
+ */
+async function alertWhileOnAlerts(page: Page, payer: string, amount: string): Promise<{ id: string }> {
+  const live = streamOpened(page);
+  await signIn(page, stack, 'operator', '/alerts');
+  await live;
+  await settled(page);
+  const payment = await authorizedPayment(stack, {
+    merchant_id: 'globex-travel',
+    payer_id: payer,
+    amount,
+    currency: 'GBP',
+  });
+  await page.getByText(`New high alert on ${payment.id}`).waitFor({ timeout: 15_000 });
+  return payment;
+}
+
 describe('alerts', () => {
   it('when an operator acknowledges and resolves an alert raised by a rule, then both are recorded and audited', async () => {
     const { page, context, problems } = await openPage(browser);
-    const live = streamOpened(page);
-    await signIn(page, stack, 'operator', '/alerts');
-    await live;
-    await settled(page);
-    const payment = await authorizedPayment(stack, {
-      merchant_id: 'globex-travel',
-      payer_id: 'payer_0003',
-      amount: '4200.00',
-      currency: 'GBP',
-    });
+    const payment = await alertWhileOnAlerts(page, 'payer_0003', '4200.00');
     const alert = await alertOf(stack, payment.id);
-    // The new high alert is announced while the operator is on the page (notifications are on).
-    await page.getByText(`New high alert on ${payment.id}`).waitFor({ timeout: 15_000 });
     await shoot(page, 'flow-alert-toast');
     // It covers neither the masthead nor the page's commands at the top (on a desktop it rises
     // from the bottom right).
@@ -106,17 +114,7 @@ describe('alerts', () => {
 
   it('when a new alert is announced on a phone in dark mode, then the toast sits below the masthead and leaves it uncovered', async () => {
     const { page, context, problems } = await openPage(browser, { viewport: 'phone', scheme: 'dark' });
-    const live = streamOpened(page);
-    await signIn(page, stack, 'operator', '/alerts');
-    await live;
-    await settled(page);
-    const payment = await authorizedPayment(stack, {
-      merchant_id: 'globex-travel',
-      payer_id: 'payer_0004',
-      amount: '4300.00',
-      currency: 'GBP',
-    });
-    await page.getByText(`New high alert on ${payment.id}`).waitFor({ timeout: 15_000 });
+    const payment = await alertWhileOnAlerts(page, 'payer_0004', '4300.00');
     await shoot(page, 'flow-alert-toast-phone-dark');
     const toast = await page.locator('.payflow-toasts').boundingBox();
     const masthead = await page.locator('.pf-v6-c-masthead').boundingBox();
