@@ -22,7 +22,7 @@ import {
 } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { useMutation } from '@tanstack/react-query';
-import { useState, type ReactNode } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { GuardedButton } from '../../components/Guarded';
 import { Timestamp } from '../../components/Timestamp';
@@ -211,31 +211,44 @@ interface Started {
   readonly saved?: { id: string; version: number } | undefined;
 }
 
-/** Starts the draft's backtest, and the saved version's over the same window when asked. */
+/** One press of Run backtest: what it asked for and the window it fixed. */
+interface Intent {
+  readonly asked: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+/**
+ * Starts the draft's backtest, and the saved version's over the same window when asked. A retry of
+ * the same request (one of the two failed) sends the same bodies under the same keys, window
+ * included, so the one that went through is replayed rather than refused as a changed request.
+ */
 function useStartBacktests(definition: { condition: unknown }, ruleId: string | undefined) {
   const draftIntent = useIntentKey();
   const savedIntent = useIntentKey();
+  const intent = useRef<Intent | undefined>(undefined);
   return useMutation({
     mutationFn: async ({ hours, saved }: { hours: string; saved: SavedVersion | undefined }) => {
-      const to = new Date();
-      const from = new Date(to.getTime() - Number(hours) * 3_600_000);
+      const asked = JSON.stringify([hours, definition, saved ?? null, ruleId ?? null]);
+      if (intent.current?.asked !== asked) {
+        draftIntent.reset();
+        savedIntent.reset();
+        const to = new Date();
+        const from = new Date(to.getTime() - Number(hours) * 3_600_000);
+        intent.current = { asked, from: from.toISOString(), to: to.toISOString() };
+      }
+      const { from, to } = intent.current;
       const post = (rule_definition: unknown, key: string) =>
         api.post<Backtest>(
           '/api/v1/rules/backtests',
-          {
-            rule_definition,
-            from: from.toISOString(),
-            to: to.toISOString(),
-            ...(ruleId ? { rule_id: ruleId } : {}),
-          },
+          { rule_definition, from, to, ...(ruleId ? { rule_id: ruleId } : {}) },
           { idempotencyKey: key },
         );
       const [draft, other] = await Promise.all([
         post(definition, draftIntent.key()),
         saved ? post(saved.definition, savedIntent.key()) : undefined,
       ]);
-      draftIntent.reset();
-      savedIntent.reset();
+      intent.current = undefined;
       return { draft: draft.id, saved: other && saved && { id: other.id, version: saved.version } };
     },
   });
