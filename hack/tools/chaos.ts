@@ -42,7 +42,8 @@ twice) it injects the faults at seeded random moments of the fault window:
   postgres-restart  crash-restart the stack's PostgreSQL (a server process SIGKILLed; the
                     server drops every connection, recovers and takes connections again).
                     Only a server on loopback whose data directory is in a folder the test
-                    environment or the local demo made; anything else is refused (exit 2).
+                    environment or the local demo made, with synchronous_commit on (else a
+                    crash loses acknowledged commits); anything else is refused (exit 2).
   latency           add latency to the workers' PostgreSQL connections (through the tool's TCP
                     proxy on 127.0.0.1)                                            --latency MS
   drop              reset every worker connection to PostgreSQL at once             --drops N

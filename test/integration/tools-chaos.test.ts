@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../../hack/testenv/index.ts';
 import { startPostgres, type PostgresInstance } from '../../hack/testenv/postgres.ts';
@@ -22,7 +23,8 @@ describe('payflow chaos against the test environment', () => {
   const pgDir = mkdtempSync(join(tmpdir(), 'payflow-testenv-chaos-'));
 
   beforeAll(async () => {
-    pgi = await startPostgres(pgDir);
+    // Durable: with synchronous_commit off a crash-restart loses the commits acknowledged last.
+    pgi = await startPostgres(pgDir, { durable: true });
     databaseUrl = await createDatabase(pgi.url, 'chaos');
     api = await startToolsApi(databaseUrl, env.redis.url);
     stackEnv = {
@@ -153,6 +155,22 @@ describe('payflow chaos against the test environment', () => {
     });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("DATABASE_URL points at 10.20.30.40, which is not this machine's loopback");
+  });
+
+  it('when the database acknowledges commits before they are durable, then postgres-restart is refused (exit 2)', async () => {
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    try {
+      await admin.query('alter database chaos set synchronous_commit = off');
+      const run = await runPayflow(['chaos', '--faults', 'postgres-restart'], stackEnv);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(
+        'postgres-restart: the server (or this database) has synchronous_commit=off',
+      );
+    } finally {
+      await admin.query('alter database chaos reset synchronous_commit');
+      await admin.end();
+    }
   });
 
   it('when a service is unreachable, then it exits 3 naming the service', async () => {

@@ -89,6 +89,18 @@ export interface PostgresTarget {
 }
 
 /**
+ * With commits acknowledged before their WAL is flushed, a crash-restart loses the last ones: the
+ * acknowledged-writes check would then count the server's setting against the product.
+ */
+async function assertDurableCommits(client: pg.Client): Promise<void> {
+  const r = await client.query<{ s: string }>('select current_setting($1) as s', ['synchronous_commit']);
+  if (r.rows[0]?.s === 'off')
+    throw new Refused(
+      'postgres-restart: the server (or this database) has synchronous_commit=off, so a crash-restart loses the commits it acknowledged last and the run would count them against the product; run against a durable server or leave postgres-restart out',
+    );
+}
+
+/**
  * Checks that the stack's PostgreSQL may be crash-restarted; returns what identifies it, or
  * throws Refused saying why not.
  */
@@ -113,6 +125,7 @@ export async function restartablePostgres(
       throw new Refused(
         `postgres-restart: the server's data directory ${dataDirectory} is not in a folder the test environment or the demo made (${folders.join(', ')}); refusing to restart it`,
       );
+    await assertDurableCommits(client);
     const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid ?? 0;
     const cmdline = `/proc/${String(pid)}/cmdline`;
     if (!existsSync(cmdline) || !readFileSync(cmdline, 'utf8').includes('postgres'))
