@@ -4,6 +4,7 @@
 // recounts the same; bad windows are problems naming the field; empty windows are zeros.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '@payflow/api/domain';
+import { countPaymentsCreated } from '@payflow/api/payments';
 import { applyBatch, type ApplyContext } from '../../worker/src/apply.ts';
 import { startPaymentsApi, type PaymentsHarness } from './payments-support.ts';
 import { event } from './worker-support.ts';
@@ -245,6 +246,54 @@ describe('dashboard statistics against real PostgreSQL', () => {
     expect({ stats: await stats(), latency: await latency() }).toEqual(kept);
     const after = await overview('window=30d');
     expect({ ...after, generated_at: '', window: {} }).toEqual({ ...before, generated_at: '', window: {} });
+  });
+
+  it('when payments are spread over hours, minutes and seconds, then the payments created in any range, counted from the statistics, are the count of the payments themselves', async () => {
+    const db = t.api.deps.pool;
+    // 300 payments over two days ending an hour ago, at random milliseconds (a fixed seed).
+    let seed = 7;
+    const random = (): number => {
+      seed = (seed * 48_271) % 2_147_483_647;
+      return seed / 2_147_483_647;
+    };
+    const end = Date.now() - 3600_000;
+    const times = Array.from({ length: 300 }, () => new Date(end - Math.floor(random() * 2 * 86400_000)));
+    await db.query(
+      `insert into payments (id, created_at, merchant_id, payer_id, amount_minor, currency, current_state)
+       select 'pay_spread_' || i, t, 'merchant_stats', 'payer_spread', 100, 'USD', 'pending'
+         from unnest($1::timestamptz[]) with ordinality u(t, i)`,
+      [times],
+    );
+    const exact = async (from: Date, to: Date): Promise<bigint> =>
+      (
+        await db.query<{ n: bigint }>(
+          'select count(*) as n from payments where created_at >= $1 and created_at < $2',
+          [from, to],
+        )
+      ).rows[0]?.n ?? -1n;
+    const at = (ms: number): Date => new Date(end - ms);
+    const ranges: [Date, Date][] = [
+      [at(3 * 86400_000), new Date()], // all of them, and the file's others
+      [at(2 * 86400_000), at(0)],
+      [at(86400_000 + 1234), at(3600_000 - 5678)], // hours, 5 and 1 minutes, and seconds at both edges
+      [at(7_200_000 + 30_000), at(7_200_000 - 30_000)], // under a minute's width, across a minute
+      [at(600_500), at(600_499)], // one millisecond
+      [at(1000), at(1000)], // empty
+      [at(0), at(86400_000)], // reversed: nothing
+    ];
+    for (let i = 0; i < 40; i++) {
+      const a = Math.floor(random() * 2 * 86400_000);
+      const b = Math.floor(random() * 2 * 86400_000);
+      ranges.push([at(Math.max(a, b)), at(Math.min(a, b))]);
+    }
+    let nonEmpty = 0;
+    for (const [from, to] of ranges) {
+      const n = await countPaymentsCreated(db, from, to);
+      expect(n, `${from.toISOString()} → ${to.toISOString()}`).toBe(await exact(from, to));
+      if (n > 0n) nonEmpty++;
+    }
+    expect(nonEmpty).toBeGreaterThan(40);
+    await db.query("delete from payments where payer_id = 'payer_spread'");
   });
 
   it('when a payment is deleted, then it leaves the counts', async () => {

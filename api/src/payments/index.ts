@@ -22,3 +22,5 @@ export {
   type Queryable,
   type TransitionInput,
 } from './store.ts';
+// How many payments were created in a range, from the write-time statistics (batch job totals).
+export { countPaymentsCreated } from '../stats/queries.ts';

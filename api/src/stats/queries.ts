@@ -3,7 +3,7 @@
 import type pg from 'pg';
 import { PAYMENT_STATES, type PaymentState } from '../domain/states.ts';
 import { FAILED_STATES, IN_FLIGHT_STATES, SUCCEEDED_STATES } from './outcomes.ts';
-import { tiling, type StatsWindow } from './windows.ts';
+import { statsTiling, tiling, type StatsWindow } from './windows.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
@@ -104,6 +104,39 @@ export async function readFinalLatency(
     values: [runs.map((r) => r.bucketSeconds), runs.map((r) => r.from), runs.map((r) => r.to)],
   });
   return rows.map((r) => ({ bucket: r.latency_bucket, payments: Number(r.payments) }));
+}
+
+/**
+ * How many payments were created in [from, to), exactly: the statistics' counts (every state
+ * summed) for the window's whole hours, 5 and 1 minutes, and the payments themselves for the
+ * seconds at its edges that no grain covers. A month of payments is then a few hundred rows
+ * rather than a count over every payment (what a batch job's progress total would cost); the
+ * counts are the triggers', kept in the writers' transactions, so they agree with count(*) in
+ * any snapshot (stats.test.ts compares them).
+ */
+export async function countPaymentsCreated(db: Queryable, from: Date, to: Date): Promise<bigint> {
+  const { runs, rest } = statsTiling(from, to);
+  const { rows } = await db.query<{ n: bigint }>({
+    name: 'stats_payments_created',
+    text: `select coalesce((select sum(f.n)
+                              from unnest($1::integer[], $2::timestamptz[], $3::timestamptz[]) r(grain, lo, hi)
+                             cross join lateral (
+                               select ${sumOf(PAYMENT_STATES)} as n from payment_stats x
+                                where x.bucket_seconds = r.grain and x.bucket >= r.lo and x.bucket < r.hi
+                               offset 0) f), 0)::int8
+                + (select count(*) from unnest($4::timestamptz[], $5::timestamptz[]) e(lo, hi)
+                    cross join lateral (
+                      select 1 from payments p where p.created_at >= e.lo and p.created_at < e.hi offset 0) c)
+                as n`,
+    values: [
+      runs.map((r) => r.bucketSeconds),
+      runs.map((r) => r.from),
+      runs.map((r) => r.to),
+      rest.map((r) => r.from),
+      rest.map((r) => r.to),
+    ],
+  });
+  return rows[0]?.n ?? 0n;
 }
 
 /** Unresolved alerts per status and severity (index-only on alerts_unresolved). */

@@ -132,6 +132,24 @@ export function tiling(w: StatsWindow): GrainRange[] {
   );
 }
 
+/**
+ * [from, to) as the whole hours, 5 and 1 minutes the payment statistics keep (never days: only the
+ * histogram has those), and the seconds before its first whole minute and after its last, which
+ * no grain covers: `rest`, empty ranges left out.
+ */
+export function statsTiling(from: Date, to: Date): { runs: GrainRange[]; rest: { from: Date; to: Date }[] } {
+  const a = from.getTime();
+  const b = to.getTime();
+  const lo = ceilTo(a, 60);
+  const hi = floorTo(b, 60);
+  if (lo >= hi) return { runs: [], rest: a < b ? [{ from, to }] : [] };
+  const rest = [
+    { from, to: new Date(lo) },
+    { from: new Date(hi), to },
+  ].filter((r) => r.from < r.to);
+  return { runs: tile(lo, hi, [3600, 300, 60]), rest };
+}
+
 /** The start of every bucket of the window, in order. */
 export function bucketStarts(w: StatsWindow): Date[] {
   const size = w.bucketSeconds * 1000;
