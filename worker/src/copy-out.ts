@@ -20,6 +20,17 @@ const COPY_DONE = 0x63; // 'c'
 export const uint32 = (b: Buffer, o: number): number =>
   (((b[o] ?? 0) << 24) | ((b[o + 1] ?? 0) << 16) | ((b[o + 2] ?? 0) << 8) | (b[o + 3] ?? 0)) >>> 0;
 
+/**
+ * How many bytes of the chunk complete the CopyData message begun in `rest`; undefined when it is
+ * another message, or the chunk does not complete it (those are joined whole, as before).
+ */
+function completing(rest: Buffer, chunk: Buffer): number | undefined {
+  const head = rest.length >= 5 ? rest : Buffer.concat([rest, chunk.subarray(0, 5 - rest.length)]);
+  if (head.length < 5 || head[0] !== COPY_DATA) return undefined;
+  const take = 1 + uint32(head, 1) - rest.length;
+  return take <= chunk.length ? take : undefined;
+}
+
 const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(JSON.stringify(err)));
 
 class CopyOut {
@@ -56,9 +67,21 @@ class CopyOut {
 
   /** Messages in the chunk (and what was left of the last), up to CopyDone or an error. */
   private read(chunk: Buffer): void {
-    const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
-    this.rest = null;
+    let buf = chunk;
     let o = 0;
+    const rest = this.rest;
+    this.rest = null;
+    if (rest) {
+      // The row begun in the last chunk is completed on its own: copying only its bytes, where
+      // joining the tail to the whole chunk copied every chunk once more (and made garbage).
+      const take = completing(rest, chunk);
+      if (take === undefined) buf = Buffer.concat([rest, chunk]);
+      else {
+        const row = Buffer.concat([rest, chunk.subarray(0, take)]);
+        this.deliver(row, 5, row.length);
+        o = take;
+      }
+    }
     while (o + 5 <= buf.length) {
       const code = buf[o];
       const end = o + 1 + uint32(buf, o + 1);
