@@ -30,6 +30,7 @@ import { api, describeError } from '../../lib/api';
 import { formatCount, formatMinor, formatPercent } from '../../lib/format';
 import { useIntentKey } from '../../lib/idempotency';
 import { BacktestCompare } from './BacktestCompare';
+import { HitsByDay, type SavedDays } from './HitsByDay';
 import { definitionChanged } from './compare';
 import { useBacktest } from './data';
 import type { Backtest } from './types';
@@ -39,36 +40,6 @@ const WINDOWS = [
   ['168', 'Last 7 days'],
   ['720', 'Last 30 days'],
 ] as const;
-
-function HitsByDay({ days }: { days: Backtest['hits_by_day'] }) {
-  if (days.length === 0) return <p className="pf-v6-u-text-color-subtle">No hits on any day.</p>;
-  const max = Math.max(1, ...days.map((d) => d.hits));
-  return (
-    <Table aria-label="Hits per day" variant="compact" role="table">
-      <Thead>
-        <Tr>
-          <Th>Day (UTC)</Th>
-          <Th>Hits</Th>
-        </Tr>
-      </Thead>
-      <Tbody>
-        {days.map((d) => (
-          <Tr key={d.day}>
-            <Td dataLabel="Day (UTC)" className="payflow-tabular">
-              {d.day}
-            </Td>
-            <Td dataLabel="Hits">
-              <div className="payflow-daybar">
-                <span className="payflow-daybar__bar" style={{ width: `${String((d.hits / max) * 100)}%` }} />
-                <span className="payflow-tabular">{formatCount(d.hits)}</span>
-              </div>
-            </Td>
-          </Tr>
-        ))}
-      </Tbody>
-    </Table>
-  );
-}
 
 function LabelCell({ label }: { label: string | null }) {
   if (label === 'confirmed_fraud') return <Label color="red">Confirmed fraud</Label>;
@@ -122,8 +93,19 @@ function Examples({ bt }: { bt: Backtest }) {
   );
 }
 
-/** A backtest's progress and findings; `comparison`, if any, shows below its figures. */
-export function BacktestResult({ bt, comparison }: { bt: Backtest; comparison?: ReactNode }) {
+/**
+ * A backtest's progress and findings; `comparison`, if any, shows below its figures, and
+ * `savedDays` beside its hits per day.
+ */
+export function BacktestResult({
+  bt,
+  comparison,
+  savedDays,
+}: {
+  bt: Backtest;
+  comparison?: ReactNode;
+  savedDays?: SavedDays | undefined;
+}) {
   const running = bt.status === 'pending' || bt.status === 'running';
   const l = bt.labels;
   const labelled = l.confirmed_fraud_hit + l.false_positive_hit + l.confirmed_fraud_missed;
@@ -189,7 +171,7 @@ export function BacktestResult({ bt, comparison }: { bt: Backtest; comparison?: 
         className="payflow-backtest__tables"
       >
         <FlexItem className="payflow-backtest__days">
-          <HitsByDay days={bt.hits_by_day} />
+          <HitsByDay days={bt.hits_by_day} saved={savedDays} />
         </FlexItem>
         <FlexItem grow={{ default: 'grow' }} className="payflow-backtest__examples">
           <Examples bt={bt} />
@@ -252,6 +234,16 @@ function useStartBacktests(definition: { condition: unknown }, ruleId: string | 
       return { draft: draft.id, saved: other && saved && { id: other.id, version: saved.version } };
     },
   });
+}
+
+/** The saved version's hits per day, once both backtests have finished. */
+function savedDaysOf(
+  started: Started | undefined,
+  draft: Backtest | undefined,
+  saved: Backtest | undefined,
+): SavedDays | undefined {
+  if (!started?.saved || draft?.status !== 'succeeded' || saved?.status !== 'succeeded') return undefined;
+  return { version: started.saved.version, days: saved.hits_by_day };
 }
 
 /** Links to the batch jobs running the backtests. */
@@ -358,6 +350,7 @@ export function BacktestPanel({
         {bt.data && (
           <BacktestResult
             bt={bt.data}
+            savedDays={savedDaysOf(started, bt.data, other.data)}
             comparison={
               started?.saved && (
                 <BacktestCompare draft={bt.data} saved={other.data} version={started.saved.version} />
