@@ -169,6 +169,10 @@ describe('automation: rules', () => {
     await page.reload();
     await page.getByRole('tab', { name: 'Shadow compare' }).waitFor();
     await expect.poll(() => page.getByTestId('shadow-hits').textContent(), { timeout: 15_000 }).toBe('2');
+    // The rule is minutes old: the comparison counts from its creation, and says so.
+    await expect(page.getByTestId('shadow-since').textContent()).resolves.toMatch(
+      /^Counted from .+, when this rule was created\.$/,
+    );
     expect(Number(await page.getByTestId('live-hits').textContent())).toBeGreaterThanOrEqual(3);
     expect(Number(await page.getByTestId('only-live').textContent())).toBeGreaterThanOrEqual(1);
     await page
@@ -228,6 +232,15 @@ describe('automation: rules', () => {
     const onlySaved = page.getByRole('list', { name: 'Payments only version 3 hits' });
     await expect(onlySaved.getByRole('link').count()).resolves.toBe(savedHits - draftHits);
     await compared.locator('..').getByText('None.').waitFor();
+    // Per day, both: the draft's column adds up to its hits, version 3's to its.
+    const days = page.getByRole('table', { name: 'Hits per day, this draft and version 3' });
+    const dayCells = await days
+      .getByRole('row')
+      .evaluateAll((trs) =>
+        trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => Number(td.textContent))),
+      );
+    expect(dayCells.reduce((n, r) => n + (r[1] ?? 0), 0)).toBe(draftHits);
+    expect(dayCells.reduce((n, r) => n + (r[2] ?? 0), 0)).toBe(savedHits);
     await shoot(page, 'flow-rule-backtest-compare');
     const { rows } = await stack.db.query<{ action: string }>(
       "select action from audit_log where resource_type = 'rule' and resource_id = $1 order by chain_seq",

@@ -324,6 +324,72 @@ describe('rule lifecycle API against real PostgreSQL and Redis', () => {
     expect(back.body.rule_definition.condition).toMatchObject({ value: 10 });
   });
 
+  it('when either condition is edited, then the comparison starts at that version: earlier hits were another rule’s; other edits keep it going', async () => {
+    const live = await create('live-edited', {
+      rule_definition: { ...velocity, condition: { ...velocity.condition, value: 10 } },
+    });
+    const shadow = await create('shadow-edited', {
+      rule_definition: { ...velocity, mode: 'shadow' },
+      shadow_of: live.id,
+    });
+    const hit = async (ruleId: string, paymentId: string, minutesAgo: number) =>
+      t.api.deps.pool.query(
+        `insert into rule_hits (rule_id, payment_id, mode, action, acted, reasons, matched_at)
+         values ($1, $2, 'shadow', 'alert', false, '[]'::jsonb, now() - make_interval(mins => $3))`,
+        [ruleId, paymentId, minutesAgo],
+      );
+    interface Cmp {
+      since: string;
+      since_version: { rule_id: string; version: number } | null;
+      totals: { shadow: number; live: number };
+    }
+    const compare = async (): Promise<Cmp> => {
+      const res = await t.call<Cmp>('GET', `/api/v1/rules/${shadow.id}/shadow?hours=24`, { role: 'viewer' });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body;
+    };
+    // Both rules were made a moment ago: the comparison starts at the later one, the shadow's v1.
+    const first = await compare();
+    expect(first.since_version).toEqual({ rule_id: shadow.id, version: 1 });
+    // Backdated to a day ago, the window's length sets the start instead.
+    await t.api.deps.pool.query(
+      "update rule_versions set created_at = now() - interval '30 hours' where rule_id = any($1::text[])",
+      [[live.id, shadow.id]],
+    );
+    await hit(shadow.id, 'pay_before_edit', 60);
+    const untouched = await compare();
+    expect(untouched.since_version).toBeNull();
+    expect(untouched.totals.shadow).toBe(1);
+    const put = async (id: string, patch: Record<string, unknown>) => {
+      const got = await t.call<RuleBody>('GET', `/api/v1/rules/${id}`, { role: 'viewer' });
+      const res = await t.call<RuleBody>('PUT', `/api/v1/rules/${id}`, {
+        ...admin,
+        body: { ...got.body, ...patch, reason: 'tune' },
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body;
+    };
+    // A new description is the same rule: the comparison goes on from the window start.
+    await put(shadow.id, { description: 'reworded' });
+    expect((await compare()).since_version).toBeNull();
+    // A new threshold is another rule: its version 3 starts the comparison; the hour-old hit is gone.
+    const edited = await put(shadow.id, {
+      rule_definition: { ...velocity, mode: 'shadow', condition: { ...velocity.condition, value: 6 } },
+    });
+    expect(edited.version).toBe(3);
+    await hit(shadow.id, 'pay_after_edit', 0);
+    const after = await compare();
+    expect(after.since_version).toEqual({ rule_id: shadow.id, version: 3 });
+    expect(after.totals.shadow).toBe(1);
+    // The live rule's edit starts it too, when it is the later.
+    const liveEdited = await put(live.id, {
+      rule_definition: { ...velocity, condition: { ...velocity.condition, value: 9 } },
+    });
+    const later = await compare();
+    expect(later.since_version).toEqual({ rule_id: live.id, version: liveEdited.version });
+    expect(Date.parse(later.since)).toBeGreaterThanOrEqual(Date.parse(after.since));
+  });
+
   it('when a shadow rule shadows nothing, then it is compared with every live rule and promotion switches it to enforce', async () => {
     const solo = await create('solo-shadow', { rule_definition: { ...velocity, mode: 'shadow' } });
     const cmp = await t.call<{ compared_with: string; live_rule: unknown }>(

@@ -663,6 +663,11 @@ export interface ShadowCompare {
   compared_with: 'rule' | 'live_rules';
   live_rule: { id: string; name: string; version: number } | null;
   since: string;
+  /**
+   * The rule version `since` is the start of: when this rule (or the live rule it shadows) began
+   * to evaluate as it does now. Null when the window's length sets `since`.
+   */
+  since_version: SinceVersion | null;
   until: string;
   bucket: 'hour' | 'day';
   buckets: ShadowBucket[];
@@ -673,11 +678,6 @@ export interface ShadowCompare {
   only_live: ShadowHit[];
 }
 
-/**
- * Hits of a shadow rule beside the live side over the same traffic: the same period (the last
- * `hours`, from when the rule last entered shadow mode at the earliest) and the same payments,
- * counted once per payment, bucketed by hour (up to two days) or day.
- */
 async function liveOf(pool: pg.Pool, rule: Rule): Promise<Rule | null> {
   if (rule.shadow_of === null) return null;
   return findRule(pool, rule.shadow_of).catch((err: unknown) => {
@@ -686,18 +686,52 @@ async function liveOf(pool: pg.Pool, rule: Rule): Promise<Rule | null> {
   });
 }
 
-async function shadowWindow(pool: pg.Pool, id: string, hours: number): Promise<{ since: Date; until: Date }> {
-  const { rows } = await pool.query<{ since: Date; until: Date }>(
-    `select greatest(now() - make_interval(hours => $2),
-                     coalesce((select min(v.created_at) from rule_versions v
-                                where v.rule_id = $1 and v.mode = 'shadow'
-                                  and v.version > coalesce((select max(o.version) from rule_versions o
-                                                             where o.rule_id = $1 and o.mode <> 'shadow'), 0)),
-                              now() - make_interval(hours => $2))) as since,
-            now() as until`,
-    [id, hours],
+/** The version from which a rule has evaluated as it does now (its mode and condition unchanged). */
+export interface SinceVersion {
+  rule_id: string;
+  version: number;
+}
+
+interface ShadowWindow {
+  since: Date;
+  until: Date;
+  /** The version whose start is `since`; null when the window's length is. */
+  sinceVersion: SinceVersion | null;
+}
+
+/**
+ * The comparison's period: the last `hours`, but no earlier than the first of each rule's current
+ * run of versions with its present mode and condition. Hits from before an edit of either
+ * condition (or before the shadow rule entered shadow mode) were made by another rule than the
+ * one compared; other edits (description, severity, …) keep the run going.
+ */
+async function shadowWindow(pool: pg.Pool, ids: readonly string[], hours: number): Promise<ShadowWindow> {
+  const { rows } = await pool.query<{ rule_id: string | null; version: number | null; at: Date; now: Date }>(
+    `with cur as (
+       select distinct on (v.rule_id) v.rule_id, v.mode, v.definition as c
+         from rule_versions v where v.rule_id = any($1::text[]) order by v.rule_id, v.version desc
+     ), run as (
+       select cur.rule_id,
+              coalesce((select max(o.version) from rule_versions o
+                         where o.rule_id = cur.rule_id
+                           and (o.mode <> cur.mode or o.definition <> cur.c)), 0) as after
+         from cur
+     ), starts as (
+       select f.rule_id, f.version, f.created_at as at
+         from run cross join lateral (
+           select x.rule_id, x.version, x.created_at from rule_versions x
+            where x.rule_id = run.rule_id and x.version > run.after order by x.version limit 1) f
+       union all
+       select null, null, now() - make_interval(hours => $2)
+     )
+     select rule_id, version, at, now() as now from starts order by at desc, version is null limit 1`,
+    [ids, hours],
   );
-  return rows[0] ?? { since: new Date(Date.now() - hours * 3_600_000), until: new Date() };
+  const r = rows[0];
+  if (!r) return { since: new Date(Date.now() - hours * 3_600_000), until: new Date(), sinceVersion: null };
+  const sinceVersion =
+    r.rule_id !== null && r.version !== null ? { rule_id: r.rule_id, version: r.version } : null;
+  return { since: r.at, until: r.now, sinceVersion };
 }
 
 async function liveIdsOf(pool: pg.Pool, id: string, live: Rule | null): Promise<string[]> {
@@ -711,12 +745,17 @@ async function liveIdsOf(pool: pg.Pool, id: string, live: Rule | null): Promise<
 
 const iso = (h: ShadowHit): ShadowHit => ({ ...h, matched_at: new Date(h.matched_at).toISOString() });
 
+/**
+ * Hits of a shadow rule beside the live side over the same traffic: the same period (the last
+ * `hours`, from when both began to evaluate as they do now at the earliest: shadowWindow) and
+ * the same payments, counted once per payment, bucketed by hour (up to two days) or day.
+ */
 export async function shadowCompare(pool: pg.Pool, id: string, hours: number): Promise<ShadowCompare> {
   const rule = await findRule(pool, id);
   const live = await liveOf(pool, rule);
-  const window = await shadowWindow(pool, id, hours);
   const bucket = hours <= 48 ? 'hour' : 'day';
   const liveIds = await liveIdsOf(pool, id, live);
+  const window = await shadowWindow(pool, live ? [id, live.id] : [id], hours);
   const { rows } = await pool.query<{
     buckets: { start: string; shadow: number; live: number; both: number }[];
     totals: ShadowCompare['totals'];
@@ -760,6 +799,7 @@ export async function shadowCompare(pool: pg.Pool, id: string, hours: number): P
     compared_with: live !== null ? 'rule' : 'live_rules',
     live_rule: live && { id: live.id, name: live.name, version: live.version },
     since: window.since.toISOString(),
+    since_version: window.sinceVersion,
     until: window.until.toISOString(),
     bucket,
     buckets: r.buckets.map((b) => ({ ...b, start: new Date(b.start).toISOString() })),

@@ -216,6 +216,12 @@ const shadowSchema = z
     compared_with: z.enum(['rule', 'live_rules']),
     live_rule: z.object({ id: z.string(), name: z.string(), version: z.number() }).nullable(),
     since: z.string(),
+    since_version: z
+      .object({ rule_id: z.string(), version: z.number() })
+      .nullable()
+      .describe(
+        'The rule version whose start is `since`: when this rule, or the live rule it shadows, began to evaluate as it does now (mode and condition). Null when the window length sets `since`.',
+      ),
     until: z.string(),
     bucket: z.enum(['hour', 'day']),
     buckets: z.array(shadowBucket),

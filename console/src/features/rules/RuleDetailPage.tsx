@@ -254,6 +254,32 @@ function HitList({ title, hits }: { title: string; hits: ShadowCompare['only_sha
   );
 }
 
+/** Why the comparison starts later than the window: a version of either rule changed what it evaluates. */
+function SinceNote({ cmp }: { cmp: ShadowCompare }) {
+  const v = cmp.since_version;
+  if (!v) return null;
+  const which =
+    v.rule_id === cmp.rule_id ? (
+      'this rule'
+    ) : (
+      <>
+        the live rule <Link to={`/rules/${v.rule_id}`}>{cmp.live_rule?.name ?? v.rule_id}</Link>
+      </>
+    );
+  return (
+    <p className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle pf-v6-u-mb-sm" data-testid="shadow-since">
+      Counted from <Timestamp value={cmp.since} />,{' '}
+      {v.version === 1 ? (
+        <>when {which} was created.</>
+      ) : (
+        <>
+          when version {v.version} of {which} took effect: earlier hits came from another condition or mode.
+        </>
+      )}
+    </p>
+  );
+}
+
 function ShadowPanel({ rule }: { rule: Rule }) {
   const [hours, setHours] = useState(24);
   const q = useShadow(rule.id, hours, true);
@@ -316,10 +342,10 @@ function ShadowPanel({ rule }: { rule: Rule }) {
                 </DescriptionListGroup>
               ))}
             </DescriptionList>
+            <SinceNote cmp={cmp} />
             {cmp.totals.shadow + cmp.totals.live === 0 ? (
               <p className="pf-v6-u-text-color-subtle">
-                No hits on either side since <Timestamp value={cmp.since} /> (the later of the window start
-                and when the rule last entered shadow mode).
+                No hits on either side since <Timestamp value={cmp.since} />.
               </p>
             ) : (
               <Bars cmp={cmp} />

@@ -98,6 +98,8 @@ export interface ShadowCompare {
   compared_with: 'rule' | 'live_rules';
   live_rule: { id: string; name: string; version: number } | null;
   since: string;
+  /** The version whose start is `since` (this rule's or the live rule's); null: the window's length. */
+  since_version: { rule_id: string; version: number } | null;
   until: string;
   bucket: 'hour' | 'day';
   buckets: { start: string; shadow: number; live: number; both: number }[];
