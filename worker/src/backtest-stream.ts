@@ -365,7 +365,7 @@ class GroupRows {
 
   clear(): void {
     this.n = 0;
-    this.currencies.length = 0;
+    if (this.currencies.length > 0) this.currencies.length = 0;
     if (this.big.size > 0) this.big.clear();
     for (const d of this.distinct) d.length = 0;
   }
@@ -523,7 +523,8 @@ class SliceEvaluator {
       if (f64(rows.ts, i) < this.fromUs) continue;
       this.out.processed++;
       this.row = i;
-      const hit = this.plan.test(i32(rows.bits, i), this.valueAt, this.present, rows.exactAmount(i));
+      const amount = rows.big.size === 0 ? f64(rows.amount, i) : rows.exactAmount(i);
+      const hit = this.plan.test(i32(rows.bits, i), this.valueAt, this.present, amount);
       this.tally(i, hit);
     }
     rows.clear();
@@ -541,8 +542,11 @@ class SliceEvaluator {
 
   private tally(i: number, hit: boolean): void {
     const { out, rows } = this;
-    const id = this.opts.labels.size > 0 || hit ? rows.id(i) : '';
-    const label = this.opts.labels.get(id);
+    const { labels } = this.opts;
+    // A payment that is neither hit nor possibly labelled needs nothing more (most of them).
+    if (!hit && labels.size === 0) return;
+    const id = rows.id(i);
+    const label = labels.get(id);
     if (!hit) {
       if (label === true) out.fn++;
       return;
