@@ -727,8 +727,9 @@ async function shadowWindow(pool: pg.Pool, ids: readonly string[], hours: number
      select rule_id, version, at, now() as now from starts order by at desc, version is null limit 1`,
     [ids, hours],
   );
+  // The window's own start is always among the candidates: there is always a row.
   const r = rows[0];
-  if (!r) return { since: new Date(Date.now() - hours * 3_600_000), until: new Date(), sinceVersion: null };
+  if (!r) throw new Error('shadow window returned no row');
   const sinceVersion =
     r.rule_id !== null && r.version !== null ? { rule_id: r.rule_id, version: r.version } : null;
   return { since: r.at, until: r.now, sinceVersion };

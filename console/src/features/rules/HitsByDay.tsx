@@ -20,7 +20,7 @@ export function dayRows(
   const byDay = new Map<string, { draft: number; saved: number }>();
   for (const d of draft) byDay.set(d.day, { draft: d.hits, saved: 0 });
   for (const d of saved ?? []) byDay.set(d.day, { draft: byDay.get(d.day)?.draft ?? 0, saved: d.hits });
-  return [...byDay].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([day, n]) => ({ day, ...n }));
+  return [...byDay].sort(([a], [b]) => a.localeCompare(b)).map(([day, n]) => ({ day, ...n }));
 }
 
 function DayBar({ hits, max, saved }: { hits: number; max: number; saved?: boolean }) {
