@@ -212,7 +212,9 @@ describe('worker: payment events from SQS applied exactly once in effect', () =>
 
   it('when rules are enabled, then enforce rules alert once per payment and flag, and shadow rules only record hits', async () => {
     const queues = await createTestQueues(client);
-    const pays = await insertPayments(db, 3, { payer: () => 'payer_rules' });
+    // At one instant: each payment's window then holds all three (ids made a millisecond apart
+    // gave the first a count of 1, and no alert).
+    const pays = await insertPayments(db, 3, { payer: () => 'payer_rules', createdAt: new Date() });
     const rule = async (name: string, action: string, mode: string, definition: unknown): Promise<string> => {
       const id = newId('rul');
       await db.query(

@@ -113,7 +113,8 @@ export async function queueCounts(
 export async function insertPayments(
   db: pg.Pool,
   n: number,
-  opts: { payer?: (i: number) => string } = {},
+  /** `createdAt`: one instant for all of them (else each id's own time, which may differ by a ms). */
+  opts: { payer?: (i: number) => string; createdAt?: Date } = {},
 ): Promise<string[]> {
   const ids = Array.from({ length: n }, () => newId('pay'));
   for (let i = 0; i < ids.length; i += 500) {
@@ -124,7 +125,7 @@ export async function insertPayments(
          from unnest($1::text[], $2::timestamptz[], $3::text[]) as t(id, created_at, payer)`,
       [
         part,
-        part.map((id) => new Date(idTimestamp(id))),
+        part.map((id) => opts.createdAt ?? new Date(idTimestamp(id))),
         part.map((_, j) => opts.payer?.(i + j) ?? `payer_${String((i + j) % 50)}`),
       ],
     );
