@@ -430,3 +430,90 @@ describe('rules evaluated in PostgreSQL beside the worker evaluator, and backtes
     },
   );
 });
+
+describe('a streamed backtest names its hits by id after the stream', () => {
+  let db: ReturnType<typeof createPool>;
+  const at = new Date(Date.now() - 3_600_000);
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    db = createPool({ url: await migratedDatabase('rbt_ties'), max: 2 });
+    // One payer: two payments minutes before, then five at one instant, alike but for amount and
+    // currency (and id), and one of another payer at that instant.
+    const rows: [string, Date, string, number, string][] = [
+      ['early1', new Date(at.getTime() - 300_000), 'payer_tie', 500, 'USD'],
+      ['early2', new Date(at.getTime() - 200_000), 'payer_tie', 500, 'USD'],
+      ['small', at, 'payer_tie', 500, 'USD'],
+      ['mid', at, 'payer_tie', 5000, 'USD'],
+      ['large1', at, 'payer_tie', 60_000, 'USD'],
+      ['large2', at, 'payer_tie', 60_000, 'USD'],
+      ['euro', at, 'payer_tie', 60_000, 'EUR'],
+      ['other', at, 'payer_other', 60_000, 'USD'],
+    ];
+    for (const [name, created, payer, amount, currency] of rows) {
+      ids[name] = newId('pay');
+      await db.query(
+        `insert into payments (id, created_at, merchant_id, payer_id, amount_minor, currency, current_state)
+         values ($1, $2, 'mer_1', $3, $4, $5, 'captured')`,
+        [ids[name], created, payer, amount, currency],
+      );
+    }
+  });
+  afterAll(async () => {
+    await db.end();
+  });
+
+  async function stream(expr: Expr, keep: number): Promise<{ hits: number; first: string[]; all: string[] }> {
+    const client = await db.connect();
+    try {
+      const plan = streamPlan(client, expr);
+      if (!plan) throw new Error('not streamed');
+      const range = { from: new Date(at.getTime() - 86_400_000), to: new Date() };
+      const r = await streamSlice(client, plan, sliceAt(plan, range, [], 0), {
+        labels: new Map(),
+        keep,
+        all: true,
+      });
+      const kept = await streamSlice(client, plan, sliceAt(plan, range, [], 0), { labels: new Map(), keep });
+      expect(kept.hits).toBe(r.hits);
+      return { hits: r.hits, first: kept.first.map((h) => h.id), all: [...(r.all ?? [])].sort() };
+    } finally {
+      client.release();
+    }
+  }
+  const named = (...names: string[]) => names.map((n) => ids[n] ?? '').sort();
+
+  it('when payments of one payer at one instant differ in a leaf, then exactly the hits among them are named, the earliest cut by id', async () => {
+    const rule: Expr = {
+      all: [
+        { aggregate: 'count', window: '10m', group_by: 'payer_id', op: 'gte', value: 3 },
+        { field: 'amount_minor', op: 'gt', value: 1000 },
+      ],
+    };
+    const r = await stream(rule, 2);
+    expect(r.all).toEqual(named('mid', 'large1', 'large2', 'euro'));
+    expect(r.hits).toBe(4);
+    // Four hits at one instant: the two with the smallest ids are the earliest.
+    expect(r.first).toEqual(named('mid', 'large1', 'large2', 'euro').slice(0, 2));
+  });
+
+  it('when a sum tells them apart by amount and currency, then the hits are those in the currency whose sum passed', async () => {
+    const rule: Expr = {
+      all: [
+        {
+          aggregate: 'sum',
+          field: 'amount_minor',
+          window: '10m',
+          group_by: 'payer_id',
+          op: 'gt',
+          value: 100_000,
+        },
+        { field: 'amount_minor', op: 'gt', value: 1000 },
+      ],
+    };
+    const r = await stream(rule, 20);
+    // USD at the instant: 500 + 500 + 500 + 5,000 + 60,000 + 60,000 = 126,500; EUR: 60,000.
+    expect(r.all).toEqual(named('mid', 'large1', 'large2'));
+    expect(r.first).toEqual(named('mid', 'large1', 'large2'));
+  });
+});

@@ -278,13 +278,35 @@ export function isoMicros(us: number): string {
 
 const usOf = (d: Date): number => d.getTime() * 1000;
 
-function copySql(client: pg.ClientBase, plan: StreamPlan, s: StreamSlice): string {
+/** The leaves' bits as one SQL int4. */
+const maskSql = (plan: StreamPlan): string =>
+  plan.leaves.map((l, i) => `(case when ${l} then ${String(1 << i)} else 0 end)`).join(' | ');
+
+/** A payment's label as SQL: 1 confirmed fraud, 2 false positive, 0 none. */
+function labelSql(client: pg.ClientBase, labels: ReadonlyMap<string, boolean>): string {
+  const of = (fraud: boolean) => [...labels].filter(([, f]) => f === fraud).map(([id]) => id);
+  const arms = [
+    [of(true), 1],
+    [of(false), 2],
+  ] as const;
+  const when = arms
+    .filter(([ids]) => ids.length > 0)
+    .map(([ids, code]) => `when p.id = any(${literal(client, ids)}::text[]) then ${String(code)}`);
+  return `(case ${when.join(' ')} else 0 end)`;
+}
+
+function copySql(
+  client: pg.ClientBase,
+  plan: StreamPlan,
+  s: StreamSlice,
+  labels: StreamOptions['labels'],
+): string {
   const g = `p.${plan.groupBy}`;
-  const cols = ['p.created_at', 'p.id', g];
+  const cols = ['p.created_at', g];
   if (plan.needsAmounts) cols.push('p.amount_minor', 'p.currency');
   for (const c of plan.distinctColumns) cols.push(`p.${c}`);
-  if (plan.leaves.length > 0)
-    cols.push(plan.leaves.map((l, i) => `(case when ${l} then ${String(1 << i)} else 0 end)`).join(' | '));
+  if (plan.leaves.length > 0) cols.push(maskSql(plan));
+  if (labels.size > 0) cols.push(labelSql(client, labels));
   const since = isoMicros(usOf(s.from) - plan.lookbackSeconds * 1_000_000);
   const where = [
     `p.created_at >= ${client.escapeLiteral(since)}::timestamptz`,
@@ -319,10 +341,11 @@ class GroupRows {
   amount = new Float64Array(1024);
   currency = new Int32Array(1024);
   bits = new Int32Array(1024);
-  /** Each row's id: where it lies in the buffer it arrived in (kept until the group is evaluated). */
-  readonly idIn: Buffer[] = [];
-  idAt = new Int32Array(1024);
-  idLength = new Int32Array(1024);
+  /** 1: confirmed fraud, 2: false positive, 0: no label. */
+  label = new Int32Array(1024);
+  /** The group value's bytes; length -1: the payments without one. */
+  group = Buffer.alloc(256);
+  groupLength = -1;
   /** The group's currencies. */
   readonly currencies: number[] = [];
   readonly distinct: (string | null)[][];
@@ -334,14 +357,11 @@ class GroupRows {
     this.distinct = Array.from({ length: distinctColumns }, () => []);
   }
 
-  /** A new row with its time and id; returns its index. */
-  add(buf: Buffer, ts: number, idStart: number, idLength: number): number {
+  /** A new row with its time; returns its index. */
+  add(buf: Buffer, ts: number): number {
     if (this.n === this.ts.length) this.grow();
     const i = this.n++;
     this.ts[i] = int64(buf, ts);
-    this.idIn[i] = buf;
-    this.idAt[i] = idStart;
-    this.idLength[i] = idLength;
     return i;
   }
 
@@ -358,12 +378,28 @@ class GroupRows {
     return this.big.get(i) ?? f64(this.amount, i);
   }
 
-  id(i: number): string {
-    const start = i32(this.idAt, i);
-    return this.idIn[i]?.toString('latin1', start, start + i32(this.idLength, i)) ?? '';
+  /** The group value as text; null for the payments without one. */
+  groupText(): string | null {
+    return this.groupLength < 0 ? null : this.group.toString('utf8', 0, this.groupLength);
   }
 
-  clear(): void {
+  /** Starts the next group (its value's bytes, or none) with no rows. */
+  enter(buf: Buffer, start: number, length: number): void {
+    this.clear();
+    if (length > this.group.length) this.group = Buffer.alloc(length * 2);
+    if (length > 0) buf.copy(this.group, 0, start, start + length);
+    this.groupLength = length;
+  }
+
+  /** Whether bytes [start, start + length) of buf are this group's value (length -1: none). */
+  is(buf: Buffer, start: number, length: number): boolean {
+    if (length !== this.groupLength) return false;
+    const { group } = this;
+    for (let k = 0; k < length; k++) if (buf[start + k] !== group[k]) return false;
+    return true;
+  }
+
+  private clear(): void {
     this.n = 0;
     if (this.currencies.length > 0) this.currencies.length = 0;
     if (this.big.size > 0) this.big.clear();
@@ -375,8 +411,7 @@ class GroupRows {
     this.amount = twice(this.amount);
     this.currency = twice(this.currency);
     this.bits = twice(this.bits);
-    this.idAt = twice(this.idAt);
-    this.idLength = twice(this.idLength);
+    this.label = twice(this.label);
   }
 }
 
@@ -492,10 +527,37 @@ export interface StreamOptions {
   readonly all?: boolean;
 }
 
+/**
+ * A hit as the stream saw it, before its id is known: its group value and time, and what the rule
+ * read of it (the bits, and the amount and currency when a sum reads them).
+ */
+interface StreamedHit {
+  readonly group: string | null;
+  readonly us: number;
+  readonly bits: number;
+  readonly amount: AggValue;
+  readonly currency: number;
+  readonly aggs: Record<string, string>;
+}
+
+/** Streamed hits by time, keeping every one up to the time of the keep-th (ties at it included). */
+function keepByTime(list: StreamedHit[], hit: StreamedHit, keep: number): void {
+  let k = list.length;
+  while (k > 0 && hit.us < usAt(list, k - 1)) k--;
+  list.splice(k, 0, hit);
+  const cut = usAt(list, keep - 1);
+  while (list.length > keep && usAt(list, list.length - 1) > cut) list.pop();
+}
+
+/** The time of hit k of the list; past its end, later than any. */
+const usAt = (list: readonly StreamedHit[], k: number): number => list[k]?.us ?? Infinity;
+
 /** The rule over one slice's rows, as they arrive: per group, aggregates, then each payment. */
 class SliceEvaluator {
   readonly out: StreamSliceResult = { processed: 0, hits: 0, days: {}, tp: 0, fp: 0, fn: 0, first: [] };
   readonly rows: GroupRows;
+  /** The earliest hits (every hit when all are asked for), their ids still to be found. */
+  readonly streamed: StreamedHit[] = [];
   present = false;
   private readonly values: AggValue[][];
   private readonly fromUs: number;
@@ -512,10 +574,9 @@ class SliceEvaluator {
     this.rows = new GroupRows(plan.distinctColumns.length);
     this.values = plan.aggregates.map(() => []);
     this.fromUs = usOf(from) - PG_EPOCH_US;
-    if (opts.all) this.out.all = [];
   }
 
-  /** Evaluates the group's payments created in the range, and clears it. */
+  /** Evaluates the group's payments created in the range. */
   flush(): void {
     const { rows } = this;
     if (this.present) this.aggregate();
@@ -525,9 +586,9 @@ class SliceEvaluator {
       this.row = i;
       const amount = rows.big.size === 0 ? f64(rows.amount, i) : rows.exactAmount(i);
       const hit = this.plan.test(i32(rows.bits, i), this.valueAt, this.present, amount);
-      this.tally(i, hit);
+      if (hit) this.tally(i, amount);
+      else if (i32(rows.label, i) === 1) this.out.fn++;
     }
-    rows.clear();
   }
 
   private aggregate(): void {
@@ -540,41 +601,33 @@ class SliceEvaluator {
     });
   }
 
-  private tally(i: number, hit: boolean): void {
-    const { out, rows } = this;
-    const { labels } = this.opts;
-    // A payment that is neither hit nor possibly labelled needs nothing more (most of them).
-    if (!hit && labels.size === 0) return;
-    const id = rows.id(i);
-    const label = labels.get(id);
-    if (!hit) {
-      if (label === true) out.fn++;
-      return;
-    }
+  private tally(i: number, amount: AggValue): void {
+    const { out, rows, streamed } = this;
     out.hits++;
-    if (label === true) out.tp++;
-    if (label === false) out.fp++;
+    const label = i32(rows.label, i);
+    if (label === 1) out.tp++;
+    if (label === 2) out.fp++;
     const us = f64(rows.ts, i) + PG_EPOCH_US;
     const name = this.dayName(Math.floor(us / DAY_US));
     out.days[name] = (out.days[name] ?? 0) + 1;
-    out.all?.push(id);
-    if (this.earlyEnough(us, id)) this.keep(i, { id, us, label });
+    const { keep, all } = this.opts;
+    if (all) streamed.push(this.streamedHit(i, us, amount));
+    else if (us <= usAt(streamed, keep - 1)) keepByTime(streamed, this.streamedHit(i, us, amount), keep);
   }
 
-  /** Whether a hit is among the earliest `keep` so far. */
-  private earlyEnough(us: number, id: string): boolean {
-    const { first } = this.out;
-    const worst = first[first.length - 1];
-    if (first.length < this.opts.keep || !worst) return true;
-    return us < worst.us || (us === worst.us && id < worst.id);
-  }
-
-  private keep(i: number, hit: { id: string; us: number; label: boolean | undefined }): void {
+  private streamedHit(i: number, us: number, amount: AggValue): StreamedHit {
+    const { rows } = this;
     const aggs: Record<string, string> = {};
     if (this.present)
       this.plan.aggregates.forEach((a, j) => (aggs[a.column] = String(this.values[j]?.[i] ?? 0)));
-    const label = hit.label === undefined ? null : hit.label ? 'confirmed_fraud' : 'false_positive';
-    keepEarliest(this.out.first, { id: hit.id, us: hit.us, label, aggs }, this.opts.keep);
+    return {
+      group: rows.groupText(),
+      us,
+      bits: i32(rows.bits, i),
+      amount,
+      currency: i32(rows.currency, i),
+      aggs,
+    };
   }
 
   private dayName(day: number): string {
@@ -617,22 +670,36 @@ class Tuple {
   }
 }
 
+/** The columns of a streamed row, in the order copySql selects them. */
+interface Layout {
+  readonly fields: number;
+  readonly distinctAt: number;
+  /** -1: not sent. */
+  readonly maskAt: number;
+  readonly labelAt: number;
+}
+
+function layoutOf(plan: StreamPlan, labelled: boolean): Layout {
+  const distinctAt = 2 + (plan.needsAmounts ? 2 : 0);
+  let fields = distinctAt + plan.distinctColumns.length;
+  const maskAt = plan.leaves.length > 0 ? fields++ : -1;
+  const labelAt = labelled ? fields++ : -1;
+  return { fields, distinctAt, maskAt, labelAt };
+}
+
 /** Reads COPY rows into groups and evaluates each group when the next one starts. */
 class SliceReader {
-  private group = Buffer.alloc(256);
-  /** -2: none yet; -1: payments without a group value. */
-  private groupLength = -2;
   private header = true;
   private readonly tuple: Tuple;
-  private readonly distinctAt: number;
+  private readonly layout: Layout;
   private readonly plan: StreamPlan;
   private readonly ev: SliceEvaluator;
 
-  constructor(plan: StreamPlan, ev: SliceEvaluator) {
+  constructor(plan: StreamPlan, ev: SliceEvaluator, labelled: boolean) {
     this.plan = plan;
     this.ev = ev;
-    this.distinctAt = 3 + (plan.needsAmounts ? 2 : 0);
-    this.tuple = new Tuple(this.distinctAt + plan.distinctColumns.length + (plan.leaves.length > 0 ? 1 : 0));
+    this.layout = layoutOf(plan, labelled);
+    this.tuple = new Tuple(this.layout.fields);
   }
 
   /** One CopyData payload: the file header first, then tuples. */
@@ -652,31 +719,114 @@ class SliceReader {
   }
 
   private row(buf: Buffer): void {
-    const { start, len, fields } = this.tuple;
+    const { start, len } = this.tuple;
     const { rows } = this.ev;
-    this.enterGroup(buf, i32(start, 2), i32(len, 2));
-    const i = rows.add(buf, i32(start, 0), i32(start, 1), i32(len, 1));
-    if (this.plan.needsAmounts) rows.amountAt(buf, i, i32(start, 3), i32(start, 4));
+    const { distinctAt, maskAt, labelAt } = this.layout;
+    this.enterGroup(buf, i32(start, 1), i32(len, 1));
+    const i = rows.add(buf, i32(start, 0));
+    if (this.plan.needsAmounts) rows.amountAt(buf, i, i32(start, 2), i32(start, 3));
     for (let k = 0; k < this.plan.distinctColumns.length; k++) {
-      const f = this.distinctAt + k;
-      const s = i32(start, f);
-      const l = i32(len, f);
+      const s = i32(start, distinctAt + k);
+      const l = i32(len, distinctAt + k);
       rows.distinct[k]?.push(l < 0 ? null : buf.toString('utf8', s, s + l));
     }
-    rows.bits[i] = this.plan.leaves.length > 0 ? int32(buf, i32(start, fields - 1)) : 0;
+    rows.bits[i] = maskAt < 0 ? 0 : int32(buf, i32(start, maskAt));
+    rows.label[i] = labelAt < 0 ? 0 : int32(buf, i32(start, labelAt));
   }
 
   /** A row of another group value (or none after some) evaluates the last group first. */
   private enterGroup(buf: Buffer, gs: number, gl: number): void {
-    let same = gl === this.groupLength;
-    for (let k = 0; same && k < gl; k++) same = buf[gs + k] === this.group[k];
-    if (same) return;
+    const { rows } = this.ev;
+    if (rows.is(buf, gs, gl)) return;
     this.ev.flush();
-    if (gl > this.group.length) this.group = Buffer.alloc(gl * 2);
-    if (gl > 0) buf.copy(this.group, 0, gs, gs + gl);
-    this.groupLength = gl;
+    rows.enter(buf, gs, gl);
     this.ev.present = gl > 0;
   }
+}
+
+/**
+ * The ids of streamed hits, read again by group value and time (from the key's index). Payments
+ * of one group at one instant are told apart by what the rule read of them: those alike are hits
+ * alike. Should one have changed since it was streamed (a field a leaf reads), the payments left
+ * at that instant take the hits left, in id order.
+ */
+async function resolveHits(
+  client: pg.ClientBase,
+  plan: StreamPlan,
+  hits: readonly StreamedHit[],
+  labels: ReadonlyMap<string, boolean>,
+): Promise<StreamHit[]> {
+  if (hits.length === 0) return [];
+  const keyOf = (group: string | null, us: number) => `${String(us)} ${group ?? ''}`;
+  const byKey = new Map<string, StreamedHit[]>();
+  for (const h of hits) {
+    const k = keyOf(h.group, h.us);
+    const list = byKey.get(k);
+    if (list) list.push(h);
+    else byKey.set(k, [h]);
+  }
+  const keys = [...byKey.values()].map((list) => list[0]).filter((h) => h !== undefined);
+  const g = `p.${plan.groupBy}`;
+  const { rows } = await client.query<{
+    i: string;
+    id: string;
+    bits: number;
+    amount: string;
+    currency: string;
+  }>(
+    `select k.i, p.id, ${plan.leaves.length > 0 ? maskSql(plan) : '0'} as bits,
+            p.amount_minor::text as amount, p.currency::text as currency
+       from unnest($1::text[], $2::timestamptz[]) with ordinality k(g, t, i)
+       join payments p on p.created_at = k.t and (${g} = k.g or (k.g is null and ${g} is null))
+      order by k.i, p.id`,
+    [keys.map((h) => h.group), keys.map((h) => isoMicros(h.us))],
+  );
+  const out: StreamHit[] = [];
+  const found = new Map<number, typeof rows>();
+  for (const r of rows) {
+    const list = found.get(Number(r.i)) ?? [];
+    list.push(r);
+    found.set(Number(r.i), list);
+  }
+  keys.forEach((first, k) => {
+    const want = byKey.get(keyOf(first.group, first.us)) ?? [];
+    const ids = matchIds(plan, want, found.get(k + 1) ?? []);
+    want.forEach((h, j) => {
+      const id = ids[j];
+      if (id === undefined) return;
+      const l = labels.get(id);
+      out.push({
+        id,
+        us: h.us,
+        label: l === undefined ? null : l ? 'confirmed_fraud' : 'false_positive',
+        aggs: h.aggs,
+      });
+    });
+  });
+  return out.sort((a, b) => a.us - b.us || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+const currencyCode = (c: string): number =>
+  c.charCodeAt(0) * 65_536 + c.charCodeAt(1) * 256 + c.charCodeAt(2);
+
+/** For each streamed hit at one instant, the id of a payment there alike (undefined: none left). */
+function matchIds(
+  plan: StreamPlan,
+  want: readonly StreamedHit[],
+  found: readonly { id: string; bits: number; amount: string; currency: string }[],
+): (string | undefined)[] {
+  const taken = new Set<number>();
+  const alike = (h: StreamedHit, r: (typeof found)[number]) =>
+    r.bits === h.bits &&
+    (!plan.needsAmounts || (eq(bound(r.amount), h.amount) && currencyCode(r.currency) === h.currency));
+  const pick = (test: (r: (typeof found)[number]) => boolean): string | undefined => {
+    const at = found.findIndex((r, k) => !taken.has(k) && test(r));
+    if (at < 0) return undefined;
+    taken.add(at);
+    return found[at]?.id;
+  };
+  const ids = want.map((h) => pick((r) => alike(h, r)));
+  return ids.map((id) => id ?? pick(() => true));
 }
 
 /** Reads one slice and evaluates the rule on its payments created in [from, to). */
@@ -687,12 +837,20 @@ export async function streamSlice(
   opts: StreamOptions,
 ): Promise<StreamSliceResult> {
   const ev = new SliceEvaluator(plan, slice.from, opts);
-  const reader = new SliceReader(plan, ev);
-  await copyOut(client, copySql(client, plan, slice), (buf, start, end) => {
-    reader.data(buf, start, end);
-  });
-  ev.flush();
-  return ev.out;
+  const reader = new SliceReader(plan, ev, opts.labels.size > 0);
+  // A plain scan in key order: compiling it (JIT) costs more than it saves.
+  await client.query('set jit = off');
+  try {
+    await copyOut(client, copySql(client, plan, slice, opts.labels), (buf, start, end) => {
+      reader.data(buf, start, end);
+    });
+    ev.flush();
+    const hits = await resolveHits(client, plan, ev.streamed, opts.labels);
+    const out = { ...ev.out, first: hits.slice(0, opts.keep) };
+    return opts.all ? { ...out, all: hits.map((h) => h.id) } : out;
+  } finally {
+    await client.query('reset jit').catch(() => undefined);
+  }
 }
 
 /**
