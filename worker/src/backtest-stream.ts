@@ -640,57 +640,28 @@ class SliceEvaluator {
   }
 }
 
-/** Field positions of one COPY tuple. */
-class Tuple {
-  readonly start: Int32Array;
-  readonly len: Int32Array;
-  readonly fields: number;
-
-  constructor(fields: number) {
-    this.fields = fields;
-    this.start = new Int32Array(fields);
-    this.len = new Int32Array(fields);
-  }
-
-  /** Reads the tuple at o; returns the offset after it, or -1 at the trailer. */
-  read(buf: Buffer, o: number, end: number): number {
-    const count = (byte(buf, o) << 8) | byte(buf, o + 1);
-    if (count === 0xffff) return -1;
-    if (count !== this.fields)
-      throw new Error(`backtest stream: ${String(count)} fields, expected ${String(this.fields)}`);
-    let p = o + 2;
-    for (let f = 0; f < this.fields; f++) {
-      const l = int32(buf, p);
-      this.start[f] = p + 4;
-      this.len[f] = l;
-      p += 4 + Math.max(l, 0);
-    }
-    if (p > end) throw new Error('backtest stream: a row runs past its message');
-    return p;
-  }
-}
-
 /** The columns of a streamed row, in the order copySql selects them. */
 interface Layout {
   readonly fields: number;
-  readonly distinctAt: number;
-  /** -1: not sent. */
-  readonly maskAt: number;
-  readonly labelAt: number;
+  /** The leaves' bits are sent (the rule has leaves), and the labels (there are some). */
+  readonly mask: boolean;
+  readonly label: boolean;
 }
 
 function layoutOf(plan: StreamPlan, labelled: boolean): Layout {
-  const distinctAt = 2 + (plan.needsAmounts ? 2 : 0);
-  let fields = distinctAt + plan.distinctColumns.length;
-  const maskAt = plan.leaves.length > 0 ? fields++ : -1;
-  const labelAt = labelled ? fields++ : -1;
-  return { fields, distinctAt, maskAt, labelAt };
+  const mask = plan.leaves.length > 0;
+  const fields =
+    2 + (plan.needsAmounts ? 2 : 0) + plan.distinctColumns.length + (mask ? 1 : 0) + (labelled ? 1 : 0);
+  return { fields, mask, label: labelled };
 }
 
-/** Reads COPY rows into groups and evaluates each group when the next one starts. */
+/**
+ * Reads COPY rows into groups and evaluates each group when the next one starts. A row is its
+ * field count, then each field's length and bytes: the time and amount (NOT NULL, 8 bytes), the
+ * group value, currency and distinct values (any length, -1 for null), the mask and the label.
+ */
 class SliceReader {
   private header = true;
-  private readonly tuple: Tuple;
   private readonly layout: Layout;
   private readonly plan: StreamPlan;
   private readonly ev: SliceEvaluator;
@@ -699,7 +670,6 @@ class SliceReader {
     this.plan = plan;
     this.ev = ev;
     this.layout = layoutOf(plan, labelled);
-    this.tuple = new Tuple(this.layout.fields);
   }
 
   /** One CopyData payload: the file header first, then tuples. */
@@ -710,28 +680,41 @@ class SliceReader {
       o += 19 + int32(buf, o + 15);
       this.header = false;
     }
+    const { fields } = this.layout;
     while (o < end) {
-      const next = this.tuple.read(buf, o, end);
-      if (next < 0) return;
-      this.row(buf);
-      o = next;
+      const count = (byte(buf, o) << 8) | byte(buf, o + 1);
+      if (count === 0xffff) return;
+      if (count !== fields)
+        throw new Error(`backtest stream: ${String(count)} fields, expected ${String(fields)}`);
+      o = this.row(buf, o + 2);
+      if (o > end) throw new Error('backtest stream: a row runs past its message');
     }
   }
 
-  private row(buf: Buffer): void {
-    const { start, len } = this.tuple;
+  /** The row whose first field is at p; returns the offset after it. */
+  private row(buf: Buffer, at: number): number {
     const { rows } = this.ev;
-    const { distinctAt, maskAt, labelAt } = this.layout;
-    this.enterGroup(buf, i32(start, 1), i32(len, 1));
-    const i = rows.add(buf, i32(start, 0));
-    if (this.plan.needsAmounts) rows.amountAt(buf, i, i32(start, 2), i32(start, 3));
-    for (let k = 0; k < this.plan.distinctColumns.length; k++) {
-      const s = i32(start, distinctAt + k);
-      const l = i32(len, distinctAt + k);
-      rows.distinct[k]?.push(l < 0 ? null : buf.toString('utf8', s, s + l));
+    const ts = at + 4;
+    const gl = int32(buf, at + 12);
+    const gs = at + 16;
+    let p = gs + Math.max(gl, 0);
+    this.enterGroup(buf, gs, gl);
+    const i = rows.add(buf, ts);
+    if (this.plan.needsAmounts) {
+      const cl = int32(buf, p + 12);
+      rows.amountAt(buf, i, p + 4, p + 16);
+      p += 16 + Math.max(cl, 0);
     }
-    rows.bits[i] = maskAt < 0 ? 0 : int32(buf, i32(start, maskAt));
-    rows.label[i] = labelAt < 0 ? 0 : int32(buf, i32(start, labelAt));
+    for (let k = 0; k < this.plan.distinctColumns.length; k++) {
+      const l = int32(buf, p);
+      rows.distinct[k]?.push(l < 0 ? null : buf.toString('utf8', p + 4, p + 4 + l));
+      p += 4 + Math.max(l, 0);
+    }
+    const { mask, label } = this.layout;
+    rows.bits[i] = mask ? int32(buf, p + 4) : 0;
+    if (mask) p += 8;
+    rows.label[i] = label ? int32(buf, p + 4) : 0;
+    return label ? p + 8 : p;
   }
 
   /** A row of another group value (or none after some) evaluates the last group first. */

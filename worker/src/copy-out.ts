@@ -36,6 +36,8 @@ const asError = (err: unknown): Error => (err instanceof Error ? err : new Error
 class CopyOut {
   private failed: Error | undefined;
   private rest: Buffer | null = null;
+  /** The end of the message being handed to onData. */
+  private next = 0;
   private socket: NodeJS.EventEmitter | undefined;
   private parse: ((b: Buffer) => void) | undefined;
   private readonly onSocket = (chunk: Buffer): void => {
@@ -82,23 +84,41 @@ class CopyOut {
         o = take;
       }
     }
+    // A throw of the handler fails the command; the rest of its messages are read and dropped.
+    for (;;) {
+      try {
+        o = this.scan(buf, o);
+        break;
+      } catch (err) {
+        this.failed ??= asError(err);
+        o = this.next;
+      }
+    }
+    if (o >= 0 && o < buf.length) this.rest = Buffer.from(buf.subarray(o));
+  }
+
+  /** Messages of buf from o on; returns where its unread bytes start, or -1 once handed back. */
+  private scan(buf: Buffer, from: number): number {
+    const onData = this.failed ? undefined : this.onData;
+    let o = from;
     while (o + 5 <= buf.length) {
       const code = buf[o];
       const end = o + 1 + uint32(buf, o + 1);
       // An error goes to the client's parser whole, even before all of it has arrived.
       if (code === ERROR_RESPONSE) {
         this.handBack(buf.subarray(o));
-        return;
+        return -1;
       }
       if (end > buf.length) break;
-      if (code === COPY_DATA) this.deliver(buf, o + 5, end);
+      this.next = end;
+      if (code === COPY_DATA) onData?.(buf, o + 5, end);
       o = end;
       if (code === COPY_DONE) {
         this.handBack(buf.subarray(o));
-        return;
+        return -1;
       }
     }
-    if (o < buf.length) this.rest = Buffer.from(buf.subarray(o));
+    return o;
   }
 
   private deliver(buf: Buffer, start: number, end: number): void {
