@@ -131,6 +131,21 @@ function aggregateTest(e: AggregateCondition, j: number): Test {
   return (_b, v, g) => g && cmp(v(j), b);
 }
 
+// All and any of a list of tests, as loops (a callback per payment would be one allocation each).
+const allOf =
+  (parts: readonly Test[]): Test =>
+  (b, v, g, m) => {
+    for (const p of parts) if (!p(b, v, g, m)) return false;
+    return true;
+  };
+
+const anyOf =
+  (parts: readonly Test[]): Test =>
+  (b, v, g, m) => {
+    for (const p of parts) if (p(b, v, g, m)) return true;
+    return false;
+  };
+
 class PlanBuilder {
   readonly leaves: string[] = [];
   readonly distinctColumns: string[] = [];
@@ -167,11 +182,11 @@ class PlanBuilder {
   private compound(e: Exclude<Expr, Comparison | AggregateCondition>): Test | undefined {
     if ('all' in e) {
       const parts = this.all(e.all);
-      return parts && ((b, v, g, m) => parts.every((p) => p(b, v, g, m)));
+      return parts && allOf(parts);
     }
     if ('any' in e) {
       const parts = this.all(e.any);
-      return parts && ((b, v, g, m) => parts.some((p) => p(b, v, g, m)));
+      return parts && anyOf(parts);
     }
     const inner = this.build(e.not);
     return inner && ((b, v, g, m) => !inner(b, v, g, m));
@@ -592,13 +607,16 @@ class SliceEvaluator {
   }
 
   private aggregate(): void {
-    this.plan.aggregates.forEach((a, j) => {
-      const out = this.values[j] ?? [];
+    const { aggregates } = this.plan;
+    for (let j = 0; j < aggregates.length; j++) {
+      const a = aggregates[j];
+      const out = this.values[j];
+      if (!a || !out) continue;
       const values = a.distinctField === undefined ? undefined : this.rows.distinct[a.distinctField];
       if (a.spec.fn === 'sum') sums(this.rows, a.windowUs, out);
       else if (values) distincts(this.rows, a.windowUs, values, out);
       else counts(this.rows, a.windowUs, out);
-    });
+    }
   }
 
   private tally(i: number, amount: AggValue): void {
