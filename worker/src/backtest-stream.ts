@@ -15,6 +15,11 @@
 // stay below 2^53, else again for that group in BigInt. When a sum reads the amounts anyway,
 // comparisons on the amount are evaluated here instead of sent as bits.
 //
+// A row carries no payment id (sending it cost as much as the rest of the row): the earliest hits
+// are kept by time, and their ids read again afterwards by group value and time (resolveHits).
+// A payment's label (its alert resolved as fraud or false positive) arrives as a column
+// computed by the database. The query runs without JIT compilation, which cost more than it saved.
+//
 // A slice is a range of group values, (lo, hi], read from the key's index; the payments without
 // one are a slice of their own. The bounds come from a sample of the window's group values,
 // chosen once per job.
