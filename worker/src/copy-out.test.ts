@@ -26,7 +26,10 @@ const wire = Buffer.concat([
  * the handler saw (copied during the call, as the handler's contract asks) and the bytes handed
  * back to the client's own parser after CopyDone.
  */
-async function feed(sizes: (i: number) => number): Promise<{ seen: Buffer[]; handedBack: Buffer }> {
+async function feed(
+  sizes: (i: number) => number,
+  onRow: (row: Buffer) => void = () => undefined,
+): Promise<{ seen: Buffer[]; handedBack: Buffer; error?: unknown }> {
   const stream = new EventEmitter();
   const parsed: Buffer[] = [];
   stream.on('data', (b: Buffer) => parsed.push(Buffer.from(b)));
@@ -39,7 +42,9 @@ async function feed(sizes: (i: number) => number): Promise<{ seen: Buffer[]; han
     },
   } as unknown as pg.ClientBase;
   const done = copyOut(client, 'copy t to stdout', (buf, start, end) => {
-    seen.push(Buffer.from(buf.subarray(start, end)));
+    const row = Buffer.from(buf.subarray(start, end));
+    seen.push(row);
+    onRow(row);
   });
   for (let o = 0, i = 0; o < wire.length; i++) {
     const n = Math.max(1, sizes(i));
@@ -48,8 +53,11 @@ async function feed(sizes: (i: number) => number): Promise<{ seen: Buffer[]; han
   }
   // The client's parser (handed the rest) would see ReadyForQuery and settle the query.
   submittable?.handleReadyForQuery();
-  await done;
-  return { seen, handedBack: Buffer.concat(parsed) };
+  const error: unknown = await done.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  return { seen, handedBack: Buffer.concat(parsed), error };
 }
 
 describe('copyOut framing', () => {
@@ -64,5 +72,21 @@ describe('copyOut framing', () => {
     const uneven = await feed((i) => (i % 17) + 1);
     expect(uneven.seen).toEqual(rows);
     expect(uneven.handedBack.equals(after)).toBe(true);
+  });
+
+  it('when the handler throws on a row, then copyOut rejects with that error, hands it no row after, and still gives what follows CopyDone back to the client', async () => {
+    for (const size of [3, 64, 1000, wire.length]) {
+      let calls = 0;
+      const { error, handedBack } = await feed(
+        () => size,
+        (row) => {
+          calls++;
+          if (row.toString('latin1').startsWith('50:')) throw new Error('row 50 is bad');
+        },
+      );
+      expect(error, `chunks of ${String(size)}`).toEqual(new Error('row 50 is bad'));
+      expect(calls, `chunks of ${String(size)}`).toBe(51);
+      expect(handedBack.equals(after), `chunks of ${String(size)}`).toBe(true);
+    }
   });
 });

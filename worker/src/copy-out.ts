@@ -38,6 +38,7 @@ class CopyOut {
   private rest: Buffer | null = null;
   /** The end of the message being handed to onData. */
   private next = 0;
+  private handedBack = false;
   private socket: NodeJS.EventEmitter | undefined;
   private parse: ((b: Buffer) => void) | undefined;
   private readonly onSocket = (chunk: Buffer): void => {
@@ -90,6 +91,8 @@ class CopyOut {
         o = this.scan(buf, o);
         break;
       } catch (err) {
+        // Only the handler's throws: once the rest is the client's, its parser's are its own.
+        if (this.handedBack) throw err;
         this.failed ??= asError(err);
         o = this.next;
       }
@@ -133,6 +136,7 @@ class CopyOut {
   private handBack(unread: Buffer): void {
     const { socket, parse } = this;
     if (!socket || !parse) return;
+    this.handedBack = true;
     socket.removeListener('data', this.onSocket);
     socket.on('data', parse);
     parse(unread);
