@@ -302,12 +302,16 @@ const usOf = (d: Date): number => d.getTime() * 1000;
 const maskSql = (plan: StreamPlan): string =>
   plan.leaves.map((l, i) => `(case when ${l} then ${String(1 << i)} else 0 end)`).join(' | ');
 
-/** A payment's label as SQL: 1 confirmed fraud, 2 false positive, 0 none. */
+/** A payment's label as the stream sends it. */
+const CONFIRMED_FRAUD = 1;
+const FALSE_POSITIVE = 2;
+
+/** A payment's label as SQL: CONFIRMED_FRAUD, FALSE_POSITIVE or 0 for none. */
 function labelSql(client: pg.ClientBase, labels: ReadonlyMap<string, boolean>): string {
   const of = (fraud: boolean) => [...labels].filter(([, f]) => f === fraud).map(([id]) => id);
   const arms = [
-    [of(true), 1],
-    [of(false), 2],
+    [of(true), CONFIRMED_FRAUD],
+    [of(false), FALSE_POSITIVE],
   ] as const;
   const when = arms
     .filter(([ids]) => ids.length > 0)
@@ -361,7 +365,7 @@ class GroupRows {
   amount = new Float64Array(1024);
   currency = new Int32Array(1024);
   bits = new Int32Array(1024);
-  /** 1: confirmed fraud, 2: false positive, 0: no label. */
+  /** CONFIRMED_FRAUD, FALSE_POSITIVE or 0: no label. */
   label = new Int32Array(1024);
   /** The group value's bytes; length -1: the payments without one. */
   group = Buffer.alloc(256);
@@ -518,9 +522,11 @@ function distincts(
   }
 }
 
+/** Whether hit a comes before hit b: by created_at, then id. */
+const before = (a: StreamHit, b: StreamHit): boolean => a.us < b.us || (a.us === b.us && a.id < b.id);
+
 /** Inserts a hit into the list of the earliest `keep`, by (created_at, id). */
 function keepEarliest(list: StreamHit[], hit: StreamHit, keep: number): void {
-  const before = (a: StreamHit, b: StreamHit) => a.us < b.us || (a.us === b.us && a.id < b.id);
   const last = list[list.length - 1];
   if (list.length >= keep) {
     if (!last || !before(hit, last)) return;
@@ -607,7 +613,7 @@ class SliceEvaluator {
       const amount = rows.big.size === 0 ? f64(rows.amount, i) : rows.exactAmount(i);
       const hit = this.plan.test(i32(rows.bits, i), this.valueAt, this.present, amount);
       if (hit) this.tally(i, amount);
-      else if (i32(rows.label, i) === 1) this.out.fn++;
+      else if (i32(rows.label, i) === CONFIRMED_FRAUD) this.out.fn++;
     }
   }
 
@@ -628,8 +634,8 @@ class SliceEvaluator {
     const { out, rows, streamed } = this;
     out.hits++;
     const label = i32(rows.label, i);
-    if (label === 1) out.tp++;
-    if (label === 2) out.fp++;
+    if (label === CONFIRMED_FRAUD) out.tp++;
+    if (label === FALSE_POSITIVE) out.fp++;
     const us = f64(rows.ts, i) + PG_EPOCH_US;
     const name = this.dayName(Math.floor(us / DAY_US));
     out.days[name] = (out.days[name] ?? 0) + 1;
@@ -763,15 +769,9 @@ async function resolveHits(
   labels: ReadonlyMap<string, boolean>,
 ): Promise<StreamHit[]> {
   if (hits.length === 0) return [];
-  const keyOf = (group: string | null, us: number) => `${String(us)} ${group ?? ''}`;
-  const byKey = new Map<string, StreamedHit[]>();
-  for (const h of hits) {
-    const k = keyOf(h.group, h.us);
-    const list = byKey.get(k);
-    if (list) list.push(h);
-    else byKey.set(k, [h]);
-  }
-  const keys = [...byKey.values()].map((list) => list[0]).filter((h) => h !== undefined);
+  // The hits by instant of a group; each group's first names it in the query.
+  const instants = [...Map.groupBy(hits, (h) => `${String(h.us)} ${h.group ?? ''}`).values()];
+  const keys = instants.map((list) => list[0]).filter((h) => h !== undefined);
   const g = `p.${plan.groupBy}`;
   const { rows } = await client.query<{
     i: string;
@@ -788,14 +788,8 @@ async function resolveHits(
     [keys.map((h) => h.group), keys.map((h) => isoMicros(h.us))],
   );
   const out: StreamHit[] = [];
-  const found = new Map<number, typeof rows>();
-  for (const r of rows) {
-    const list = found.get(Number(r.i)) ?? [];
-    list.push(r);
-    found.set(Number(r.i), list);
-  }
-  keys.forEach((first, k) => {
-    const want = byKey.get(keyOf(first.group, first.us)) ?? [];
+  const found = Map.groupBy(rows, (r) => Number(r.i));
+  instants.forEach((want, k) => {
     const ids = matchIds(plan, want, found.get(k + 1) ?? []);
     want.forEach((h, j) => {
       const id = ids[j];
@@ -809,7 +803,7 @@ async function resolveHits(
       });
     });
   });
-  return out.sort((a, b) => a.us - b.us || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return out.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
 }
 
 const currencyCode = (c: string): number =>
