@@ -3,7 +3,7 @@
 // states besides data: loading (a skeleton of the same height), error (with "Try again") and,
 // by the card itself, empty.
 import { Card, CardBody, CardFooter, CardHeader, CardTitle, Skeleton, Title } from '@patternfly/react-core';
-import { useId, type ReactNode } from 'react';
+import { useId, type CSSProperties, type ReactNode } from 'react';
 import { ErrorState } from '../../components/ErrorState';
 
 export interface CardState {
@@ -56,7 +56,7 @@ export function DashCard({
       </CardHeader>
       <CardBody
         className={stale ? 'payflow-dash-stale' : undefined}
-        style={{ minHeight: `${String(minHeight)}px` }}
+        style={{ '--payflow-dash-body-min': `${String(minHeight)}px` } as CSSProperties}
       >
         {body}
       </CardBody>

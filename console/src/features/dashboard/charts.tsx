@@ -58,7 +58,7 @@ export function PaymentsChart({
           ariaDesc={ariaDesc}
           width={width}
           height={height}
-          padding={{ top: 12, right: 24, bottom: 36, left: 48 }}
+          padding={{ top: 12, right: 32, bottom: 36, left: 48 }}
           scale={{ x: 'time', y: 'linear' }}
           containerComponent={
             <CursorVoronoi

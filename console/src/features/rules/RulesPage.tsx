@@ -288,14 +288,15 @@ export default function RulesPage() {
         <Table aria-label="Rules" role="table" variant={compact ? 'compact' : undefined}>
           <Thead>
             <Tr>
+              {/* The short columns take their content's width; the rule and its source share the rest. */}
               <Th>Rule</Th>
-              <Th>Mode</Th>
-              <Th>Action</Th>
-              <Th>Severity</Th>
-              <Th>Status</Th>
-              <Th>Hits in 24 h</Th>
-              <Th>Version</Th>
-              <Th>Source</Th>
+              <Th modifier="fitContent">Mode</Th>
+              <Th modifier="fitContent">Action</Th>
+              <Th modifier="fitContent">Severity</Th>
+              <Th modifier="fitContent">Status</Th>
+              <Th modifier="fitContent">Hits in 24 h</Th>
+              <Th modifier="fitContent">Version</Th>
+              <Th modifier="wrap">Source</Th>
             </Tr>
           </Thead>
           {ready ? (
