@@ -16,8 +16,10 @@ import {
   sliceCount,
   streamBounds,
   streamPlan,
+  streamLabels,
   streamSlice,
 } from '../../worker/src/backtest-stream.ts';
+import { NO_LABELS, type PaymentLabel } from '../../worker/src/backtest-labels.ts';
 import { aggregatesFor, parseRules, rulePayment } from '../../worker/src/rules.ts';
 import { migratedDatabase } from '../support/env.ts';
 
@@ -251,7 +253,7 @@ describe('rules evaluated in PostgreSQL beside the worker evaluator, and backtes
       const ids: string[] = [];
       for (let i = 0; i < sliceCount(plan, bounds); i++) {
         const slice = sliceAt(plan, range, bounds, i);
-        const r = await streamSlice(client, plan, slice, { labels: new Map(), keep: 5, all: true });
+        const r = await streamSlice(client, plan, slice, { labels: NO_LABELS, keep: 5, all: true });
         ids.push(...(r.all ?? []));
       }
       return ids.sort();
@@ -365,6 +367,17 @@ describe('rules evaluated in PostgreSQL beside the worker evaluator, and backtes
         `insert into alerts (id, payment_id, severity, status, title, dedupe_key) values ($1, $2, 'high', 'open', 't', $1)`,
         [newId('alt'), expected[3]],
       );
+      // Chargebacks: a hit and a missed payment charged back, with no alert resolved, count as fraud;
+      // the hit resolved as a false positive stays one when it is charged back too (the analyst's word).
+      const window = new Set<string>(
+        payments.filter((p) => p.createdAt >= from && p.createdAt < to).map((p) => p.id),
+      );
+      const hitCharged = expected.find((pid, k) => k > 3 && window.has(pid)) ?? '';
+      const missedCharged =
+        payments.find((p) => window.has(p.id) && !expected.includes(p.id) && p.id !== missed?.id)?.id ?? '';
+      await db.query(`update payments set current_state = 'charged_back' where id = any($1::text[])`, [
+        [hitCharged, missedCharged, expected[2]],
+      ]);
       const id = newId('job');
       await db.query(
         `insert into batch_jobs (id, name, type, parameters) values ($1, 'bt', 'backtest', $2::jsonb)`,
@@ -394,6 +407,7 @@ describe('rules evaluated in PostgreSQL beside the worker evaluator, and backtes
           confirmed_fraud_hit: number;
           false_positive_hit: number;
           confirmed_fraud_missed: number;
+          chargebacks: number;
           precision: number;
           recall: number;
         };
@@ -418,15 +432,17 @@ describe('rules evaluated in PostgreSQL beside the worker evaluator, and backtes
         expect(seen).toBeGreaterThanOrEqual(3);
         expect(ex.reasons).toEqual([`count(*) over 10m by payer_id gte 3 (was ${String(seen)})`]);
       }
-      const labels = new Map(labelled);
+      const labels = new Map([...labelled, [hitCharged, 'chargeback']]);
+      expect(result.examples.map((ex) => ex.payment_id)).toContain(hitCharged);
       for (const ex of result.examples) expect(ex.label).toBe(labels.get(ex.payment_id) ?? null);
       expect(result.labels).toMatchObject({
-        confirmed_fraud_hit: 2,
+        confirmed_fraud_hit: 3,
         false_positive_hit: 1,
-        confirmed_fraud_missed: 1,
+        confirmed_fraud_missed: 2,
+        chargebacks: 2,
       });
-      expect(result.labels.precision).toBeCloseTo(2 / 3, 10);
-      expect(result.labels.recall).toBeCloseTo(2 / 3, 10);
+      expect(result.labels.precision).toBeCloseTo(3 / 4, 10);
+      expect(result.labels.recall).toBeCloseTo(3 / 5, 10);
     },
   );
 });
@@ -470,11 +486,11 @@ describe('a streamed backtest names its hits by id after the stream', () => {
       if (!plan) throw new Error('not streamed');
       const range = { from: new Date(at.getTime() - 86_400_000), to: new Date() };
       const r = await streamSlice(client, plan, sliceAt(plan, range, [], 0), {
-        labels: new Map(),
+        labels: NO_LABELS,
         keep,
         all: true,
       });
-      const kept = await streamSlice(client, plan, sliceAt(plan, range, [], 0), { labels: new Map(), keep });
+      const kept = await streamSlice(client, plan, sliceAt(plan, range, [], 0), { labels: NO_LABELS, keep });
       expect(kept.hits).toBe(r.hits);
       return { hits: r.hits, first: kept.first.map((h) => h.id), all: [...(r.all ?? [])].sort() };
     } finally {
@@ -515,5 +531,81 @@ describe('a streamed backtest names its hits by id after the stream', () => {
     // USD at the instant: 500 + 500 + 500 + 5,000 + 60,000 + 60,000 = 126,500; EUR: 60,000.
     expect(r.all).toEqual(named('mid', 'large1', 'large2'));
     expect(r.first).toEqual(named('mid', 'large1', 'large2'));
+  });
+
+  async function tallies(expr: Expr, labels: Record<string, PaymentLabel>) {
+    const client = await db.connect();
+    try {
+      const plan = streamPlan(client, expr);
+      if (!plan) throw new Error('not streamed');
+      const range = { from: new Date(at.getTime() - 86_400_000), to: new Date() };
+      // The labels as the product has them: alerts resolved, payments charged back.
+      await client.query(`delete from alerts`);
+      await client.query(`update payments set current_state = 'captured'`);
+      for (const [name, label] of Object.entries(labels)) {
+        if (label === 'chargeback')
+          await client.query(`update payments set current_state = 'charged_back' where id = $1`, [ids[name]]);
+        else
+          await client.query(
+            `insert into alerts (id, payment_id, severity, status, title, dedupe_key, resolution)
+             values ($1, $2, 'high', 'resolved', 't', $1, $3)`,
+            [newId('alt'), ids[name], label],
+          );
+      }
+      const found = await streamLabels(client, plan, range);
+      expect(Object.fromEntries(found.byId)).toEqual(
+        Object.fromEntries(
+          Object.entries(labels).map(([name, l]): [string, PaymentLabel] => [ids[name] ?? '', l]),
+        ),
+      );
+      const r = await streamSlice(client, plan, sliceAt(plan, range, [], 0), { labels: found, keep: 20 });
+      const firstLabels = Object.fromEntries(
+        r.first.map((h): [string, PaymentLabel | null] => [
+          Object.keys(ids).find((n) => ids[n] === h.id) ?? '',
+          h.label,
+        ]),
+      );
+      return { tp: r.tp, fp: r.fp, fn: r.fn, cb: r.cb, firstLabels };
+    } finally {
+      client.release();
+    }
+  }
+
+  it('when labelled payments of one payer at one instant differ in a leaf, then each label is tallied on the payment alike', async () => {
+    const rule: Expr = {
+      all: [
+        { aggregate: 'count', window: '10m', group_by: 'payer_id', op: 'gte', value: 3 },
+        { field: 'amount_minor', op: 'gt', value: 1000 },
+      ],
+    };
+    // "small" is no hit (its amount fails the leaf), though tied with four hits of its payer.
+    const r = await tallies(rule, {
+      small: 'confirmed_fraud',
+      large1: 'chargeback',
+      euro: 'false_positive',
+      other: 'chargeback',
+    });
+    expect(r).toMatchObject({ tp: 1, fp: 1, fn: 2, cb: 2 });
+    expect(r.firstLabels).toEqual({ mid: null, large1: 'chargeback', large2: null, euro: 'false_positive' });
+  });
+
+  it('when labelled payments tied for a sum differ only in currency, then the labels follow the currency', async () => {
+    const rule: Expr = {
+      all: [
+        {
+          aggregate: 'sum',
+          field: 'amount_minor',
+          window: '10m',
+          group_by: 'payer_id',
+          op: 'gt',
+          value: 100_000,
+        },
+        { field: 'amount_minor', op: 'gt', value: 1000 },
+      ],
+    };
+    // large1 (USD) hits; euro (EUR, 60,000 in its currency) does not, though alike in all else.
+    const r = await tallies(rule, { large1: 'chargeback', euro: 'confirmed_fraud' });
+    expect(r).toMatchObject({ tp: 1, fp: 0, fn: 1, cb: 1 });
+    expect(r.firstLabels).toEqual({ mid: null, large1: 'chargeback', large2: null });
   });
 });

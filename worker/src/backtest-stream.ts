@@ -17,8 +17,9 @@
 //
 // A row carries no payment id (sending it cost as much as the rest of the row): the earliest hits
 // are kept by time, and their ids read again afterwards by group value and time (resolveHits).
-// A payment's label (its alert resolved as fraud or false positive) arrives as a column
-// computed by the database. The query runs without JIT compilation, which cost more than it saved.
+// A payment's label (its alert resolved as fraud or false positive, else a chargeback) is not sent
+// with the rows: the slice's labelled payments are read first and matched to the rows
+// (backtest-labels.ts). The query runs without JIT compilation, which cost more than it saved.
 //
 // A slice is a range of group values, (lo, hi], read from the key's index; the payments without
 // one are a slice of their own. The bounds come from a sample of the window's group values,
@@ -35,6 +36,18 @@ import {
   type Expr,
   type GroupByKey,
 } from '@payflow/api/domain';
+import {
+  assignLabels,
+  CHARGEBACK,
+  CONFIRMED_FRAUD,
+  currencyCode,
+  FALSE_POSITIVE,
+  loadLabels,
+  type LabelEntry,
+  type LabelIndex,
+  type Labels,
+  type PaymentLabel,
+} from './backtest-labels.ts';
 import { copyOut, uint32 } from './copy-out.ts';
 
 /** Most comparison leaves a streamed rule may send (one bit each of an int4 mask). */
@@ -243,7 +256,7 @@ export interface StreamHit {
   readonly id: string;
   /** Microseconds since the Unix epoch. */
   readonly us: number;
-  readonly label: 'confirmed_fraud' | 'false_positive' | null;
+  readonly label: PaymentLabel | null;
   /** Aggregate values by column (`agg_0`, …), as text. */
   readonly aggs: Record<string, string>;
 }
@@ -255,6 +268,8 @@ export interface StreamSliceResult {
   tp: number;
   fp: number;
   fn: number;
+  /** Of the fraud among the payments (hit or missed), how many are known by a chargeback alone. */
+  cb: number;
   /** The earliest hits by (created_at, id), at most `keep`. */
   first: StreamHit[];
   /** Every hit's id, when asked for (tests). */
@@ -302,47 +317,30 @@ const usOf = (d: Date): number => d.getTime() * 1000;
 const maskSql = (plan: StreamPlan): string =>
   plan.leaves.map((l, i) => `(case when ${l} then ${String(1 << i)} else 0 end)`).join(' | ');
 
-/** A payment's label as the stream sends it. */
-const CONFIRMED_FRAUD = 1;
-const FALSE_POSITIVE = 2;
-
-/** A payment's label as SQL: CONFIRMED_FRAUD, FALSE_POSITIVE or 0 for none. */
-function labelSql(client: pg.ClientBase, labels: ReadonlyMap<string, boolean>): string {
-  const of = (fraud: boolean) => [...labels].filter(([, f]) => f === fraud).map(([id]) => id);
-  const arms = [
-    [of(true), CONFIRMED_FRAUD],
-    [of(false), FALSE_POSITIVE],
-  ] as const;
-  const when = arms
-    .filter(([ids]) => ids.length > 0)
-    .map(([ids, code]) => `when p.id = any(${literal(client, ids)}::text[]) then ${String(code)}`);
-  return `(case ${when.join(' ')} else 0 end)`;
+/** The slice's conditions on `p`: created in [sinceUs, to), of its group values. */
+function sliceWhere(client: pg.ClientBase, plan: StreamPlan, s: StreamSlice, sinceUs: number): string[] {
+  const g = `p.${plan.groupBy}`;
+  const where = [
+    `p.created_at >= ${client.escapeLiteral(isoMicros(sinceUs))}::timestamptz`,
+    `p.created_at < ${client.escapeLiteral(s.to.toISOString())}::timestamptz`,
+  ];
+  if (s.missing) return [...where, `${g} is null`];
+  if (s.lo !== undefined) where.push(`${g} > ${client.escapeLiteral(s.lo)}`);
+  if (s.hi !== undefined) where.push(`${g} <= ${client.escapeLiteral(s.hi)}`);
+  if (NULLABLE_GROUPS.has(plan.groupBy)) where.push(`${g} is not null`);
+  return where;
 }
 
-function copySql(
-  client: pg.ClientBase,
-  plan: StreamPlan,
-  s: StreamSlice,
-  labels: StreamOptions['labels'],
-): string {
+function copySql(client: pg.ClientBase, plan: StreamPlan, s: StreamSlice): string {
   const g = `p.${plan.groupBy}`;
   const cols = ['p.created_at', g];
   if (plan.needsAmounts) cols.push('p.amount_minor', 'p.currency');
   for (const c of plan.distinctColumns) cols.push(`p.${c}`);
   if (plan.leaves.length > 0) cols.push(maskSql(plan));
-  if (labels.size > 0) cols.push(labelSql(client, labels));
-  const since = isoMicros(usOf(s.from) - plan.lookbackSeconds * 1_000_000);
-  const where = [
-    `p.created_at >= ${client.escapeLiteral(since)}::timestamptz`,
-    `p.created_at < ${client.escapeLiteral(s.to.toISOString())}::timestamptz`,
-  ];
-  const select = `select ${cols.join(', ')} from payments p`;
-  if (s.missing)
-    return `copy (${select} where ${[...where, `${g} is null`].join(' and ')}) to stdout (format binary)`;
-  if (s.lo !== undefined) where.push(`${g} > ${client.escapeLiteral(s.lo)}`);
-  if (s.hi !== undefined) where.push(`${g} <= ${client.escapeLiteral(s.hi)}`);
-  if (NULLABLE_GROUPS.has(plan.groupBy)) where.push(`${g} is not null`);
-  return `copy (${select} where ${where.join(' and ')} order by ${g}, p.created_at) to stdout (format binary)`;
+  const where = sliceWhere(client, plan, s, usOf(s.from) - plan.lookbackSeconds * 1_000_000);
+  const select = `select ${cols.join(', ')} from payments p where ${where.join(' and ')}`;
+  // The payments without a group value are one group: no order needed.
+  return `copy (${select}${s.missing ? '' : ` order by ${g}, p.created_at`}) to stdout (format binary)`;
 }
 
 // Element i of an array the loops keep in bounds (0 past its end): one accessor per array type,
@@ -365,8 +363,6 @@ class GroupRows {
   amount = new Float64Array(1024);
   currency = new Int32Array(1024);
   bits = new Int32Array(1024);
-  /** CONFIRMED_FRAUD, FALSE_POSITIVE or 0: no label. */
-  label = new Int32Array(1024);
   /** The group value's bytes; length -1: the payments without one. */
   group = Buffer.alloc(256);
   groupLength = -1;
@@ -402,6 +398,8 @@ class GroupRows {
     return this.big.get(i) ?? f64(this.amount, i);
   }
 
+  readonly amountOf = (i: number): AggValue => this.exactAmount(i);
+
   /** The group value as text; null for the payments without one. */
   groupText(): string | null {
     return this.groupLength < 0 ? null : this.group.toString('utf8', 0, this.groupLength);
@@ -435,7 +433,6 @@ class GroupRows {
     this.amount = twice(this.amount);
     this.currency = twice(this.currency);
     this.bits = twice(this.bits);
-    this.label = twice(this.label);
   }
 }
 
@@ -544,9 +541,24 @@ export function mergeEarliest(a: readonly StreamHit[], b: readonly StreamHit[], 
   return out.slice(0, keep);
 }
 
+/** The labelled payments of the backtest's window, for its slices. */
+export function streamLabels(
+  client: pg.ClientBase,
+  plan: StreamPlan,
+  range: { from: Date; to: Date },
+): Promise<Labels> {
+  return loadLabels(client, {
+    group: `p.${plan.groupBy}`,
+    mask: plan.leaves.length > 0 ? maskSql(plan) : '0',
+    ...range,
+    toTs: (us) => us - PG_EPOCH_US,
+    bound,
+  });
+}
+
 export interface StreamOptions {
-  /** How each labelled payment's alert was resolved, by payment id (true: confirmed fraud). */
-  readonly labels: ReadonlyMap<string, boolean>;
+  /** The labelled payments of the window (streamLabels). */
+  readonly labels: Labels;
   /** How many of the earliest hits to keep. */
   readonly keep: number;
   /** Keep every hit's id (tests). */
@@ -580,11 +592,23 @@ const usAt = (list: readonly StreamedHit[], k: number): number => list[k]?.us ??
 
 /** The rule over one slice's rows, as they arrive: per group, aggregates, then each payment. */
 class SliceEvaluator {
-  readonly out: StreamSliceResult = { processed: 0, hits: 0, days: {}, tp: 0, fp: 0, fn: 0, first: [] };
+  readonly out: StreamSliceResult = {
+    processed: 0,
+    hits: 0,
+    days: {},
+    tp: 0,
+    fp: 0,
+    fn: 0,
+    cb: 0,
+    first: [],
+  };
   readonly rows: GroupRows;
   /** The earliest hits (every hit when all are asked for), their ids still to be found. */
   readonly streamed: StreamedHit[] = [];
   present = false;
+  /** The labelled payments of the group (undefined: none). */
+  labelled: LabelEntry[] | undefined;
+  private labelCodes = new Int32Array(64);
   private readonly values: AggValue[][];
   private readonly fromUs: number;
   private readonly dayNames = new Map<number, string>();
@@ -606,15 +630,23 @@ class SliceEvaluator {
   flush(): void {
     const { rows } = this;
     if (this.present) this.aggregate();
+    const labels = this.labelled && this.labelCodesOf(this.labelled);
     for (let i = 0; i < rows.n; i++) {
       if (f64(rows.ts, i) < this.fromUs) continue;
       this.out.processed++;
       this.row = i;
       const amount = rows.big.size === 0 ? f64(rows.amount, i) : rows.exactAmount(i);
       const hit = this.plan.test(i32(rows.bits, i), this.valueAt, this.present, amount);
-      if (hit) this.tally(i, amount);
-      else if (i32(rows.label, i) === CONFIRMED_FRAUD) this.out.fn++;
+      this.tally(i, hit, amount, labels ? i32(labels, i) : 0);
     }
+  }
+
+  /** The label codes of the group's rows, from its labelled payments (in one array, grown as needed). */
+  private labelCodesOf(labelled: readonly LabelEntry[]): Int32Array {
+    const { rows } = this;
+    if (this.labelCodes.length < rows.n) this.labelCodes = new Int32Array(rows.n * 2);
+    assignLabels(labelled, rows, this.plan.needsAmounts, this.labelCodes);
+    return this.labelCodes;
   }
 
   private aggregate(): void {
@@ -630,12 +662,22 @@ class SliceEvaluator {
     }
   }
 
-  private tally(i: number, amount: AggValue): void {
-    const { out, rows, streamed } = this;
+  private tally(i: number, hit: boolean, amount: AggValue, label: number): void {
+    const { out } = this;
+    const fraud = label === CONFIRMED_FRAUD || label === CHARGEBACK;
+    if (label === CHARGEBACK) out.cb++;
+    if (!hit) {
+      if (fraud) out.fn++;
+      return;
+    }
     out.hits++;
-    const label = i32(rows.label, i);
-    if (label === CONFIRMED_FRAUD) out.tp++;
+    if (fraud) out.tp++;
     if (label === FALSE_POSITIVE) out.fp++;
+    this.recordHit(i, amount);
+  }
+
+  private recordHit(i: number, amount: AggValue): void {
+    const { out, rows, streamed } = this;
     const us = f64(rows.ts, i) + PG_EPOCH_US;
     const name = this.dayName(Math.floor(us / DAY_US));
     out.days[name] = (out.days[name] ?? 0) + 1;
@@ -672,22 +714,20 @@ class SliceEvaluator {
 /** The columns of a streamed row, in the order copySql selects them. */
 interface Layout {
   readonly fields: number;
-  /** The leaves' bits are sent (the rule has leaves), and the labels (there are some). */
+  /** The leaves' bits are sent (the rule has leaves). */
   readonly mask: boolean;
-  readonly label: boolean;
 }
 
-function layoutOf(plan: StreamPlan, labelled: boolean): Layout {
+function layoutOf(plan: StreamPlan): Layout {
   const mask = plan.leaves.length > 0;
-  const fields =
-    2 + (plan.needsAmounts ? 2 : 0) + plan.distinctColumns.length + (mask ? 1 : 0) + (labelled ? 1 : 0);
-  return { fields, mask, label: labelled };
+  const fields = 2 + (plan.needsAmounts ? 2 : 0) + plan.distinctColumns.length + (mask ? 1 : 0);
+  return { fields, mask };
 }
 
 /**
  * Reads COPY rows into groups and evaluates each group when the next one starts. A row is its
  * field count, then each field's length and bytes: the time and amount (NOT NULL, 8 bytes), the
- * group value, currency and distinct values (any length, -1 for null), the mask and the label.
+ * group value, currency and distinct values (any length, -1 for null) and the mask.
  */
 class SliceReader {
   private header = true;
@@ -695,10 +735,13 @@ class SliceReader {
   private readonly plan: StreamPlan;
   private readonly ev: SliceEvaluator;
 
-  constructor(plan: StreamPlan, ev: SliceEvaluator, labelled: boolean) {
+  private readonly labels: LabelIndex;
+
+  constructor(plan: StreamPlan, ev: SliceEvaluator, labels: LabelIndex) {
     this.plan = plan;
     this.ev = ev;
-    this.layout = layoutOf(plan, labelled);
+    this.labels = labels;
+    this.layout = layoutOf(plan);
   }
 
   /** One CopyData payload: the file header first, then tuples. */
@@ -739,11 +782,9 @@ class SliceReader {
       rows.distinct[k]?.push(l < 0 ? null : buf.toString('utf8', p + 4, p + 4 + l));
       p += 4 + Math.max(l, 0);
     }
-    const { mask, label } = this.layout;
+    const { mask } = this.layout;
     rows.bits[i] = mask ? int32(buf, p + 4) : 0;
-    if (mask) p += 8;
-    rows.label[i] = label ? int32(buf, p + 4) : 0;
-    return label ? p + 8 : p;
+    return mask ? p + 8 : p;
   }
 
   /** A row of another group value (or none after some) evaluates the last group first. */
@@ -753,6 +794,7 @@ class SliceReader {
     this.ev.flush();
     rows.enter(buf, gs, gl);
     this.ev.present = gl > 0;
+    this.ev.labelled = this.labels.at(buf, gs, gl);
   }
 }
 
@@ -766,7 +808,7 @@ async function resolveHits(
   client: pg.ClientBase,
   plan: StreamPlan,
   hits: readonly StreamedHit[],
-  labels: ReadonlyMap<string, boolean>,
+  labels: ReadonlyMap<string, PaymentLabel>,
 ): Promise<StreamHit[]> {
   if (hits.length === 0) return [];
   // The hits by instant of a group; each group's first names it in the query.
@@ -794,20 +836,11 @@ async function resolveHits(
     want.forEach((h, j) => {
       const id = ids[j];
       if (id === undefined) return;
-      const l = labels.get(id);
-      out.push({
-        id,
-        us: h.us,
-        label: l === undefined ? null : l ? 'confirmed_fraud' : 'false_positive',
-        aggs: h.aggs,
-      });
+      out.push({ id, us: h.us, label: labels.get(id) ?? null, aggs: h.aggs });
     });
   });
   return out.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
 }
-
-const currencyCode = (c: string): number =>
-  c.charCodeAt(0) * 65_536 + c.charCodeAt(1) * 256 + c.charCodeAt(2);
 
 /** For each streamed hit at one instant, the id of a payment there alike (undefined: none left). */
 function matchIds(
@@ -837,15 +870,15 @@ export async function streamSlice(
   opts: StreamOptions,
 ): Promise<StreamSliceResult> {
   const ev = new SliceEvaluator(plan, slice.from, opts);
-  const reader = new SliceReader(plan, ev, opts.labels.size > 0);
+  const reader = new SliceReader(plan, ev, opts.labels.index);
   // A plain scan in key order: compiling it (JIT) costs more than it saves.
   await client.query('set jit = off');
   try {
-    await copyOut(client, copySql(client, plan, slice, opts.labels), (buf, start, end) => {
+    await copyOut(client, copySql(client, plan, slice), (buf, start, end) => {
       reader.data(buf, start, end);
     });
     ev.flush();
-    const hits = await resolveHits(client, plan, ev.streamed, opts.labels);
+    const hits = await resolveHits(client, plan, ev.streamed, opts.labels.byId);
     const out = { ...ev.out, first: hits.slice(0, opts.keep) };
     return opts.all ? { ...out, all: hits.map((h) => h.id) } : out;
   } finally {

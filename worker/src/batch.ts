@@ -38,6 +38,7 @@ import {
   type PaymentRow,
 } from '@payflow/api/payments';
 import { rulePayment, type LoadedRule } from './rules.ts';
+import { isPaymentLabel, type PaymentLabel } from './backtest-labels.ts';
 import {
   isoMicros,
   mergeEarliest,
@@ -45,6 +46,7 @@ import {
   sliceCount,
   streamBounds,
   streamPlan,
+  streamLabels,
   streamSlice,
   type StreamHit,
   type StreamPlan,
@@ -395,8 +397,11 @@ export interface BacktestExample {
   state: string;
   country: string | null;
   card_fingerprint: string | null;
-  /** How an alert on the payment was resolved, when it was: the label precision and recall use. */
-  label: 'confirmed_fraud' | 'false_positive' | null;
+  /**
+   * What is known of the payment's outcome, the label precision and recall use: how an alert on it
+   * was resolved, else a dispute it lost.
+   */
+  label: PaymentLabel | null;
   /** Aggregate values the rule saw, by aggregate key (`count(*)/payer_id/600s`). */
   values: Record<string, string>;
   reasons: string[];
@@ -410,6 +415,8 @@ interface BacktestState {
   tp: number;
   fp: number;
   fn: number;
+  /** Of the fraud (hit or missed), the payments known to be fraud by a chargeback alone. */
+  cb?: number;
   /** Streamed backtests (backtest-stream.ts): the slices' group-value bounds, chosen once. */
   bounds?: string[];
   /** Streamed backtests: the earliest hits so far, for the sample and the examples. */
@@ -423,6 +430,7 @@ interface SliceRow {
   tp: bigint;
   fp: bigint;
   fn: bigint;
+  cb: bigint;
   hit_rows: { id: string; created_at: string; label: string | null; aggs: Record<string, string | null> }[];
 }
 
@@ -459,27 +467,36 @@ function sliceSql(compiled: CompiledRule): string {
                 from payments p
                where p.created_at >= $1::timestamptz - make_interval(secs => $3) and p.created_at < $2) r
        where r.created_at >= $1
-    ), labels as (
+    ), resolved as (
       select a.payment_id, bool_or(a.resolution = 'confirmed_fraud') as fraud
         from alerts a
        where a.status = 'resolved' and a.resolution in ('confirmed_fraud', 'false_positive')
        group by a.payment_id
+    ), labels as (
+      select payment_id, fraud, false as chargeback from resolved
+      union all
+      select p.id, true, true
+        from payments p
+       where p.current_state = 'charged_back' and p.created_at >= $1 and p.created_at < $2
+         and not exists (select 1 from resolved r where r.payment_id = p.id)
     )
     select (select count(*) from s) as processed,
            (select count(*) from s where hit) as hits,
            (select coalesce(json_object_agg(d, n), '{}'::json)
               from (select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as d, count(*) as n
                       from s where hit group by 1) x) as days,
-           l.tp, l.fp, l.fn,
+           l.tp, l.fp, l.fn, l.cb,
            (select coalesce(json_agg(e order by e.created_at, e.id), '[]'::json)
               from (select s.id, s.created_at,
-                           case when lb.fraud then 'confirmed_fraud' when not lb.fraud then 'false_positive' end as label,
+                           case when lb.chargeback then 'chargeback' when lb.fraud then 'confirmed_fraud'
+                                when not lb.fraud then 'false_positive' end as label,
                            ${aggJson} as aggs
                       from s left join labels lb on lb.payment_id = s.id
                      where s.hit order by s.created_at, s.id limit $4) e) as hit_rows
       from (select count(*) filter (where s.hit and lb.fraud) as tp,
                    count(*) filter (where s.hit and not lb.fraud) as fp,
-                   count(*) filter (where not s.hit and lb.fraud) as fn
+                   count(*) filter (where not s.hit and lb.fraud) as fn,
+                   count(*) filter (where lb.chargeback) as cb
               from s join labels lb on lb.payment_id = s.id) l`;
 }
 
@@ -524,7 +541,7 @@ async function examplesOf(
       state: p.state,
       country: p.country,
       card_fingerprint: p.cardFingerprint,
-      label: row.label === 'confirmed_fraud' || row.label === 'false_positive' ? row.label : null,
+      label: isPaymentLabel(row.label) ? row.label : null,
       values: shown,
       reasons: [...result.reasons],
     });
@@ -543,11 +560,12 @@ function addSlice(bt: BacktestState, row: SliceRow, examples: BacktestExample[])
     tp: bt.tp + Number(row.tp),
     fp: bt.fp + Number(row.fp),
     fn: bt.fn + Number(row.fn),
+    cb: (bt.cb ?? 0) + Number(row.cb),
   };
 }
 
 function freshBacktest(slices: number): BacktestState {
-  return { slices, done_slices: 0, days: {}, examples: [], tp: 0, fp: 0, fn: 0 };
+  return { slices, done_slices: 0, days: {}, examples: [], tp: 0, fp: 0, fn: 0, cb: 0 };
 }
 
 async function backtestChunk(job: JobRow, ctx: RunContext): Promise<ChunkResult> {
@@ -601,18 +619,6 @@ async function sqlSliceChunk(job: JobRow, ctx: RunContext, rule: LoadedRule): Pr
   };
 }
 
-/** Resolved alerts' labels by payment id (true: confirmed fraud). */
-async function labelsOf(ctx: RunContext): Promise<Map<string, boolean>> {
-  const { rows } = await ctx.client.query<{ id: string; fraud: boolean }>(
-    `select a.payment_id as id, bool_or(a.resolution = 'confirmed_fraud') as fraud
-       from alerts a
-      where a.status = 'resolved' and a.resolution in ('confirmed_fraud', 'false_positive')
-        and a.payment_id is not null
-      group by a.payment_id`,
-  );
-  return new Map(rows.map((r) => [r.id, r.fraud]));
-}
-
 // A streamed backtest: one slice of group values per chunk (backtest-stream.ts), and the next one
 // beside it when the pool has a connection to spare. The earliest hits of every slice so far are
 // checkpointed; the last chunk turns the first of them into the examples, with the values the
@@ -662,7 +668,7 @@ async function streamSlices(
   bt: BacktestState,
   range: Range,
 ): Promise<StreamSliceResult[]> {
-  const labels = await labelsOf(ctx);
+  const labels = await streamLabels(ctx.client, plan, range);
   const bounds = bt.bounds ?? [];
   const i = bt.done_slices;
   const one = (client: pg.ClientBase, k: number) =>
@@ -693,6 +699,7 @@ function withSlices(bt: BacktestState, parts: readonly StreamSliceResult[]): Bac
     next.tp += r.tp;
     next.fp += r.fp;
     next.fn += r.fn;
+    next.cb = (next.cb ?? 0) + r.cb;
   }
   next.first = first;
   return next;
@@ -720,6 +727,7 @@ async function spareClient(pool: pg.Pool): Promise<pg.PoolClient | undefined> {
 function backtestResult(c: Checkpoint): Record<string, unknown> {
   const bt = c.backtest ?? freshBacktest(0);
   const { tp, fp, fn } = bt;
+  const cb = bt.cb ?? 0;
   return {
     hits: c.hits ?? 0,
     sample_payment_ids: c.sample ?? [],
@@ -729,6 +737,7 @@ function backtestResult(c: Checkpoint): Record<string, unknown> {
       confirmed_fraud_hit: tp,
       false_positive_hit: fp,
       confirmed_fraud_missed: fn,
+      chargebacks: cb,
       precision: tp + fp > 0 ? tp / (tp + fp) : null,
       recall: tp + fn > 0 ? tp / (tp + fn) : null,
     },

@@ -1,7 +1,7 @@
 // Backtests of a rule draft: a batch job of type backtest (run by the worker, worker/src/batch.ts)
 // over stored payments in [from, to), read back with its progress and, as it goes, what it found:
 // hits per day, examples with the values the rule saw, and precision / recall against alerts
-// resolved as confirmed fraud or false positive.
+// resolved as confirmed fraud or false positive and, where no alert was resolved, chargebacks.
 import type pg from 'pg';
 import { NotFound, ValidationError } from '../domain/errors.ts';
 import type { RuleDefinition } from '../domain/rules-schema.ts';
@@ -20,6 +20,8 @@ export interface BacktestLabels {
   confirmed_fraud_hit: number;
   false_positive_hit: number;
   confirmed_fraud_missed: number;
+  /** Of the confirmed fraud (hit or missed), the payments known as fraud by a chargeback alone. */
+  chargebacks: number;
   precision: number | null;
   recall: number | null;
 }
@@ -98,6 +100,7 @@ interface Row {
       tp?: number;
       fp?: number;
       fn?: number;
+      cb?: number;
     };
   } | null;
   created_by: string | null;
@@ -116,6 +119,7 @@ function labelsOf(bt: State): BacktestLabels {
     confirmed_fraud_hit: tp,
     false_positive_hit: fp,
     confirmed_fraud_missed: fn,
+    chargebacks: bt.cb ?? 0,
     precision: tp + fp > 0 ? tp / (tp + fp) : null,
     recall: tp + fn > 0 ? tp / (tp + fn) : null,
   };

@@ -163,6 +163,12 @@ const backtestSchema = z
       confirmed_fraud_hit: z.number().int(),
       false_positive_hit: z.number().int(),
       confirmed_fraud_missed: z.number().int(),
+      chargebacks: z
+        .number()
+        .int()
+        .describe(
+          'Of the confirmed fraud (hit or missed), the payments charged back (a dispute lost) on which no alert was resolved: counted as fraud.',
+        ),
       precision: z.number().nullable(),
       recall: z.number().nullable(),
     }),

@@ -1,7 +1,8 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { json, renderPage, SESSION, stubApi } from '../../testing';
-import { BacktestPanel } from './BacktestPanel';
+import { BacktestPanel, BacktestResult } from './BacktestPanel';
+import type { Backtest } from './types';
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -43,5 +44,51 @@ describe('BacktestPanel', () => {
     expect(byDefinition(second)).toEqual(byDefinition(first));
     expect(new Set(posts.map((p) => p.key)).size).toBe(2);
     expect(new Set(posts.map((p) => `${p.body.from} ${p.body.to}`)).size).toBe(1);
+  });
+
+  it('when some of the fraud is known by chargebacks alone, then the result says how many and the examples mark them', () => {
+    const example = {
+      payment_id: 'pay_1',
+      created_at: '2026-11-07T10:00:00Z',
+      merchant_id: 'acme-books',
+      payer_id: 'payer_1',
+      amount_minor: '4200',
+      currency: 'USD',
+      state: 'charged_back',
+      country: 'US',
+      card_fingerprint: null,
+      label: 'chargeback' as const,
+      values: { 'count(*)/payer_id/600s': '7' },
+      reasons: ['count(*) over 10m by payer_id gte 6 (was 7)'],
+    };
+    const bt: Backtest = {
+      id: 'job_1',
+      status: 'succeeded',
+      from: '2026-11-01T00:00:00Z',
+      to: '2026-11-08T00:00:00Z',
+      processed: 1000,
+      total: 1000,
+      progress: 1,
+      error: null,
+      hits: 4,
+      hits_by_day: [{ day: '2026-11-07', hits: 4 }],
+      examples: [example, { ...example, payment_id: 'pay_2', state: 'settled', label: 'false_positive' }],
+      labels: {
+        confirmed_fraud_hit: 3,
+        false_positive_hit: 1,
+        confirmed_fraud_missed: 1,
+        chargebacks: 2,
+        precision: 0.75,
+        recall: 0.75,
+      },
+      created_at: '2026-11-08T00:00:00Z',
+      completed_at: '2026-11-08T00:00:05Z',
+    };
+    renderPage(<BacktestResult bt={bt} />);
+    expect(screen.getByText('Confirmed fraud includes 2 chargebacks with no alert resolved')).toBeTruthy();
+    const examples = screen.getByRole('table', { name: 'Backtest examples' });
+    expect(examples.textContent).toContain('Chargeback');
+    expect(examples.textContent).toContain('False positive');
+    expect(screen.queryByText(/there are none yet/)).toBeNull();
   });
 });

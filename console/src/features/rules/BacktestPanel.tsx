@@ -44,6 +44,12 @@ const WINDOWS = [
 function LabelCell({ label }: { label: string | null }) {
   if (label === 'confirmed_fraud') return <Label color="red">Confirmed fraud</Label>;
   if (label === 'false_positive') return <Label color="grey">False positive</Label>;
+  if (label === 'chargeback')
+    return (
+      <Label color="red" variant="outline">
+        Chargeback
+      </Label>
+    );
   return <span className="pf-v6-u-text-color-subtle">Unlabelled</span>;
 }
 
@@ -155,13 +161,19 @@ export function BacktestResult({
             <div className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle">
               {formatCount(l.confirmed_fraud_missed)} confirmed fraud missed
             </div>
+            {l.chargebacks > 0 && (
+              <div className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle">
+                Confirmed fraud includes {formatCount(l.chargebacks)}{' '}
+                {l.chargebacks === 1 ? 'chargeback' : 'chargebacks'} with no alert resolved
+              </div>
+            )}
           </DescriptionListDescription>
         </DescriptionListGroup>
       </DescriptionList>
       {!running && labelled === 0 && (
         <p className="pf-v6-u-font-size-sm pf-v6-u-text-color-subtle">
-          Precision and recall need alerts resolved as confirmed fraud or false positive in the window; there
-          are none yet.
+          Precision and recall need payments in the window with an alert resolved as confirmed fraud or false
+          positive, or charged back; there are none yet.
         </p>
       )}
       {comparison}

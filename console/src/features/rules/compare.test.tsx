@@ -22,6 +22,7 @@ function backtest(patch: Partial<Backtest>, labels: Partial<Backtest['labels']> 
       confirmed_fraud_hit: 4,
       false_positive_hit: 4,
       confirmed_fraud_missed: 2,
+      chargebacks: 0,
       precision: 0.5,
       recall: 4 / 6,
       ...labels,

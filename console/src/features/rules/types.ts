@@ -59,7 +59,8 @@ export interface BacktestExample {
   state: string;
   country: string | null;
   card_fingerprint: string | null;
-  label: 'confirmed_fraud' | 'false_positive' | null;
+  /** How an alert on the payment was resolved, else `chargeback` for a dispute it lost (fraud). */
+  label: 'confirmed_fraud' | 'false_positive' | 'chargeback' | null;
   values: Record<string, string>;
   reasons: string[];
 }
@@ -80,6 +81,8 @@ export interface Backtest {
     confirmed_fraud_hit: number;
     false_positive_hit: number;
     confirmed_fraud_missed: number;
+    /** Of the confirmed fraud, the chargebacks on which no alert was resolved. */
+    chargebacks: number;
     precision: number | null;
     recall: number | null;
   };
