@@ -498,15 +498,30 @@ describe('a streamed backtest names its hits by id after the stream', () => {
     }
   }
   const named = (...names: string[]) => names.map((n) => ids[n] ?? '').sort();
+  // At least three of the payer's payments in 10 minutes, and more than 10.00.
+  const COUNT_AND_AMOUNT: Expr = {
+    all: [
+      { aggregate: 'count', window: '10m', group_by: 'payer_id', op: 'gte', value: 3 },
+      { field: 'amount_minor', op: 'gt', value: 1000 },
+    ],
+  };
+  // More than 1,000.00 in the payment's currency by the payer in 10 minutes, and more than 10.00.
+  const SUM_AND_AMOUNT: Expr = {
+    all: [
+      {
+        aggregate: 'sum',
+        field: 'amount_minor',
+        window: '10m',
+        group_by: 'payer_id',
+        op: 'gt',
+        value: 100_000,
+      },
+      { field: 'amount_minor', op: 'gt', value: 1000 },
+    ],
+  };
 
   it('when payments of one payer at one instant differ in a leaf, then exactly the hits among them are named, the earliest cut by id', async () => {
-    const rule: Expr = {
-      all: [
-        { aggregate: 'count', window: '10m', group_by: 'payer_id', op: 'gte', value: 3 },
-        { field: 'amount_minor', op: 'gt', value: 1000 },
-      ],
-    };
-    const r = await stream(rule, 2);
+    const r = await stream(COUNT_AND_AMOUNT, 2);
     expect(r.all).toEqual(named('mid', 'large1', 'large2', 'euro'));
     expect(r.hits).toBe(4);
     // Four hits at one instant: the two with the smallest ids are the earliest.
@@ -514,20 +529,7 @@ describe('a streamed backtest names its hits by id after the stream', () => {
   });
 
   it('when a sum tells them apart by amount and currency, then the hits are those in the currency whose sum passed', async () => {
-    const rule: Expr = {
-      all: [
-        {
-          aggregate: 'sum',
-          field: 'amount_minor',
-          window: '10m',
-          group_by: 'payer_id',
-          op: 'gt',
-          value: 100_000,
-        },
-        { field: 'amount_minor', op: 'gt', value: 1000 },
-      ],
-    };
-    const r = await stream(rule, 20);
+    const r = await stream(SUM_AND_AMOUNT, 20);
     // USD at the instant: 500 + 500 + 500 + 5,000 + 60,000 + 60,000 = 126,500; EUR: 60,000.
     expect(r.all).toEqual(named('mid', 'large1', 'large2'));
     expect(r.first).toEqual(named('mid', 'large1', 'large2'));
@@ -572,14 +574,8 @@ describe('a streamed backtest names its hits by id after the stream', () => {
   }
 
   it('when labelled payments of one payer at one instant differ in a leaf, then each label is tallied on the payment alike', async () => {
-    const rule: Expr = {
-      all: [
-        { aggregate: 'count', window: '10m', group_by: 'payer_id', op: 'gte', value: 3 },
-        { field: 'amount_minor', op: 'gt', value: 1000 },
-      ],
-    };
     // "small" is no hit (its amount fails the leaf), though tied with four hits of its payer.
-    const r = await tallies(rule, {
+    const r = await tallies(COUNT_AND_AMOUNT, {
       small: 'confirmed_fraud',
       large1: 'chargeback',
       euro: 'false_positive',
@@ -590,21 +586,8 @@ describe('a streamed backtest names its hits by id after the stream', () => {
   });
 
   it('when labelled payments tied for a sum differ only in currency, then the labels follow the currency', async () => {
-    const rule: Expr = {
-      all: [
-        {
-          aggregate: 'sum',
-          field: 'amount_minor',
-          window: '10m',
-          group_by: 'payer_id',
-          op: 'gt',
-          value: 100_000,
-        },
-        { field: 'amount_minor', op: 'gt', value: 1000 },
-      ],
-    };
     // large1 (USD) hits; euro (EUR, 60,000 in its currency) does not, though alike in all else.
-    const r = await tallies(rule, { large1: 'chargeback', euro: 'confirmed_fraud' });
+    const r = await tallies(SUM_AND_AMOUNT, { large1: 'chargeback', euro: 'confirmed_fraud' });
     expect(r).toMatchObject({ tp: 1, fp: 0, fn: 1, cb: 1 });
     expect(r.firstLabels).toEqual({ mid: null, large1: 'chargeback', large2: null });
   });

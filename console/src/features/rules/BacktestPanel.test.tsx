@@ -2,7 +2,7 @@ import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { json, renderPage, SESSION, stubApi } from '../../testing';
 import { BacktestPanel, BacktestResult } from './BacktestPanel';
-import type { Backtest } from './types';
+import { backtestFixture } from './testing';
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -61,29 +61,14 @@ describe('BacktestPanel', () => {
       values: { 'count(*)/payer_id/600s': '7' },
       reasons: ['count(*) over 10m by payer_id gte 6 (was 7)'],
     };
-    const bt: Backtest = {
-      id: 'job_1',
-      status: 'succeeded',
-      from: '2026-11-01T00:00:00Z',
-      to: '2026-11-08T00:00:00Z',
-      processed: 1000,
-      total: 1000,
-      progress: 1,
-      error: null,
-      hits: 4,
-      hits_by_day: [{ day: '2026-11-07', hits: 4 }],
-      examples: [example, { ...example, payment_id: 'pay_2', state: 'settled', label: 'false_positive' }],
-      labels: {
-        confirmed_fraud_hit: 3,
-        false_positive_hit: 1,
-        confirmed_fraud_missed: 1,
-        chargebacks: 2,
-        precision: 0.75,
-        recall: 0.75,
+    const bt = backtestFixture(
+      {
+        hits: 4,
+        hits_by_day: [{ day: '2026-11-07', hits: 4 }],
+        examples: [example, { ...example, payment_id: 'pay_2', state: 'settled', label: 'false_positive' }],
       },
-      created_at: '2026-11-08T00:00:00Z',
-      completed_at: '2026-11-08T00:00:05Z',
-    };
+      { confirmed_fraud_hit: 3, false_positive_hit: 1, confirmed_fraud_missed: 1, chargebacks: 2 },
+    );
     renderPage(<BacktestResult bt={bt} />);
     expect(screen.getByText('Confirmed fraud includes 2 chargebacks with no alert resolved')).toBeTruthy();
     const examples = screen.getByRole('table', { name: 'Backtest examples' });

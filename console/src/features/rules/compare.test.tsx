@@ -3,35 +3,10 @@ import { MemoryRouter } from 'react-router';
 import { describe, expect, it } from 'vitest';
 import { BacktestCompare } from './BacktestCompare';
 import { compareRows, definitionChanged, exampleDiff } from './compare';
-import type { Backtest, BacktestExample } from './types';
+import { backtestFixture } from './testing';
+import type { BacktestExample } from './types';
 
-function backtest(patch: Partial<Backtest>, labels: Partial<Backtest['labels']> = {}): Backtest {
-  return {
-    id: 'job_1',
-    status: 'succeeded',
-    from: '2026-11-01T00:00:00Z',
-    to: '2026-11-08T00:00:00Z',
-    processed: 1000,
-    total: 1000,
-    progress: 1,
-    error: null,
-    hits: 10,
-    hits_by_day: [],
-    examples: [],
-    labels: {
-      confirmed_fraud_hit: 4,
-      false_positive_hit: 4,
-      confirmed_fraud_missed: 2,
-      chargebacks: 0,
-      precision: 0.5,
-      recall: 4 / 6,
-      ...labels,
-    },
-    created_at: '2026-11-08T00:00:00Z',
-    completed_at: '2026-11-08T00:00:05Z',
-    ...patch,
-  };
-}
+const backtest = backtestFixture;
 
 describe('compareRows', () => {
   it('when the draft hits fewer payments but keeps the fraud it caught, then fewer false positives and higher precision read as better', () => {
