@@ -18,7 +18,7 @@
 // A row carries no payment id (sending it cost as much as the rest of the row): the earliest hits
 // are kept by time, and their ids read again afterwards by group value and time (resolveHits).
 // A payment's label (its alert resolved as fraud or false positive, else a chargeback) is not sent
-// with the rows: the slice's labelled payments are read first and matched to the rows
+// with the rows: the window's labelled payments are read once per chunk and matched to the rows
 // (backtest-labels.ts). The query runs without JIT compilation, which cost more than it saved.
 //
 // A slice is a range of group values, (lo, hi], read from the key's index; the payments without
