@@ -86,7 +86,7 @@ export interface RowsSeen {
   readonly bits: Int32Array;
   readonly currency: Int32Array;
   /** Row i's amount, exactly. */
-  amountOf(i: number): number | bigint;
+  exactAmount(i: number): number | bigint;
 }
 
 /** How a labelled payment must match a row: at its instant, and alike in bits (and amount). */
@@ -125,7 +125,7 @@ function claim(entries: readonly LabelEntry[], rows: RowsSeen, i: number, mode: 
 function alike(e: LabelEntry, rows: RowsSeen, i: number, mode: number): boolean {
   if (e.bits !== rows.bits[i]) return false;
   // eslint-disable-next-line eqeqeq -- a number against a bigint compares exactly with ==
-  return mode !== ALIKE_WITH_AMOUNTS || (e.amount == rows.amountOf(i) && e.currency === rows.currency[i]);
+  return mode !== ALIKE_WITH_AMOUNTS || (e.amount == rows.exactAmount(i) && e.currency === rows.currency[i]);
 }
 
 /**
@@ -133,15 +133,35 @@ function alike(e: LabelEntry, rows: RowsSeen, i: number, mode: number): boolean 
  * positive, or else a dispute it lost (charged back), which counts as fraud.
  */
 export type PaymentLabel = 'confirmed_fraud' | 'false_positive' | 'chargeback';
-const PAYMENT_LABELS = ['confirmed_fraud', 'false_positive', 'chargeback'] as const;
-const LABEL_NAMES: ReadonlySet<string> = new Set(PAYMENT_LABELS);
-
-export const isPaymentLabel = (v: string | null): v is PaymentLabel => v !== null && LABEL_NAMES.has(v);
 
 /** A label's code, as the evaluator tallies it (0: none). */
 export const CONFIRMED_FRAUD = 1;
 export const FALSE_POSITIVE = 2;
 export const CHARGEBACK = 3;
+const LABEL_CODES: Readonly<Record<PaymentLabel, number>> = {
+  confirmed_fraud: CONFIRMED_FRAUD,
+  false_positive: FALSE_POSITIVE,
+  chargeback: CHARGEBACK,
+};
+
+export const isPaymentLabel = (v: string | null): v is PaymentLabel =>
+  v !== null && Object.hasOwn(LABEL_CODES, v);
+
+/**
+ * The SQL of the labels (the one definition both backtest paths use): `resolved`, the payments with
+ * an alert resolved as confirmed fraud or false positive (`fraud`: confirmed fraud wins where both),
+ * and the condition on `p` of a chargeback that counts, charged back in [$1, $2) with no such
+ * alert. An analyst's resolution is kept over a chargeback: a dispute can be lost for reasons other
+ * than fraud.
+ */
+export const RESOLVED_SQL = `resolved as (
+       select a.payment_id as id, bool_or(a.resolution = 'confirmed_fraud') as fraud
+         from alerts a
+        where a.status = 'resolved' and a.resolution in ('confirmed_fraud', 'false_positive')
+          and a.payment_id is not null
+        group by a.payment_id)`;
+export const CHARGEBACK_SQL = `p.current_state = 'charged_back' and p.created_at >= $1 and p.created_at < $2
+        and not exists (select 1 from resolved r where r.id = p.id)`;
 
 /** The labelled payments of a window: by group value for the stream, by id for the hits. */
 export interface Labels {
@@ -169,41 +189,28 @@ export const currencyCode = (c: string): number =>
   c.charCodeAt(0) * 65_536 + c.charCodeAt(1) * 256 + c.charCodeAt(2);
 
 /**
- * The window's labelled payments: those with an alert resolved as confirmed fraud or false
- * positive (confirmed fraud wins where both), then those charged back with none. An analyst's
- * resolution is kept over a chargeback: a dispute can be lost for reasons other than fraud.
- * Each is read by its id (resolved alerts) or from the state index (chargebacks), never by a
- * join that would scan the window.
+ * The window's labelled payments (RESOLVED_SQL, CHARGEBACK_SQL), each read by its id (resolved
+ * alerts) or from the state index (chargebacks), never by a join that would scan the window.
  */
 export async function loadLabels(client: pg.ClientBase, q: LabelQuery): Promise<Labels> {
   const cols = `p.id, ${q.group} as g, (extract(epoch from p.created_at) * 1000000)::int8::text as us,
                 ${q.mask} as bits, p.amount_minor::text as amount, p.currency`;
   const { rows } = await client.query<{
     id: string;
-    code: number;
+    label: PaymentLabel;
     g: string | null;
     us: string;
     bits: number;
     amount: string;
     currency: string;
   }>(
-    `with resolved as (
-       select a.payment_id as id,
-              case when bool_or(a.resolution = 'confirmed_fraud') then ${String(CONFIRMED_FRAUD)}
-                   else ${String(FALSE_POSITIVE)} end as code
-         from alerts a
-        where a.status = 'resolved' and a.resolution in ('confirmed_fraud', 'false_positive')
-          and a.payment_id is not null
-        group by a.payment_id)
-     select r.code, p.*
+    `with ${RESOLVED_SQL}
+     select case when r.fraud then 'confirmed_fraud' else 'false_positive' end as label, p.*
        from resolved r
        cross join lateral (select ${cols} from payments p
                             where p.id = r.id and p.created_at >= $1 and p.created_at < $2 limit 1) p
      union all
-     select ${String(CHARGEBACK)}, ${cols}
-       from payments p
-      where p.current_state = 'charged_back' and p.created_at >= $1 and p.created_at < $2
-        and not exists (select 1 from resolved r where r.id = p.id)`,
+     select 'chargeback', ${cols} from payments p where ${CHARGEBACK_SQL}`,
     [q.from, q.to],
   );
   const index = new LabelIndex();
@@ -214,9 +221,9 @@ export async function loadLabels(client: pg.ClientBase, q: LabelQuery): Promise<
       bits: r.bits,
       amount: q.bound(r.amount),
       currency: currencyCode(r.currency),
-      code: r.code,
+      code: LABEL_CODES[r.label],
     });
-    byId.set(r.id, PAYMENT_LABELS[r.code - 1] ?? 'confirmed_fraud');
+    byId.set(r.id, r.label);
   }
   return { index, byId };
 }

@@ -398,8 +398,6 @@ class GroupRows {
     return this.big.get(i) ?? f64(this.amount, i);
   }
 
-  readonly amountOf = (i: number): AggValue => this.exactAmount(i);
-
   /** The group value as text; null for the payments without one. */
   groupText(): string | null {
     return this.groupLength < 0 ? null : this.group.toString('utf8', 0, this.groupLength);

@@ -38,7 +38,7 @@ import {
   type PaymentRow,
 } from '@payflow/api/payments';
 import { rulePayment, type LoadedRule } from './rules.ts';
-import { isPaymentLabel, type PaymentLabel } from './backtest-labels.ts';
+import { CHARGEBACK_SQL, isPaymentLabel, RESOLVED_SQL, type PaymentLabel } from './backtest-labels.ts';
 import {
   isoMicros,
   mergeEarliest,
@@ -467,18 +467,10 @@ function sliceSql(compiled: CompiledRule): string {
                 from payments p
                where p.created_at >= $1::timestamptz - make_interval(secs => $3) and p.created_at < $2) r
        where r.created_at >= $1
-    ), resolved as (
-      select a.payment_id, bool_or(a.resolution = 'confirmed_fraud') as fraud
-        from alerts a
-       where a.status = 'resolved' and a.resolution in ('confirmed_fraud', 'false_positive')
-       group by a.payment_id
-    ), labels as (
-      select payment_id, fraud, false as chargeback from resolved
+    ), ${RESOLVED_SQL}, labels as (
+      select id as payment_id, fraud, false as chargeback from resolved
       union all
-      select p.id, true, true
-        from payments p
-       where p.current_state = 'charged_back' and p.created_at >= $1 and p.created_at < $2
-         and not exists (select 1 from resolved r where r.payment_id = p.id)
+      select p.id, true, true from payments p where ${CHARGEBACK_SQL}
     )
     select (select count(*) from s) as processed,
            (select count(*) from s where hit) as hits,
