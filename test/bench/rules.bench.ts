@@ -8,13 +8,16 @@
 //   three runs each, after one warm-up of each. References beside it: the same rows read in
 //   (payer_id, created_at) order; the first rule's window aggregate alone in one query (what
 //   evaluating it in PostgreSQL costs at the least); the columns the first rule's stream reads,
-//   sent by COPY in that order and dropped (what streaming costs at the least).
+//   sent by COPY in that order and dropped on one connection; and the first rule's two slices
+//   sent by the very COPY statements its backtest uses, side by side on two connections, and
+//   dropped (what the stream costs before the worker evaluates a row: the floor of this design).
 // BENCH_DATABASE_URL reuses a seeded database (its payments are used as they are);
 // BENCH_ROWS changes the number of payments seeded.
 import { createPool, migrate } from '@payflow/api/store';
 import { newId } from '@payflow/api/domain';
 import type pg from 'pg';
 import { runBatchJob } from '../../worker/src/batch.ts';
+import { copySql, sliceAt, sliceCount, streamBounds, streamPlan } from '../../worker/src/backtest-stream.ts';
 import { copyOut } from '../../worker/src/copy-out.ts';
 import { createDatabase, startTestEnv, type TestEnv } from '../../hack/testenv/index.ts';
 import { seedPayments } from './seed-payments.ts';
@@ -122,6 +125,45 @@ async function copyReference(pool: pg.Pool, from: Date, to: Date): Promise<numbe
   return median(sent);
 }
 
+/**
+ * The first rule's slices as its backtest streams them (the same COPY statements, two side by
+ * side on two connections), with the rows dropped: what reading and sending the rows costs before
+ * the worker evaluates anything.
+ */
+async function sliceTransfer(
+  pool: pg.Pool,
+  window: { from: Date; to: Date; total: number },
+): Promise<number> {
+  const clients = [await pool.connect(), await pool.connect()] as const;
+  try {
+    const [a, b] = clients;
+    const plan = streamPlan(a, RULES[0]?.condition as Parameters<typeof streamPlan>[1]);
+    if (!plan) throw new Error('the velocity rule is not streamed');
+    const bounds = await streamBounds(a, plan, window, 2);
+    const texts = Array.from({ length: sliceCount(plan, bounds) }, (_, i) =>
+      copySql(a, plan, sliceAt(plan, window, bounds, i)),
+    );
+    for (const c of clients) await c.query('set jit = off');
+    const times: number[] = [];
+    for (let i = 0; i <= RUNS; i++) {
+      const ms = await timed(async () => {
+        // Two at a time, as a chunk streams them.
+        for (let k = 0; k < texts.length; k += 2)
+          await Promise.all(
+            [a, b].flatMap((c, j) => {
+              const text = texts[k + j];
+              return text === undefined ? [] : [copyOut(c, text, () => undefined)];
+            }),
+          );
+      });
+      if (i > 0) times.push(ms);
+    }
+    return median(times);
+  } finally {
+    for (const c of clients) c.release();
+  }
+}
+
 async function main(): Promise<void> {
   const reuse = process.env.BENCH_DATABASE_URL === '' ? undefined : process.env.BENCH_DATABASE_URL;
   const env: TestEnv | undefined = reuse ? undefined : await startTestEnv({ kube: false });
@@ -189,6 +231,10 @@ async function main(): Promise<void> {
     const copy = await copyReference(pool, from, to);
     console.log(
       `reference the velocity rule's columns sent by COPY in that order: ${copy.toFixed(0)} ms = ${(copy / base).toFixed(2)}× the scan`,
+    );
+    const transfer = await sliceTransfer(pool, { from, to, total: n });
+    console.log(
+      `reference the velocity rule's two slices read and sent as its backtest streams them, side by side, rows dropped: ${transfer.toFixed(0)} ms = ${(transfer / base).toFixed(2)}× the scan`,
     );
     for (const rule of RULES) {
       const { ms, last } = await timeBacktest(pool, rule.condition, { from, to });

@@ -331,7 +331,8 @@ function sliceWhere(client: pg.ClientBase, plan: StreamPlan, s: StreamSlice, sin
   return where;
 }
 
-function copySql(client: pg.ClientBase, plan: StreamPlan, s: StreamSlice): string {
+/** The COPY statement that streams a slice's rows (test/bench/rules.bench.ts sends it alone too). */
+export function copySql(client: pg.ClientBase, plan: StreamPlan, s: StreamSlice): string {
   const g = `p.${plan.groupBy}`;
   const cols = ['p.created_at', g];
   if (plan.needsAmounts) cols.push('p.amount_minor', 'p.currency');
