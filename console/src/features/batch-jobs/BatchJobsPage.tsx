@@ -86,10 +86,7 @@ export function JobProgress({ job, now }: { job: BatchJob; now?: number }) {
 
 function Times({ job }: { job: BatchJob }) {
   return (
-    <dl
-      className="pf-v6-u-font-size-sm"
-      style={{ display: 'grid', gridTemplateColumns: 'auto auto', gap: '0 0.5rem' }}
-    >
+    <dl className="pf-v6-u-font-size-sm payflow-job-times">
       <dt className="pf-v6-u-text-color-subtle">Created</dt>
       <dd>
         <Timestamp value={job.created_at} />
