@@ -64,7 +64,17 @@ describe('console shell', () => {
   it('when the dashboard is reloaded, then the sign-in and each first request are sent once, by the boot script', async () => {
     const { page, context } = await openPage(browser);
     await signIn(page, stack, 'viewer');
-    const sent: string[] = [];
+    // The page signed into is let finish loading first, and what it sent is forgotten when the
+    // reload commits (the first navigation from here on): only the new document's requests count.
+    await page.getByRole('heading', { name: 'Success rate' }).waitFor();
+    await settled(page);
+    let sent: string[] = [];
+    let committed = false;
+    page.on('framenavigated', (frame) => {
+      if (committed || frame !== page.mainFrame()) return;
+      committed = true;
+      sent = [];
+    });
     page.on('request', (r) => {
       const u = new URL(r.url());
       if (u.pathname.startsWith('/api/')) sent.push(`${r.method()} ${u.pathname}${u.search}`);
