@@ -216,7 +216,7 @@ describe('payment timeline and rule hits over HTTP against real PostgreSQL', () 
       {
         rule_id: big,
         rule_name: 'big payment',
-        rule_version: null,
+        rule_version: 1,
         mode: 'enforce',
         action: 'alert',
         acted: true,
@@ -227,7 +227,7 @@ describe('payment timeline and rule hits over HTTP against real PostgreSQL', () 
       {
         rule_id: watch,
         rule_name: 'watch DE',
-        rule_version: null,
+        rule_version: 1,
         mode: 'shadow',
         action: 'hold',
         acted: false,

@@ -378,15 +378,29 @@ describe('rule lifecycle API against real PostgreSQL and Redis', () => {
     });
     expect(edited.version).toBe(3);
     await hit(shadow.id, 'pay_after_edit', 0);
+    // After the edit, a worker whose rule cache still held version 2 stored a hit of it: that was
+    // the old rule's, and is not counted; a hit of version 3 is.
+    const stamped = async (paymentId: string, version: number, ruleId = shadow.id) =>
+      t.api.deps.pool.query(
+        `insert into rule_hits (rule_id, rule_version, payment_id, mode, action, acted, reasons)
+         values ($1, $2, $3, 'shadow', 'alert', false, '[]'::jsonb)`,
+        [ruleId, version, paymentId],
+      );
+    await stamped('pay_cached_v2', 2);
+    await stamped('pay_v3', 3);
     const after = await compare();
     expect(after.since_version).toEqual({ rule_id: shadow.id, version: 3 });
-    expect(after.totals.shadow).toBe(1);
+    expect(after.totals.shadow).toBe(2);
     // The live rule's edit starts it too, when it is the later.
     const liveEdited = await put(live.id, {
       rule_definition: { ...velocity, condition: { ...velocity.condition, value: 9 } },
     });
+    // So does the live side: of its hits since, the one of its version before the edit is not counted.
+    await stamped('pay_live_before', liveEdited.version - 1, live.id);
+    await stamped('pay_live_after', liveEdited.version, live.id);
     const later = await compare();
     expect(later.since_version).toEqual({ rule_id: live.id, version: liveEdited.version });
+    expect(later.totals.live).toBe(1);
     expect(Date.parse(later.since)).toBeGreaterThanOrEqual(Date.parse(after.since));
   });
 

@@ -267,6 +267,63 @@ describe('worker: payment events from SQS applied exactly once in effect', () =>
       "select count(*)::text as n from audit_log where action = 'alert.created'",
     );
     expect(alertAudit.rows[0]?.n).toBe('3');
+    // Each hit names the version the worker evaluated.
+    const versions = await db.query<{ rule_id: string; rule_version: number | null }>(
+      'select distinct rule_id, rule_version from rule_hits where rule_id = any($1) order by rule_id',
+      [[velocity, big, shadow]],
+    );
+    expect(versions.rows).toEqual(
+      [velocity, big, shadow].sort().map((rule_id) => ({ rule_id, rule_version: 1 })),
+    );
+    await db.query('update rules set enabled = false where id = any($1)', [[velocity, big, shadow]]);
+  });
+
+  it('when a batch falls back to event by event, then its rule hits still name the version the worker evaluated', async () => {
+    const queues = await createTestQueues(client);
+    const pays = await insertPayments(db, 3, { payer: () => 'payer_fallback' });
+    const rule = newId('rul');
+    await db.query(
+      `insert into rules (id, name, action, mode, severity, definition, version)
+       values ($1, 'fallback payer', 'hold', 'shadow', 'low', $2::jsonb, 3)`,
+      [rule, JSON.stringify({ condition: { field: 'payer_id', op: 'eq', value: 'payer_fallback' } })],
+    );
+    // A statement writing more than one payment event is refused, so every batch of several
+    // events fails in the set-based path and is applied event by event (worker_apply_one). The
+    // sequence, outside the refused transactions, counts the refusals.
+    await db.query(`create sequence batch_refusals;
+      create function refuse_batches() returns trigger language plpgsql as $$
+      begin
+        if (select count(*) from written) > 1 then
+          perform nextval('batch_refusals');
+          raise exception 'more than one payment event in a statement';
+        end if;
+        return null;
+      end $$;
+      create trigger refuse_batches after insert on payment_events
+        referencing new table as written for each statement execute function refuse_batches();`);
+    try {
+      await sendAll(
+        client,
+        queues.events,
+        pays.map((p) => JSON.stringify(event(p, 'payment.authorized'))),
+      );
+      await start(queues);
+      await emptied(queues.events);
+      await stopAll();
+    } finally {
+      await db.query(`drop trigger refuse_batches on payment_events; drop function refuse_batches();`);
+      await db.query('update rules set enabled = false where id = $1', [rule]);
+    }
+    const refused = await db.query<{ n: string }>(
+      'select case when is_called then last_value else 0 end::text as n from batch_refusals',
+    );
+    await db.query('drop sequence batch_refusals');
+    expect(Number(refused.rows[0]?.n)).toBeGreaterThan(0);
+    const hits = await db.query<{ payment_id: string; rule_version: number | null }>(
+      'select payment_id, rule_version from rule_hits where rule_id = $1 order by payment_id',
+      [rule],
+    );
+    expect(hits.rows).toEqual([...pays].sort().map((payment_id) => ({ payment_id, rule_version: 3 })));
   });
 
   it('when changes commit, then the relay publishes their outbox rows to the updates queue in order per payment and marks them', async () => {

@@ -739,6 +739,8 @@ function hitEffect(hit: RuleHit, payment: Payment, row: Row): { row: Row; paymen
   const { rule } = hit;
   const base: Row = {
     rule_id: rule.id,
+    // The version evaluated (the rule cache may lag an edit), stored on the hit.
+    rule_version: rule.version,
     mode: rule.mode,
     action: rule.action,
     acted: hit.acted,

@@ -697,6 +697,11 @@ interface ShadowWindow {
   until: Date;
   /** The version whose start is `since`; null when the window's length is. */
   sinceVersion: SinceVersion | null;
+  /**
+   * Each rule's first version of its current run: a hit stored with an older version, made while
+   * the worker's rule cache still held it after the edit, is not counted.
+   */
+  fromVersion: ReadonlyMap<string, number>;
 }
 
 /**
@@ -724,7 +729,7 @@ async function shadowWindow(pool: pg.Pool, ids: readonly string[], hours: number
        union all
        select null, null, now() - make_interval(hours => $2)
      )
-     select rule_id, version, at, now() as now from starts order by at desc, version is null limit 1`,
+     select rule_id, version, at, now() as now from starts order by at desc, version is null`,
     [ids, hours],
   );
   // The window's own start is always among the candidates: there is always a row.
@@ -732,7 +737,9 @@ async function shadowWindow(pool: pg.Pool, ids: readonly string[], hours: number
   if (!r) throw new Error('shadow window returned no row');
   const sinceVersion =
     r.rule_id !== null && r.version !== null ? { rule_id: r.rule_id, version: r.version } : null;
-  return { since: r.at, until: r.now, sinceVersion };
+  const fromVersion = new Map<string, number>();
+  for (const s of rows) if (s.rule_id !== null && s.version !== null) fromVersion.set(s.rule_id, s.version);
+  return { since: r.at, until: r.now, sinceVersion, fromVersion };
 }
 
 async function liveIdsOf(pool: pg.Pool, id: string, live: Rule | null): Promise<string[]> {
@@ -742,6 +749,14 @@ async function liveIdsOf(pool: pg.Pool, id: string, live: Rule | null): Promise<
     [id],
   );
   return rows.map((r) => r.id);
+}
+
+/**
+ * The first version counted of the shadow rule and of its live side; the enforce rules beside a
+ * rule with no live version count from any version (0).
+ */
+function fromVersions(window: ShadowWindow, id: string, live: Rule | null): [number, number] {
+  return [window.fromVersion.get(id) ?? 0, live ? (window.fromVersion.get(live.id) ?? 0) : 0];
 }
 
 const iso = (h: ShadowHit): ShadowHit => ({ ...h, matched_at: new Date(h.matched_at).toISOString() });
@@ -765,10 +780,14 @@ export async function shadowCompare(pool: pg.Pool, id: string, hours: number): P
   }>(
     `with s as (
        select payment_id, min(matched_at) as t, (array_agg(reasons order by matched_at))[1] as reasons
-         from rule_hits where rule_id = $1 and matched_at >= $3 and matched_at <= $4 group by payment_id
+         from rule_hits where rule_id = $1 and matched_at >= $3 and matched_at <= $4
+          and (rule_version is null or rule_version >= $6)
+        group by payment_id
      ), l as (
        select payment_id, min(matched_at) as t, (array_agg(reasons order by matched_at))[1] as reasons
-         from rule_hits where rule_id = any($2::text[]) and matched_at >= $3 and matched_at <= $4 group by payment_id
+         from rule_hits where rule_id = any($2::text[]) and matched_at >= $3 and matched_at <= $4
+          and (rule_version is null or rule_version >= $7)
+        group by payment_id
      ), j as (
        select coalesce(s.payment_id, l.payment_id) as payment_id, least(s.t, l.t) as t,
               s.payment_id is not null as in_s, l.payment_id is not null as in_l, s.reasons as s_reasons, l.reasons as l_reasons,
@@ -791,7 +810,7 @@ export async function shadowCompare(pool: pg.Pool, id: string, hours: number): P
           from (select * from j where in_s and not in_l order by s_t desc limit 10) a) as only_shadow,
        (select json_agg(json_build_object('payment_id', payment_id, 'matched_at', l_t, 'reasons', l_reasons))
           from (select * from j where in_l and not in_s order by l_t desc limit 10) a) as only_live`,
-    [id, liveIds, window.since, window.until, bucket],
+    [id, liveIds, window.since, window.until, bucket, ...fromVersions(window, id, live)],
   );
   const r = rows[0];
   if (!r) throw new Error('shadow comparison returned no row');

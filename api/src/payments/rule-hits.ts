@@ -1,9 +1,6 @@
 // The rule hits of one payment, as the worker stored them (rule_hits, one row per rule that
 // matched an event applied to the payment), with the rule's name and the alert the hit raised.
-//
-// rule_version is not stored: the worker evaluates the enabled rules it cached (id, name, mode,
-// action, severity, definition) without their version, so no hit row can say which version
-// matched; the field is null until the worker records it.
+// rule_version is the version the worker evaluated (null for hits stored before it was kept).
 import type { Queryable } from './store.ts';
 
 export interface RuleHitJson {
@@ -27,6 +24,7 @@ export interface RuleHitJson {
 interface RuleHitRow {
   rule_id: string;
   rule_name: string | null;
+  rule_version: number | null;
   mode: string;
   action: string;
   acted: boolean;
@@ -38,7 +36,7 @@ interface RuleHitRow {
 
 // rule_hits (payment_id) and alerts (payment_id) indexes; rules by primary key.
 const RULE_HITS_SQL = `
-  select h.rule_id, r.name as rule_name, h.mode, h.action, h.acted, h.reasons, h.matched_at,
+  select h.rule_id, r.name as rule_name, h.rule_version, h.mode, h.action, h.acted, h.reasons, h.matched_at,
          h.event_id, al.id as alert_id
     from rule_hits h
     left join rules r on r.id = h.rule_id
@@ -55,7 +53,7 @@ export async function paymentRuleHits(db: Queryable, paymentId: string): Promise
   return rows.map((r) => ({
     rule_id: r.rule_id,
     rule_name: r.rule_name,
-    rule_version: null,
+    rule_version: r.rule_version,
     mode: r.mode,
     action: r.action,
     acted: r.acted,
