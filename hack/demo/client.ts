@@ -91,6 +91,18 @@ export class ApiClient {
   }
 }
 
+/**
+ * Card networks' dispute reason codes, as a processor passes them on (data.reason_code), fraud
+ * ones and others: Visa 10.4 and 13.1, Mastercard 4837 and 4853, American Express F29 and C08,
+ * Discover UA02 and RG04.
+ */
+const DISPUTE_REASON_CODES = ['10.4', '13.1', '4837', '4853', 'F29', 'C08', 'UA02', 'RG04'];
+
+/** A dispute's reason code, picked among the networks' fraud and other codes. */
+export function disputeReasonCode(r = Math.random()): string {
+  return DISPUTE_REASON_CODES[Math.floor(r * DISPUTE_REASON_CODES.length)] ?? '10.4';
+}
+
 /** A processor event for `POST /api/v1/events` (see api/src/domain/events.ts). */
 export function processorEvent(payment: Payment, type: string): Record<string, unknown> {
   const event: Record<string, unknown> = {
@@ -103,5 +115,6 @@ export function processorEvent(payment: Payment, type: string): Record<string, u
   if (type === 'payment.partially_refunded') {
     event.amount_minor = String(Math.max(1, Math.floor(Number(payment.amount_minor) / 2)));
   }
+  if (type === 'payment.disputed') event.data = { reason_code: disputeReasonCode() };
   return event;
 }

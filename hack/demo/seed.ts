@@ -2,6 +2,7 @@
 // with the events that brought each one to its state, and users with a known password.
 import pg from 'pg';
 import { run } from '../testenv/proc.ts';
+import { disputeReasonCode } from './client.ts';
 import { entry, loadDomain, loadPasswords, type IdFactory, type IdPrefix } from './product.ts';
 
 export const MERCHANTS = [
@@ -119,6 +120,8 @@ interface SeedEvent {
   to: string;
   amountMinor: number;
   at: number;
+  /** The event's data as JSON (a dispute's reason code), if any. */
+  data?: string;
 }
 
 interface SeedPayment {
@@ -160,7 +163,9 @@ function walk(p: SeedPayment, now: number, events: SeedEvent[]): void {
     if (at > now) break;
     const refund = refundOf(step, p.amountMinor);
     const amount = refund > 0 ? refund : p.amountMinor;
-    events.push({ ...base, type: step.type, from: p.state, to: step.to, amountMinor: amount, at });
+    const data =
+      step.type === 'payment.disputed' ? JSON.stringify({ reason_code: disputeReasonCode() }) : undefined;
+    events.push({ ...base, type: step.type, from: p.state, to: step.to, amountMinor: amount, at, data });
     p.state = step.to;
     p.refundedMinor = Math.max(p.refundedMinor, refund);
     p.version += 1;
@@ -215,10 +220,12 @@ const PAYMENTS_SQL = `
 
 const EVENTS_SQL = `
   insert into payment_events (id, event_id, payment_id, payment_created_at, type, from_state, to_state,
-    amount_minor, source, occurred_at)
-  select id, id, payment_id, payment_created_at, type, from_state, to_state, amount_minor, 'system', occurred_at
+    amount_minor, source, occurred_at, data)
+  select id, id, payment_id, payment_created_at, type, from_state, to_state, amount_minor, 'system', occurred_at,
+         coalesce(data, '{}'::jsonb)
     from unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::bigint[],
-      $8::timestamptz[]) as e(id, payment_id, payment_created_at, type, from_state, to_state, amount_minor, occurred_at)`;
+      $8::timestamptz[], $9::jsonb[])
+      as e(id, payment_id, payment_created_at, type, from_state, to_state, amount_minor, occurred_at, data)`;
 
 /** Ids whose timestamp is a given time (the product's ULIDs), one generator per prefix. */
 interface Ids {
@@ -281,6 +288,7 @@ async function insertEvents(db: pg.ClientBase, events: SeedEvent[], ids: Ids): P
       c.map((e) => e.to),
       c.map((e) => e.amountMinor),
       c.map((e) => new Date(e.at)),
+      c.map((e) => e.data ?? null),
     ]);
   }
 }

@@ -162,6 +162,41 @@ describe('payment timeline and rule hits over HTTP against real PostgreSQL', () 
     expect(res.body.data.slice(1).map((e) => e.event_id)).toEqual(events.map((e) => e.event_id));
   });
 
+  it('when a dispute carries a network reason code, then its timeline entries name it and whether it is fraud', async () => {
+    const id = await create({ amount: 40 });
+    const ev = (type: string, data?: Record<string, unknown>) => ({
+      event_id: newId('evt'),
+      type,
+      payment_id: id,
+      occurred_at: new Date().toISOString(),
+      ...(data ? { data } : {}),
+    });
+    await processorEvents([
+      ev('payment.authorized', { reason_code: '10.4' }),
+      ev('payment.captured'),
+      ev('payment.disputed', { reason_code: '13.1' }),
+      ev('payment.dispute_won', { reason_code: '13.1' }),
+      ev('payment.disputed', { reason_code: ' 4837 ' }),
+      ev('payment.dispute_lost', { reason_code: 'ZZ-9' }),
+    ]);
+    const res = await h.call<{ data: (Entry & { dispute_reason?: unknown })[] }>(
+      'GET',
+      `/api/v1/transactions/${id}/timeline`,
+      { role: 'viewer' },
+    );
+    expect(res.status).toBe(200);
+    // Only a dispute's own events carry one (not the won dispute's closing event, nor an authorisation).
+    expect(res.body.data.map((e) => [e.type, e.dispute_reason ?? null])).toEqual([
+      ['payment.created', null],
+      ['payment.authorized', null],
+      ['payment.captured', null],
+      ['payment.disputed', { code: '13.1', fraud: false }],
+      ['payment.dispute_won', null],
+      ['payment.disputed', { code: '4837', fraud: true }],
+      ['payment.dispute_lost', { code: 'ZZ-9', fraud: null }],
+    ]);
+  });
+
   it('when the payment does not exist, then timeline and rule hits are 404 problems', async () => {
     for (const path of ['timeline', 'rule-hits']) {
       for (const id of [newId('pay'), 'not-an-id']) {

@@ -329,6 +329,30 @@ describe('rules evaluated in PostgreSQL beside the worker evaluator, and backtes
     }
   });
 
+  it("when a dispute gives a reason code, then its network's grouping says whether it is fraud, and an unknown code says neither", async () => {
+    const cases: [string | null, boolean | null][] = [
+      ['10.4', true], // Visa: other fraud, card absent
+      ['10.1', true],
+      ['13.1', false], // Visa: merchandise not received
+      ['12.6.1', null],
+      ['4837', true], // Mastercard: no cardholder authorisation
+      ['4863', true],
+      ['4853', false], // Mastercard: cardholder dispute
+      ['F29', true], // American Express: card not present
+      [' c08 ', false], // American Express: goods not received, as sent with spaces and in lower case
+      ['UA02', true], // Discover: fraud, card not present
+      ['RG04', false], // Discover: non-receipt
+      ['R99X', null],
+      ['', null],
+      [null, null],
+    ];
+    const { rows } = await db.query<{ code: string | null; fraud: boolean | null }>(
+      'select c.code, dispute_reason_is_fraud(c.code) as fraud from unnest($1::text[]) c(code)',
+      [cases.map(([code]) => code)],
+    );
+    expect(rows.map((r) => [r.code, r.fraud])).toEqual(cases);
+  });
+
   const velocity: Expr = { aggregate: 'count', window: '10m', group_by: 'payer_id', op: 'gte', value: 3 };
   it.each([
     ['streamed', velocity],
@@ -375,9 +399,25 @@ describe('rules evaluated in PostgreSQL beside the worker evaluator, and backtes
       const hitCharged = expected.find((pid, k) => k > 3 && window.has(pid)) ?? '';
       const missedCharged =
         payments.find((p) => window.has(p.id) && !expected.includes(p.id) && p.id !== missed?.id)?.id ?? '';
+      // A hit charged back for a reason that is not fraud (Visa 13.1, merchandise not received) is no
+      // label; the fraud code (Visa 10.4, card absent) of the other hit charged back keeps its label.
+      const notFraudCharged = expected.find((pid, k) => k > 3 && window.has(pid) && pid !== hitCharged) ?? '';
       await db.query(`update payments set current_state = 'charged_back' where id = any($1::text[])`, [
-        [hitCharged, missedCharged, expected[2]],
+        [hitCharged, missedCharged, expected[2], notFraudCharged],
       ]);
+      for (const [paymentId, code] of [
+        [hitCharged, '10.4'],
+        [notFraudCharged, '13.1'],
+      ]) {
+        await db.query(
+          `insert into payment_events (id, event_id, payment_id, payment_created_at, type, from_state, to_state,
+                                       source, occurred_at, data)
+           select $1, $1, p.id, p.created_at, 'payment.disputed', 'settled', 'disputed', 'sqs', now(),
+                  jsonb_build_object('reason_code', $3::text)
+             from payments p where p.id = $2`,
+          [newId('evt'), paymentId, code],
+        );
+      }
       const id = newId('job');
       await db.query(
         `insert into batch_jobs (id, name, type, parameters) values ($1, 'bt', 'backtest', $2::jsonb)`,

@@ -130,7 +130,8 @@ function alike(e: LabelEntry, rows: RowsSeen, i: number, mode: number): boolean 
 
 /**
  * What is known of a payment's outcome: an alert on it resolved as confirmed fraud or as a false
- * positive, or else a dispute it lost (charged back), which counts as fraud.
+ * positive, or else a dispute it lost (charged back), which counts as fraud unless its reason code
+ * says the dispute was not about fraud (goods not received, a processing error, …).
  */
 export type PaymentLabel = 'confirmed_fraud' | 'false_positive' | 'chargeback';
 
@@ -151,8 +152,9 @@ export const isPaymentLabel = (v: string | null): v is PaymentLabel =>
  * The SQL of the labels (the one definition both backtest paths use): `resolved`, the payments with
  * an alert resolved as confirmed fraud or false positive (`fraud`: confirmed fraud wins where both),
  * and the condition on `p` of a chargeback that counts, charged back in [$1, $2) with no such
- * alert. An analyst's resolution is kept over a chargeback: a dispute can be lost for reasons other
- * than fraud.
+ * alert and no reason code of a dispute that is not about fraud (dispute_reason_is_fraud, migration
+ * 0025: a code of no known network, or none, counts). An analyst's resolution is kept over a
+ * chargeback: a dispute can be lost for reasons other than fraud.
  */
 export const RESOLVED_SQL = `resolved as (
        select a.payment_id as id, bool_or(a.resolution = 'confirmed_fraud') as fraud
@@ -161,7 +163,8 @@ export const RESOLVED_SQL = `resolved as (
           and a.payment_id is not null
         group by a.payment_id)`;
 export const CHARGEBACK_SQL = `p.current_state = 'charged_back' and p.created_at >= $1 and p.created_at < $2
-        and not exists (select 1 from resolved r where r.id = p.id)`;
+        and not exists (select 1 from resolved r where r.id = p.id)
+        and dispute_reason_is_fraud(payment_dispute_reason(p.id)) is not false`;
 
 /** The labelled payments of a window: by group value for the stream, by id for the hits. */
 export interface Labels {

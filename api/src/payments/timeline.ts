@@ -35,6 +35,11 @@ export interface TimelineEntry {
   amount?: number | string;
   amount_minor?: string;
   reason?: string;
+  /**
+   * A dispute's card-network reason code as the processor sent it (data.reason_code), and whether
+   * the code names fraud (null: a code of no known network); backtests read the same.
+   */
+  dispute_reason?: { code: string; fraud: boolean | null };
 }
 
 interface TimelineRow {
@@ -51,6 +56,8 @@ interface TimelineRow {
   actor_id: string | null;
   reason: string | null;
   request_id: string | null;
+  reason_code: string | null;
+  reason_fraud: boolean | null;
 }
 
 // Both parts read one payment's rows through their indexes: payment_events (payment_id,
@@ -64,7 +71,10 @@ const TIMELINE_SQL = `
          e.amount_minor::text as amount_minor, e.source,
          to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at,
          coalesce(a.occurred_at, e.recorded_at) as at, a.chain_seq,
-         a.actor_type, a.actor_id, a.reason, a.request_id
+         a.actor_type, a.actor_id, a.reason, a.request_id,
+         case when e.type in ('payment.disputed', 'payment.dispute_lost')
+              then nullif(btrim(e.data->>'reason_code'), '') end as reason_code,
+         dispute_reason_is_fraud(e.data->>'reason_code') as reason_fraud
     from payment_events e
     left join a on a.event_id = e.event_id and a.action = e.type
    where e.payment_id = $1
@@ -73,7 +83,7 @@ const TIMELINE_SQL = `
          case when a.after->'event'->>'amount_minor' ~ '^[0-9]{1,16}$'
               then a.after->'event'->>'amount_minor' end,
          null, a.after->'event'->>'occurred_at',
-         a.occurred_at, a.chain_seq, a.actor_type, a.actor_id, a.reason, a.request_id
+         a.occurred_at, a.chain_seq, a.actor_type, a.actor_id, a.reason, a.request_id, null, null
     from a where a.action = 'payment.event_rejected'
    order by at, chain_seq nulls last`;
 
@@ -108,6 +118,7 @@ function entryOf(r: TimelineRow, currency: CurrencyCode, stateBefore: string | n
     entry.amount_minor = r.amount_minor;
   }
   if (r.reason !== null) entry.reason = r.reason;
+  if (r.reason_code !== null) entry.dispute_reason = { code: r.reason_code, fraud: r.reason_fraud };
   return entry;
 }
 

@@ -55,6 +55,17 @@ function Who({ e }: { e: TimelineEntry }) {
   );
 }
 
+/** What backtests make of the code: a fraud dispute, another kind, or a code of no known network. */
+const DISPUTE_KIND = { true: 'a fraud dispute', false: 'not a fraud dispute', null: 'no known network' };
+
+function DisputeReason({ reason }: { reason: NonNullable<TimelineEntry['dispute_reason']> }) {
+  return (
+    <span>
+      Reason code {reason.code} ({DISPUTE_KIND[String(reason.fraud) as keyof typeof DISPUTE_KIND]})
+    </span>
+  );
+}
+
 function Step({ e, i, currency }: { e: TimelineEntry; i: number; currency: string }) {
   const id = `timeline-${String(i)}`;
   return (
@@ -76,6 +87,7 @@ function Step({ e, i, currency }: { e: TimelineEntry; i: number; currency: strin
             <Who e={e} />
           </Flex>
           {e.reason && <span>Reason: {e.reason}</span>}
+          {e.dispute_reason && <DisputeReason reason={e.dispute_reason} />}
         </Flex>
       }
     >

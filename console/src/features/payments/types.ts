@@ -35,6 +35,8 @@ export interface TimelineEntry {
   amount?: number | string;
   amount_minor?: string;
   reason?: string;
+  /** A dispute's card-network reason code, and whether it names fraud (null: unknown network). */
+  dispute_reason?: { code: string; fraud: boolean | null };
 }
 
 export interface RuleHit {
