@@ -195,6 +195,12 @@ describe('payment timeline and rule hits over HTTP against real PostgreSQL', () 
       ['payment.disputed', { code: '4837', fraud: true }],
       ['payment.dispute_lost', { code: 'ZZ-9', fraud: null }],
     ]);
+    // The payment's latest code is the one backtests read.
+    const kept = await pool.query(
+      'select reason_code, fraud from payment_dispute_reasons where payment_id = $1',
+      [id],
+    );
+    expect(kept.rows).toEqual([{ reason_code: 'ZZ-9', fraud: null }]);
   });
 
   it('when the payment does not exist, then timeline and rule hits are 404 problems', async () => {

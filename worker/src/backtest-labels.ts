@@ -152,7 +152,7 @@ export const isPaymentLabel = (v: string | null): v is PaymentLabel =>
  * The SQL of the labels (the one definition both backtest paths use): `resolved`, the payments with
  * an alert resolved as confirmed fraud or false positive (`fraud`: confirmed fraud wins where both),
  * and the condition on `p` of a chargeback that counts, charged back in [$1, $2) with no such
- * alert and no reason code of a dispute that is not about fraud (dispute_reason_is_fraud, migration
+ * alert and no reason code of a dispute that is not about fraud (payment_dispute_reasons, migration
  * 0025: a code of no known network, or none, counts). An analyst's resolution is kept over a
  * chargeback: a dispute can be lost for reasons other than fraud.
  */
@@ -164,7 +164,7 @@ export const RESOLVED_SQL = `resolved as (
         group by a.payment_id)`;
 export const CHARGEBACK_SQL = `p.current_state = 'charged_back' and p.created_at >= $1 and p.created_at < $2
         and not exists (select 1 from resolved r where r.id = p.id)
-        and dispute_reason_is_fraud(payment_dispute_reason(p.id)) is not false`;
+        and not exists (select 1 from payment_dispute_reasons d where d.payment_id = p.id and not d.fraud)`;
 
 /** The labelled payments of a window: by group value for the stream, by id for the hits. */
 export interface Labels {
