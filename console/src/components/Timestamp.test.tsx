@@ -1,5 +1,6 @@
 import { act, fireEvent, render, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
+import { formatTime } from '../lib/format';
 import { Timestamp } from './Timestamp';
 
 const AT = '2026-07-15T09:30:05Z';
@@ -30,6 +31,22 @@ describe('Timestamp', () => {
     expect((await screen.findByRole('tooltip')).textContent).toContain('UTC');
     fireEvent.keyDown(time, { key: 'Escape' });
     expect(screen.queryByRole('tooltip')).toBeNull();
+  });
+
+  it('given wrap, then the line may break between the date and the time, never inside either', () => {
+    render(<Timestamp value={AT} seconds wrap />);
+    const time = screen.getByText((_, el) => el?.tagName === 'TIME');
+    expect(time.style.whiteSpace).toBe('');
+    const parts = [...time.querySelectorAll('span')];
+    expect(parts.map((s) => s.style.whiteSpace)).toEqual(['nowrap', 'nowrap']);
+    expect(parts[1]?.textContent).toBe(formatTime(AT, { seconds: true, date: false }));
+    expect(time.textContent).toBe(formatTime(AT, { seconds: true }));
+  });
+
+  it('without wrap, then the whole time stays on one line', () => {
+    render(<Timestamp value={AT} seconds />);
+    const time = screen.getByText((_, el) => el?.tagName === 'TIME');
+    expect(time.style.whiteSpace).toBe('nowrap');
   });
 
   it('says so when there is no time', () => {

@@ -86,8 +86,8 @@ function summaryItems(p: Payment): [string, ReactNode][] {
       </span>,
     ],
     ['Country', p.country ?? '—'],
-    ['Created', <Timestamp key="cr" value={p.created_at} seconds />],
-    ['Updated', <Timestamp key="u" value={p.updated_at} seconds />],
+    ['Created', <Timestamp key="cr" value={p.created_at} seconds wrap />],
+    ['Updated', <Timestamp key="u" value={p.updated_at} seconds wrap />],
     ['Review', <Flags key="f" p={p} />],
   ];
 }
