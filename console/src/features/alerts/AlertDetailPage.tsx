@@ -84,14 +84,14 @@ function DetailsList({ alert }: { alert: AlertDetail }) {
     ['Status', <AlertStatusLabel key="s" status={alert.status} />],
     ['Severity', <SeverityLabel key="v" severity={alert.severity} />],
     ['Assignee', nameOf(alert.assignee_id, user.id)],
-    ['Raised', <Timestamp key="c" value={alert.created_at} seconds />],
+    ['Raised', <Timestamp key="c" value={alert.created_at} seconds wrap />],
     ['Updated', <Timestamp key="u" value={alert.updated_at} relative />],
   ];
   if (alert.acknowledged_at) {
     rows.push([
       'Acknowledged',
       <span key="a">
-        <Timestamp value={alert.acknowledged_at} /> by {nameOf(alert.acknowledged_by, user.id)}
+        <Timestamp value={alert.acknowledged_at} wrap /> by {nameOf(alert.acknowledged_by, user.id)}
       </span>,
     ]);
   }
@@ -99,7 +99,7 @@ function DetailsList({ alert }: { alert: AlertDetail }) {
     rows.push([
       'Resolved',
       <span key="r">
-        <Timestamp value={alert.resolved_at} /> by {nameOf(alert.resolved_by, user.id)}
+        <Timestamp value={alert.resolved_at} wrap /> by {nameOf(alert.resolved_by, user.id)}
       </span>,
     ]);
     rows.push(['Resolution', alert.resolution ? humanize(alert.resolution) : '—']);
