@@ -49,6 +49,13 @@ describe('Timestamp', () => {
     expect(time.style.whiteSpace).toBe('nowrap');
   });
 
+  it('given wrap on a relative time, then it stays on one line (there is no date to break before)', () => {
+    render(<Timestamp value={AT} relative wrap />);
+    const time = screen.getByText((_, el) => el?.tagName === 'TIME');
+    expect(time.style.whiteSpace).toBe('nowrap');
+    expect(time.querySelector('span')).toBeNull();
+  });
+
   it('says so when there is no time', () => {
     render(<Timestamp value={null} />);
     expect(screen.getByText('—')).toBeTruthy();

@@ -24,12 +24,14 @@ export function Timestamp({
 }) {
   if (!value) return <span>—</span>;
   const text = relative ? formatRelative(value) : formatTime(value, { seconds });
+  // A relative time ("9 minutes ago") has no date to break before: it stays on one line.
+  const split = wrap === true && !relative;
   return (
     <LazyTooltip
       content={relative ? `${formatTime(value, { seconds: true })} · ${formatUtc(value)}` : formatUtc(value)}
     >
-      <time dateTime={value} tabIndex={0} style={wrap ? undefined : { whiteSpace: 'nowrap' }}>
-        {wrap && !relative ? <Parts text={text} time={formatTime(value, { seconds, date: false })} /> : text}
+      <time dateTime={value} tabIndex={0} style={split ? undefined : { whiteSpace: 'nowrap' }}>
+        {split ? <Parts text={text} time={formatTime(value, { seconds, date: false })} /> : text}
       </time>
     </LazyTooltip>
   );
